@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dhp core: module init and exit, the debugfs root, and the event log.
+ *
+ * The event log is a ring of fixed-size records written from the hotplug
+ * paths and from (un)registration, all in process context. When the ring is
+ * full the oldest record is overwritten and counted, so a reader always sees
+ * how much history it missed.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/debugfs.h>
+#include <linux/ktime.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+
+#include "dhp_internal.h"
+
+#define DHP_LOG_MIN	16
+#define DHP_LOG_MAX	65536
+
+static unsigned int log_size = 256;
+
+static int log_size_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int n;
+	int ret;
+
+	ret = kstrtouint(val, 0, &n);
+	if (ret || n < DHP_LOG_MIN || n > DHP_LOG_MAX) {
+		pr_err("log_size: '%s' is not a number in [%u, %u]\n",
+		       val, DHP_LOG_MIN, DHP_LOG_MAX);
+		return -EINVAL;
+	}
+	*(unsigned int *)kp->arg = n;
+	return 0;
+}
+
+static const struct kernel_param_ops log_size_ops = {
+	.set = log_size_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(log_size, &log_size_ops, &log_size, 0444);
+MODULE_PARM_DESC(log_size, "event log entries kept, 16..65536 (default 256)");
+
+struct dhp_log_entry {
+	u64 seq;
+	u64 ns;
+	u64 client;
+	u64 arg;
+	int cpu;
+	int err;
+	enum dhp_log_type type;
+};
+
+/* The ring: dhp_log_lock protects all four; writers may be any process. */
+static DEFINE_SPINLOCK(dhp_log_lock);
+static struct dhp_log_entry *dhp_log_ring;
+static unsigned int dhp_log_len;
+static u64 dhp_log_next;	/* sequence number of the next record */
+
+static const char *const dhp_log_names[DHP_LOG_NR_TYPES] = {
+	[DHP_LOG_CPU_ADD_START]		= "cpu-add-start",
+	[DHP_LOG_CPU_VETO]		= "cpu-veto",
+	[DHP_LOG_CPU_ADD_COMPLETE]	= "cpu-add-complete",
+	[DHP_LOG_CPU_ADD_FAILURE]	= "cpu-add-failure",
+	[DHP_LOG_CPU_REMOVE_START]	= "cpu-remove-start",
+	[DHP_LOG_CPU_REMOVE_COMPLETE]	= "cpu-remove-complete",
+	[DHP_LOG_CPU_REGISTER]		= "cpu-register",
+	[DHP_LOG_CPU_REPLAY]		= "cpu-replay",
+	[DHP_LOG_CPU_UNREGISTER]	= "cpu-unregister",
+};
+
+/**
+ * dhp_log() - append a record to the event log
+ * @type: what happened
+ * @cpu: the CPU concerned, or -1
+ * @client: the client id concerned, or 0
+ * @arg: a number whose meaning depends on @type
+ * @err: an errno, or 0
+ *
+ * Context: any; takes a spinlock with interrupts disabled.
+ */
+void dhp_log(enum dhp_log_type type, int cpu, u64 client, u64 arg, int err)
+{
+	struct dhp_log_entry *e;
+	unsigned long flags;
+
+	spin_lock_irqsave(&dhp_log_lock, flags);
+	e = &dhp_log_ring[dhp_log_next % dhp_log_len];
+	e->seq = dhp_log_next++;
+	e->ns = ktime_get_ns();
+	e->type = type;
+	e->cpu = cpu;
+	e->client = client;
+	e->arg = arg;
+	e->err = err;
+	spin_unlock_irqrestore(&dhp_log_lock, flags);
+}
+
+static int dhp_log_show(struct seq_file *m, void *v)
+{
+	const struct dhp_log_entry *e;
+	unsigned long flags;
+	u64 first, seq;
+
+	/* seq_printf() only formats into a buffer: fine under the spinlock. */
+	spin_lock_irqsave(&dhp_log_lock, flags);
+	first = dhp_log_next > dhp_log_len ? dhp_log_next - dhp_log_len : 0;
+	seq_printf(m, "# size %u records %llu overwritten %llu\n",
+		   dhp_log_len, dhp_log_next, first);
+	seq_puts(m, "# seq time_ns event cpu client arg err\n");
+	for (seq = first; seq < dhp_log_next; seq++) {
+		e = &dhp_log_ring[seq % dhp_log_len];
+		seq_printf(m, "%llu %llu %s %d %llu %llu %d\n", e->seq, e->ns,
+			   dhp_log_names[e->type], e->cpu, e->client, e->arg,
+			   e->err);
+	}
+	spin_unlock_irqrestore(&dhp_log_lock, flags);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(dhp_log);
+
+struct dentry *dhp_debugfs;
+
+static int __init dhp_init(void)
+{
+	int ret;
+
+	dhp_log_len = log_size;
+	dhp_log_ring = kcalloc(dhp_log_len, sizeof(*dhp_log_ring), GFP_KERNEL);
+	if (!dhp_log_ring)
+		return -ENOMEM;
+
+	/* debugfs is for inspection only: dhp works without it. */
+	dhp_debugfs = debugfs_create_dir("dhp", NULL);
+	debugfs_create_file("log", 0400, dhp_debugfs, NULL, &dhp_log_fops);
+
+	ret = dhp_cpu_init();
+	if (ret) {
+		debugfs_remove_recursive(dhp_debugfs);
+		kfree(dhp_log_ring);
+		return ret;
+	}
+	pr_info("loaded, log_size %u\n", dhp_log_len);
+	return 0;
+}
+
+static void __exit dhp_exit(void)
+{
+	/* Files first: no reader may see the state torn down below. */
+	debugfs_remove_recursive(dhp_debugfs);
+	dhp_cpu_exit();
+	kfree(dhp_log_ring);
+	pr_info("unloaded\n");
+}
+
+module_init(dhp_init);
+module_exit(dhp_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Dynamic Hardware Partitioning driver notifications");

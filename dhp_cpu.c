@@ -1,0 +1,579 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dhp_cpu: the synchronous processor notification.
+ *
+ * dhp owns one pair of dynamic cpuhp states and fans each step out to all of
+ * its clients:
+ *
+ *   state            startup (bring-up)          teardown (take-down)
+ *   dhp:prepare (BP) ADD_START, may veto         ADD_FAILURE or REMOVE_COMPLETE
+ *   dhp:online  (AP) ADD_COMPLETE                REMOVE_START
+ *
+ * The prepare state runs on the control CPU before the new CPU executes
+ * anything; the online state runs on the new CPU in its cpuhp thread, before
+ * the CPU becomes active for the scheduler. cpuhp never calls the teardown of
+ * a state whose startup failed, and calls the prepare teardown both after a
+ * normal offline and when a later step of an add failed. So dhp keeps, for
+ * each client and CPU, where that client is in the protocol:
+ *
+ *   NONE --ADD_START--> STARTED --ADD_COMPLETE--> UP --REMOVE_START--> REMOVING
+ *     ^                    |                                              |
+ *     +----ADD_FAILURE-----+<------------------REMOVE_COMPLETE------------+
+ *
+ * and every fan-out delivers a step only to the clients in that step's
+ * "from" state. ADD_FAILURE therefore reaches exactly the clients that got
+ * ADD_START, whatever failed, and a client registered while a CPU sat between
+ * the two states (possible with CPU_HOTPLUG_STATE_CONTROL) hears nothing of
+ * that CPU rather than half a sequence.
+ *
+ * Locking. The client list, each client's protocol state and counters, and
+ * the per-CPU phase are written only
+ *   - by the cpuhp callbacks below, which run with the CPU hotplug lock held
+ *     for write by the task driving the hotplug (the prepare callbacks run in
+ *     that task, the online ones in the new CPU's cpuhp thread while that task
+ *     waits), or
+ *   - with cpus_read_lock() and dhp_cpu_mutex held (registration,
+ *     unregistration; the mutex orders them among themselves).
+ * The two are mutually exclusive, so the callbacks walk the list without a
+ * lock of their own, and a reader holding cpus_read_lock() and the mutex (the
+ * debugfs files) sees a stable snapshot. Lock order: cpus_read_lock, then
+ * dhp_cpu_mutex. Everything here runs in process context and may sleep.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/debugfs.h>
+#include <linux/err.h>
+#include <linux/export.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/overflow.h>
+#include <linux/percpu.h>
+#include <linux/sched.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+
+#include "dhp_internal.h"
+#include "dhp.h"
+
+/* Where one client is in the protocol for one CPU. */
+enum dhp_client_cpu {
+	DHP_CC_NONE,
+	DHP_CC_STARTED,
+	DHP_CC_UP,
+	DHP_CC_REMOVING,
+};
+
+/* Each step moves a client from one protocol state to the next. */
+static const struct {
+	u8 from;
+	u8 to;
+	const char *name;
+} dhp_cpu_steps[DHP_CPU_NR_STATES] = {
+	[DHP_CPU_ADD_START]	  = { DHP_CC_NONE, DHP_CC_STARTED, "add-start" },
+	[DHP_CPU_ADD_COMPLETE]	  = { DHP_CC_STARTED, DHP_CC_UP, "add-complete" },
+	[DHP_CPU_ADD_FAILURE]	  = { DHP_CC_STARTED, DHP_CC_NONE, "add-failure" },
+	[DHP_CPU_REMOVE_START]	  = { DHP_CC_UP, DHP_CC_REMOVING, "remove-start" },
+	[DHP_CPU_REMOVE_COMPLETE] = { DHP_CC_REMOVING, DHP_CC_NONE, "remove-complete" },
+};
+
+struct dhp_cpu_client {
+	struct list_head node;
+	dhp_cpu_callback_t callback;
+	void *context;
+	unsigned int flags;
+	u64 id;
+	unsigned long count[DHP_CPU_NR_STATES];
+	unsigned long vetoes;
+	u8 cpu_state[];		/* enum dhp_client_cpu, nr_cpu_ids entries */
+};
+
+/* Where a CPU is as dhp sees it. */
+enum dhp_cpu_phase {
+	DHP_PHASE_OFFLINE,
+	DHP_PHASE_PREPARED,	/* ADD_START delivered, online step not yet */
+	DHP_PHASE_ONLINE,
+	DHP_PHASE_GOING_DOWN,	/* REMOVE_START delivered, CPU not yet dead */
+};
+
+static const char *const dhp_phase_names[] = {
+	[DHP_PHASE_OFFLINE]	= "offline",
+	[DHP_PHASE_PREPARED]	= "prepared",
+	[DHP_PHASE_ONLINE]	= "online",
+	[DHP_PHASE_GOING_DOWN]	= "going-down",
+};
+
+struct dhp_cpu_info {
+	enum dhp_cpu_phase phase;
+	unsigned long adds;		/* ADD_COMPLETE steps */
+	unsigned long failures;		/* ADD_FAILURE steps */
+	unsigned long removes;		/* REMOVE_COMPLETE steps */
+	int last_err;			/* reason of the last failed add */
+};
+
+static DEFINE_PER_CPU(struct dhp_cpu_info, dhp_cpu_info);
+static LIST_HEAD(dhp_cpu_clients);
+static DEFINE_MUTEX(dhp_cpu_mutex);
+static unsigned int dhp_cpu_nr_clients;
+static u64 dhp_cpu_next_id = 1;
+static int dhp_prepare_state = -1;
+static int dhp_online_state = -1;
+
+/*
+ * The task currently calling client callbacks, so that a callback calling
+ * back into (un)registration fails instead of deadlocking on the hotplug
+ * lock. Written only under the exclusion described at the top; read
+ * locklessly, which is safe because only the task itself ever stores its
+ * own pointer here.
+ */
+static struct task_struct *dhp_cpu_caller;
+
+static void dhp_cpu_enter(void)
+{
+	WRITE_ONCE(dhp_cpu_caller, current);
+}
+
+static void dhp_cpu_leave(void)
+{
+	WRITE_ONCE(dhp_cpu_caller, NULL);
+}
+
+static bool dhp_cpu_in_callback(void)
+{
+	return READ_ONCE(dhp_cpu_caller) == current;
+}
+
+static bool dhp_cpu_due(const struct dhp_cpu_client *c, unsigned int cpu,
+			enum dhp_cpu_state state)
+{
+	return c->cpu_state[cpu] == dhp_cpu_steps[state].from;
+}
+
+/*
+ * Calls one client for one step, which must be due, and moves its protocol
+ * state on. Returns the veto for ADD_START (a negative errno) or 0.
+ */
+static int dhp_cpu_call(struct dhp_cpu_client *c, unsigned int cpu,
+			enum dhp_cpu_state state, int reason)
+{
+	struct dhp_cpu_change change = {
+		.cpu = cpu,
+		.state = state,
+		.status = reason,
+	};
+	int status = 0;
+
+	c->callback(c->context, &change, &status);
+	c->count[state]++;
+	c->cpu_state[cpu] = dhp_cpu_steps[state].to;
+
+	if (!status)
+		return 0;
+	if (state != DHP_CPU_ADD_START) {
+		pr_warn_ratelimited("client %llu (%ps): status %d in %s ignored: only add-start can veto\n",
+				    c->id, c->callback, status,
+				    dhp_cpu_steps[state].name);
+		return 0;
+	}
+	if (status > 0 || status < -MAX_ERRNO) {
+		pr_warn_ratelimited("client %llu (%ps): veto status %d is not a negative errno, using -EIO\n",
+				    c->id, c->callback, status);
+		status = -EIO;
+	}
+	c->vetoes++;
+	return status;
+}
+
+/* Delivers @state for @cpu to every client it is due to; returns how many. */
+static unsigned int dhp_cpu_fan_out(unsigned int cpu, enum dhp_cpu_state state,
+				    int reason, bool reverse)
+{
+	struct dhp_cpu_client *c;
+	unsigned int calls = 0;
+
+	if (reverse) {
+		list_for_each_entry_reverse(c, &dhp_cpu_clients, node) {
+			if (dhp_cpu_due(c, cpu, state)) {
+				dhp_cpu_call(c, cpu, state, reason);
+				calls++;
+			}
+		}
+	} else {
+		list_for_each_entry(c, &dhp_cpu_clients, node) {
+			if (dhp_cpu_due(c, cpu, state)) {
+				dhp_cpu_call(c, cpu, state, reason);
+				calls++;
+			}
+		}
+	}
+	return calls;
+}
+
+/* cpuhp BP prepare startup: control CPU, hotplug lock held for write. */
+static int dhp_cpu_prepare(unsigned int cpu)
+{
+	struct dhp_cpu_info *info = per_cpu_ptr(&dhp_cpu_info, cpu);
+	struct dhp_cpu_client *c;
+	unsigned int calls = 0;
+	int err = 0;
+
+	dhp_cpu_enter();
+	list_for_each_entry(c, &dhp_cpu_clients, node) {
+		calls++;
+		err = dhp_cpu_call(c, cpu, DHP_CPU_ADD_START, 0);
+		if (err) {
+			dhp_log(DHP_LOG_CPU_VETO, cpu, c->id, 0, err);
+			break;
+		}
+	}
+	dhp_log(DHP_LOG_CPU_ADD_START, cpu, 0, calls, 0);
+	if (err) {
+		/* cpuhp will not call our teardown: roll back here. */
+		calls = dhp_cpu_fan_out(cpu, DHP_CPU_ADD_FAILURE, err, true);
+		dhp_log(DHP_LOG_CPU_ADD_FAILURE, cpu, 0, calls, err);
+		info->failures++;
+		info->last_err = err;
+		info->phase = DHP_PHASE_OFFLINE;
+	} else {
+		info->phase = DHP_PHASE_PREPARED;
+	}
+	dhp_cpu_leave();
+	return err;
+}
+
+/* cpuhp AP online startup: on @cpu in its cpuhp thread, lock held. */
+static int dhp_cpu_online(unsigned int cpu)
+{
+	struct dhp_cpu_info *info = per_cpu_ptr(&dhp_cpu_info, cpu);
+	unsigned int calls;
+
+	dhp_cpu_enter();
+	calls = dhp_cpu_fan_out(cpu, DHP_CPU_ADD_COMPLETE, 0, false);
+	dhp_log(DHP_LOG_CPU_ADD_COMPLETE, cpu, 0, calls, 0);
+	info->adds++;
+	info->phase = DHP_PHASE_ONLINE;
+	dhp_cpu_leave();
+	return 0;
+}
+
+/* cpuhp AP online teardown: on @cpu, still online; must not fail. */
+static int dhp_cpu_offline(unsigned int cpu)
+{
+	struct dhp_cpu_info *info = per_cpu_ptr(&dhp_cpu_info, cpu);
+	unsigned int calls;
+
+	dhp_cpu_enter();
+	calls = dhp_cpu_fan_out(cpu, DHP_CPU_REMOVE_START, 0, true);
+	dhp_log(DHP_LOG_CPU_REMOVE_START, cpu, 0, calls, 0);
+	info->phase = DHP_PHASE_GOING_DOWN;
+	dhp_cpu_leave();
+	return 0;
+}
+
+/*
+ * cpuhp BP prepare teardown: the CPU is dead; control CPU, lock held; must
+ * not fail. Reached after a normal offline (clients are REMOVING) or when a
+ * step after dhp:prepare failed during an add (clients are STARTED).
+ */
+static int dhp_cpu_dead(unsigned int cpu)
+{
+	struct dhp_cpu_info *info = per_cpu_ptr(&dhp_cpu_info, cpu);
+	unsigned int calls;
+
+	dhp_cpu_enter();
+	if (info->phase == DHP_PHASE_PREPARED) {
+		calls = dhp_cpu_fan_out(cpu, DHP_CPU_ADD_FAILURE, -ECANCELED,
+					true);
+		dhp_log(DHP_LOG_CPU_ADD_FAILURE, cpu, 0, calls, -ECANCELED);
+		info->failures++;
+		info->last_err = -ECANCELED;
+	} else {
+		calls = dhp_cpu_fan_out(cpu, DHP_CPU_REMOVE_COMPLETE, 0, true);
+		dhp_log(DHP_LOG_CPU_REMOVE_COMPLETE, cpu, 0, calls, 0);
+		info->removes++;
+	}
+	info->phase = DHP_PHASE_OFFLINE;
+	dhp_cpu_leave();
+	return 0;
+}
+
+/*
+ * ADD_EXISTING: ADD_START and ADD_COMPLETE for each CPU that passed dhp's
+ * online step. On a veto the client gets ADD_FAILURE for that CPU and the
+ * CPUs already replayed are taken back with REMOVE_START and REMOVE_COMPLETE,
+ * in reverse. Called with cpus_read_lock() and dhp_cpu_mutex held.
+ */
+static int dhp_cpu_replay(struct dhp_cpu_client *c)
+{
+	unsigned int cpu, n = 0;
+	int err = 0;
+
+	for_each_online_cpu(cpu) {
+		if (per_cpu(dhp_cpu_info, cpu).phase != DHP_PHASE_ONLINE)
+			continue;
+		err = dhp_cpu_call(c, cpu, DHP_CPU_ADD_START, 0);
+		if (err) {
+			dhp_cpu_call(c, cpu, DHP_CPU_ADD_FAILURE, err);
+			break;
+		}
+		dhp_cpu_call(c, cpu, DHP_CPU_ADD_COMPLETE, 0);
+		n++;
+	}
+	dhp_log(DHP_LOG_CPU_REPLAY, -1, c->id, n, err);
+	if (!err)
+		return 0;
+
+	for (cpu = nr_cpu_ids; cpu-- > 0;) {
+		if (!dhp_cpu_due(c, cpu, DHP_CPU_REMOVE_START))
+			continue;
+		dhp_cpu_call(c, cpu, DHP_CPU_REMOVE_START, 0);
+		dhp_cpu_call(c, cpu, DHP_CPU_REMOVE_COMPLETE, 0);
+	}
+	return err;
+}
+
+/**
+ * dhp_register_cpu_callback() - register for synchronous processor changes
+ * @callback: called at each step of each CPU add and removal, see
+ *	&enum dhp_cpu_state.
+ * @context: passed to @callback unchanged.
+ * @flags: 0 or %DHP_CPU_ADD_EXISTING to have @callback called with
+ *	ADD_START and ADD_COMPLETE for every CPU already online before this
+ *	returns.
+ *
+ * The analogue of KeRegisterProcessorChangeCallback(). Clients are called in
+ * registration order on the add steps and in reverse on failure and removal.
+ *
+ * Context: process context, may sleep. Takes cpus_read_lock(): must not be
+ * called with it held, from a dhp callback, or with a lock held that the
+ * callback takes.
+ *
+ * Return: a handle for dhp_unregister_cpu_callback(), or an ERR_PTR():
+ * -EINVAL for a NULL @callback or unknown @flags, -EDEADLK from inside a dhp
+ * callback, -ENOMEM, or the errno with which @callback vetoed an ADD_START of
+ * the replay (the Windows CallbackStatus); in that case everything the replay
+ * did has been undone and the client is not registered.
+ */
+struct dhp_cpu_client *dhp_register_cpu_callback(dhp_cpu_callback_t callback,
+						 void *context,
+						 unsigned int flags)
+{
+	struct dhp_cpu_client *c;
+	int err = 0;
+
+	if (!callback) {
+		pr_err("register: NULL callback (from %pS)\n",
+		       __builtin_return_address(0));
+		return ERR_PTR(-EINVAL);
+	}
+	if (flags & ~DHP_CPU_FLAGS_ALL) {
+		pr_err("register: unknown flags %#x (from %pS)\n",
+		       flags & ~DHP_CPU_FLAGS_ALL, __builtin_return_address(0));
+		return ERR_PTR(-EINVAL);
+	}
+	if (dhp_cpu_in_callback()) {
+		pr_err("register: called from a dhp callback (%ps), would deadlock\n",
+		       callback);
+		return ERR_PTR(-EDEADLK);
+	}
+
+	c = kzalloc(struct_size(c, cpu_state, nr_cpu_ids), GFP_KERNEL);
+	if (!c)
+		return ERR_PTR(-ENOMEM);
+	c->callback = callback;
+	c->context = context;
+	c->flags = flags;
+
+	cpus_read_lock();
+	mutex_lock(&dhp_cpu_mutex);
+	c->id = dhp_cpu_next_id++;
+	list_add_tail(&c->node, &dhp_cpu_clients);
+	dhp_log(DHP_LOG_CPU_REGISTER, -1, c->id, flags, 0);
+	if (flags & DHP_CPU_ADD_EXISTING) {
+		dhp_cpu_enter();
+		err = dhp_cpu_replay(c);
+		dhp_cpu_leave();
+	}
+	if (err) {
+		list_del(&c->node);
+		dhp_log(DHP_LOG_CPU_UNREGISTER, -1, c->id, 0, err);
+	} else {
+		dhp_cpu_nr_clients++;
+	}
+	mutex_unlock(&dhp_cpu_mutex);
+	cpus_read_unlock();
+
+	if (err) {
+		kfree(c);
+		return ERR_PTR(err);
+	}
+	return c;
+}
+EXPORT_SYMBOL_GPL(dhp_register_cpu_callback);
+
+/**
+ * dhp_unregister_cpu_callback() - stop synchronous processor notifications
+ * @client: a handle returned by dhp_register_cpu_callback().
+ *
+ * When this returns 0 the callback is not running and will not run again.
+ * No REMOVE steps are sent for the CPUs the client knows: it releases its
+ * per-CPU data itself afterwards. A CPU parked between dhp's two states gets
+ * its ADD_FAILURE now, so every ADD_START is still answered.
+ *
+ * Context: process context, may sleep; same rules as registration.
+ *
+ * Return: 0; -EINVAL for a NULL handle; -EDEADLK from inside a dhp
+ * callback; -ENOENT (with a warning) for a handle that is not registered, as
+ * after a double unregister. Nothing is changed on error.
+ */
+int dhp_unregister_cpu_callback(struct dhp_cpu_client *client)
+{
+	struct dhp_cpu_client *c;
+	unsigned int cpu;
+	bool found = false;
+
+	if (!client) {
+		pr_err("unregister: NULL handle (from %pS)\n",
+		       __builtin_return_address(0));
+		return -EINVAL;
+	}
+	if (dhp_cpu_in_callback()) {
+		pr_err("unregister: called from a dhp callback (from %pS), would deadlock\n",
+		       __builtin_return_address(0));
+		return -EDEADLK;
+	}
+
+	cpus_read_lock();
+	mutex_lock(&dhp_cpu_mutex);
+	/* Compare pointers only: a stale handle must not be dereferenced. */
+	list_for_each_entry(c, &dhp_cpu_clients, node) {
+		if (c == client) {
+			found = true;
+			break;
+		}
+	}
+	if (found) {
+		dhp_cpu_enter();
+		for_each_possible_cpu(cpu) {
+			if (dhp_cpu_due(client, cpu, DHP_CPU_ADD_FAILURE))
+				dhp_cpu_call(client, cpu, DHP_CPU_ADD_FAILURE,
+					     -ECANCELED);
+		}
+		dhp_cpu_leave();
+		list_del(&client->node);
+		dhp_cpu_nr_clients--;
+		dhp_log(DHP_LOG_CPU_UNREGISTER, -1, client->id, 0, 0);
+	}
+	mutex_unlock(&dhp_cpu_mutex);
+	cpus_read_unlock();
+
+	if (!found) {
+		pr_warn_once("unregister: %p is not a registered client (double or foreign unregister, from %pS)\n",
+			     client, __builtin_return_address(0));
+		return -ENOENT;
+	}
+	kfree(client);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(dhp_unregister_cpu_callback);
+
+/* debugfs readers take the writers' locks for a consistent snapshot. */
+static int dhp_cpu_clients_show(struct seq_file *m, void *v)
+{
+	struct dhp_cpu_client *c;
+	int s;
+
+	cpus_read_lock();
+	mutex_lock(&dhp_cpu_mutex);
+	seq_printf(m, "# clients %u\n", dhp_cpu_nr_clients);
+	seq_puts(m, "# id flags add-start add-complete add-failure remove-start remove-complete vetoes callback\n");
+	list_for_each_entry(c, &dhp_cpu_clients, node) {
+		seq_printf(m, "%llu %#x", c->id, c->flags);
+		for (s = 0; s < DHP_CPU_NR_STATES; s++)
+			seq_printf(m, " %lu", c->count[s]);
+		seq_printf(m, " %lu %ps\n", c->vetoes, c->callback);
+	}
+	mutex_unlock(&dhp_cpu_mutex);
+	cpus_read_unlock();
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(dhp_cpu_clients);
+
+static int dhp_cpu_cpus_show(struct seq_file *m, void *v)
+{
+	const struct dhp_cpu_info *info;
+	unsigned int cpu;
+
+	cpus_read_lock();
+	mutex_lock(&dhp_cpu_mutex);
+	seq_puts(m, "# cpu phase adds failures removes last-err\n");
+	for_each_possible_cpu(cpu) {
+		info = per_cpu_ptr(&dhp_cpu_info, cpu);
+		seq_printf(m, "%u %s %lu %lu %lu %d\n", cpu,
+			   dhp_phase_names[info->phase], info->adds,
+			   info->failures, info->removes, info->last_err);
+	}
+	mutex_unlock(&dhp_cpu_mutex);
+	cpus_read_unlock();
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(dhp_cpu_cpus);
+
+static int dhp_cpu_states_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "prepare %d\nonline %d\n", dhp_prepare_state,
+		   dhp_online_state);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(dhp_cpu_states);
+
+int dhp_cpu_init(void)
+{
+	unsigned int cpu;
+	int ret;
+
+	cpus_read_lock();
+	for_each_online_cpu(cpu)
+		per_cpu(dhp_cpu_info, cpu).phase = DHP_PHASE_ONLINE;
+
+	ret = cpuhp_setup_state_nocalls_cpuslocked(CPUHP_BP_PREPARE_DYN,
+						   "dhp:prepare",
+						   dhp_cpu_prepare,
+						   dhp_cpu_dead);
+	if (ret < 0)
+		goto fail;
+	dhp_prepare_state = ret;
+
+	ret = cpuhp_setup_state_nocalls_cpuslocked(CPUHP_AP_ONLINE_DYN,
+						   "dhp:online",
+						   dhp_cpu_online,
+						   dhp_cpu_offline);
+	if (ret < 0) {
+		cpuhp_remove_state_nocalls_cpuslocked(dhp_prepare_state);
+		goto fail;
+	}
+	dhp_online_state = ret;
+	cpus_read_unlock();
+
+	debugfs_create_file("cpu_clients", 0400, dhp_debugfs, NULL,
+			    &dhp_cpu_clients_fops);
+	debugfs_create_file("cpus", 0400, dhp_debugfs, NULL,
+			    &dhp_cpu_cpus_fops);
+	debugfs_create_file("cpuhp_states", 0400, dhp_debugfs, NULL,
+			    &dhp_cpu_states_fops);
+	return 0;
+
+fail:
+	cpus_read_unlock();
+	pr_err("cannot set up a dynamic cpuhp state (%d)%s\n", ret,
+	       ret == -ENOSPC ? ": all dynamic slots are in use" : "");
+	return ret;
+}
+
+void dhp_cpu_exit(void)
+{
+	/* Clients hold references on dhp.ko, so the list is empty here. */
+	cpuhp_remove_state_nocalls(dhp_online_state);
+	cpuhp_remove_state_nocalls(dhp_prepare_state);
+}

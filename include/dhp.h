@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dhp - Dynamic Hardware Partitioning driver notifications for Linux.
+ *
+ * The public API for client drivers. Each section mirrors one notification
+ * method of the Windows DHP model; the kernel-doc of each function says in
+ * which context the callbacks run and what they may do.
+ */
+#ifndef _DHP_H
+#define _DHP_H
+
+#include <linux/types.h>
+
+/* ---- Synchronous processor notification ------------------------------- */
+
+/**
+ * enum dhp_cpu_state - the step of a processor change a callback is told of
+ * @DHP_CPU_ADD_START: the CPU is about to be started and has run nothing yet.
+ *	Called on the control CPU in the task that brings the CPU up; may
+ *	sleep and allocate (GFP_KERNEL, preferably on cpu_to_node(cpu)).
+ *	Allocate per-CPU data here. Setting *@op_status to a negative errno
+ *	vetoes the add: the online request fails with that errno. Use -ENOMEM
+ *	for "insufficient resources"; avoid -EBUSY, which 6.12's sysfs online
+ *	path retries.
+ * @DHP_CPU_ADD_COMPLETE: the CPU is up (cpu_online() is true) but the
+ *	scheduler does not yet run ordinary tasks on it. Called on the new CPU
+ *	itself, in its cpuhp thread; may sleep.
+ * @DHP_CPU_ADD_FAILURE: the add failed after this client got ADD_START: a
+ *	veto (this client's or another's), a later hotplug step failing, or an
+ *	injected failure. Called on the control CPU once the new CPU is gone;
+ *	free what ADD_START allocated. &dhp_cpu_change.status gives the veto
+ *	errno when a dhp client vetoed, else -ECANCELED.
+ * @DHP_CPU_REMOVE_START: the CPU is about to go offline (beyond the Windows
+ *	model). Called on that CPU in its cpuhp thread; it is still online and
+ *	may still take interrupts. Stop using the CPU; do not free yet.
+ * @DHP_CPU_REMOVE_COMPLETE: the CPU is dead. Called on a control CPU; free
+ *	the CPU's data here.
+ *
+ * For each (client, CPU) the sequence is ADD_START followed by exactly one of
+ * ADD_COMPLETE or ADD_FAILURE, and ADD_COMPLETE followed by REMOVE_START then
+ * REMOVE_COMPLETE when the CPU leaves. Clients are called in registration
+ * order on ADD_START and ADD_COMPLETE, in reverse order on ADD_FAILURE and
+ * on both REMOVE steps.
+ */
+enum dhp_cpu_state {
+	DHP_CPU_ADD_START,
+	DHP_CPU_ADD_COMPLETE,
+	DHP_CPU_ADD_FAILURE,
+	DHP_CPU_REMOVE_START,
+	DHP_CPU_REMOVE_COMPLETE,
+	DHP_CPU_NR_STATES,
+};
+
+/**
+ * struct dhp_cpu_change - what a synchronous processor callback is told
+ * @cpu: the logical CPU number being added or removed.
+ * @state: the step, see &enum dhp_cpu_state.
+ * @status: for %DHP_CPU_ADD_FAILURE the reason (a negative errno); else 0.
+ */
+struct dhp_cpu_change {
+	unsigned int cpu;
+	enum dhp_cpu_state state;
+	int status;
+};
+
+/**
+ * typedef dhp_cpu_callback_t - a synchronous processor callback
+ * @context: the pointer given at registration.
+ * @change: the CPU and the step.
+ * @op_status: starts at 0; for %DHP_CPU_ADD_START a negative errno stored
+ *	here vetoes the add. Ignored (with a warning) in the other steps.
+ *
+ * Callbacks of all clients are serialized with each other and with CPU
+ * hotplug: the CPU hotplug lock is held. A callback must not register or
+ * unregister a dhp client (that fails with -EDEADLK), must not take
+ * cpus_read_lock() and must not wait for work that takes it.
+ */
+typedef void (*dhp_cpu_callback_t)(void *context,
+				   const struct dhp_cpu_change *change,
+				   int *op_status);
+
+/* Replay ADD_START and ADD_COMPLETE for every CPU already online. */
+#define DHP_CPU_ADD_EXISTING	0x1U
+#define DHP_CPU_FLAGS_ALL	(DHP_CPU_ADD_EXISTING)
+
+struct dhp_cpu_client;
+
+struct dhp_cpu_client *dhp_register_cpu_callback(dhp_cpu_callback_t callback,
+						 void *context,
+						 unsigned int flags);
+int dhp_unregister_cpu_callback(struct dhp_cpu_client *client);
+
+#endif /* _DHP_H */

@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dhp_sample: a client driver written the way a real one would use dhp.
+ *
+ * It keeps a per-CPU context that exists exactly while the CPU may run its
+ * code: allocated on the CPU's node at ADD_START (before the CPU executes
+ * anything), freed at ADD_FAILURE or REMOVE_COMPLETE (after the CPU is gone).
+ * Its I/O hot path runs on every online CPU and touches only that CPU's
+ * context, with no lock and no atomic: the context cannot go away under it
+ * because it is freed only once the CPU is dead. When a context is freed its
+ * request count is folded into a total, as lib/percpu_counter.c does.
+ *
+ * debugfs, /sys/kernel/debug/dhp_sample/:
+ *   io     write N: run the hot path N times on every online CPU
+ *   cpus   per CPU with a context: "cpu node requests"
+ *   stats  allocs, frees, vetoes, missing (hot path found no context), folded
+ *   fail   write "CPU ERRNO" to veto ADD_START of CPU (-1: any) with ERRNO,
+ *          "off" to stop; read gives the setting
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpu.h>
+#include <linux/debugfs.h>
+#include <linux/module.h>
+#include <linux/percpu.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "dhp.h"
+
+#define SAMPLE_IO_MAX	1000000
+
+struct sample_cpu {
+	unsigned long requests;	/* written only on its own CPU, IRQs off */
+	int node;
+};
+
+static DEFINE_PER_CPU(struct sample_cpu *, sample_ctx);
+static DEFINE_PER_CPU(unsigned long, sample_missing);
+
+/*
+ * Written only from dhp callbacks (serialized by dhp under the CPU hotplug
+ * lock) or after unregistration; read locklessly by debugfs.
+ */
+static unsigned long sample_allocs, sample_frees, sample_vetoes, sample_folded;
+
+/* The veto knob; sample_fail_lock orders debugfs writes with callbacks. */
+static DEFINE_MUTEX(sample_fail_lock);
+static int sample_fail_cpu = -2;	/* -2: off, -1: any CPU */
+static int sample_fail_errno;
+
+static struct dhp_cpu_client *sample_client;
+static struct dentry *sample_dir;
+
+static void sample_free_cpu(unsigned int cpu)
+{
+	struct sample_cpu *ctx = per_cpu(sample_ctx, cpu);
+
+	if (!ctx)
+		return;
+	per_cpu(sample_ctx, cpu) = NULL;
+	WRITE_ONCE(sample_folded, sample_folded + ctx->requests);
+	kfree(ctx);
+	WRITE_ONCE(sample_frees, sample_frees + 1);
+}
+
+static int sample_add_start(unsigned int cpu)
+{
+	struct sample_cpu *ctx;
+	int veto = 0;
+
+	mutex_lock(&sample_fail_lock);
+	if (sample_fail_cpu == -1 || sample_fail_cpu == cpu)
+		veto = sample_fail_errno;
+	mutex_unlock(&sample_fail_lock);
+	if (veto) {
+		WRITE_ONCE(sample_vetoes, sample_vetoes + 1);
+		return veto;
+	}
+
+	ctx = kzalloc_node(sizeof(*ctx), GFP_KERNEL, cpu_to_node(cpu));
+	if (!ctx)
+		return -ENOMEM;
+	ctx->node = cpu_to_node(cpu);
+	per_cpu(sample_ctx, cpu) = ctx;
+	WRITE_ONCE(sample_allocs, sample_allocs + 1);
+	return 0;
+}
+
+/* The dhp callback: process context, CPU hotplug lock held, may sleep. */
+static void sample_cpu_change(void *context, const struct dhp_cpu_change *change,
+			      int *op_status)
+{
+	switch (change->state) {
+	case DHP_CPU_ADD_START:
+		*op_status = sample_add_start(change->cpu);
+		break;
+	case DHP_CPU_ADD_COMPLETE:
+		pr_debug("cpu %u up, %u online\n", change->cpu, num_online_cpus());
+		break;
+	case DHP_CPU_ADD_FAILURE:
+		pr_info("cpu %u add failed (%d), freeing its context\n",
+			change->cpu, change->status);
+		sample_free_cpu(change->cpu);
+		break;
+	case DHP_CPU_REMOVE_START:
+		/* Still online and may take IPIs: keep the context. */
+		break;
+	case DHP_CPU_REMOVE_COMPLETE:
+		sample_free_cpu(change->cpu);
+		break;
+	default:
+		break;
+	}
+}
+
+/* The hot path: on each online CPU, IRQs off, own CPU's data only. */
+static void sample_io_one(void *unused)
+{
+	struct sample_cpu *ctx = __this_cpu_read(sample_ctx);
+
+	if (likely(ctx))
+		ctx->requests++;
+	else
+		__this_cpu_inc(sample_missing);
+}
+
+static ssize_t sample_io_write(struct file *file, const char __user *ubuf,
+			       size_t len, loff_t *ppos)
+{
+	unsigned int n, i;
+	int ret;
+
+	ret = kstrtouint_from_user(ubuf, len, 0, &n);
+	if (ret)
+		return ret;
+	if (!n || n > SAMPLE_IO_MAX) {
+		pr_err("io: count %u out of range [1, %u]\n", n, SAMPLE_IO_MAX);
+		return -ERANGE;
+	}
+	for (i = 0; i < n; i++) {
+		on_each_cpu(sample_io_one, NULL, 1);
+		cond_resched();
+	}
+	return len;
+}
+
+static const struct file_operations sample_io_fops = {
+	.owner = THIS_MODULE,
+	.write = sample_io_write,
+};
+
+static int sample_cpus_show(struct seq_file *m, void *v)
+{
+	struct sample_cpu *ctx;
+	unsigned int cpu;
+
+	/* The hotplug lock keeps each context alive while it is printed. */
+	cpus_read_lock();
+	seq_puts(m, "# cpu node requests\n");
+	for_each_possible_cpu(cpu) {
+		ctx = per_cpu(sample_ctx, cpu);
+		if (ctx)
+			seq_printf(m, "%u %d %lu\n", cpu, ctx->node,
+				   READ_ONCE(ctx->requests));
+	}
+	cpus_read_unlock();
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(sample_cpus);
+
+static int sample_stats_show(struct seq_file *m, void *v)
+{
+	unsigned long missing = 0;
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		missing += per_cpu(sample_missing, cpu);
+	seq_printf(m, "allocs %lu\nfrees %lu\nvetoes %lu\nmissing %lu\nfolded %lu\n",
+		   READ_ONCE(sample_allocs), READ_ONCE(sample_frees),
+		   READ_ONCE(sample_vetoes), missing, READ_ONCE(sample_folded));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(sample_stats);
+
+static int sample_fail_show(struct seq_file *m, void *v)
+{
+	mutex_lock(&sample_fail_lock);
+	if (sample_fail_cpu == -2)
+		seq_puts(m, "off\n");
+	else
+		seq_printf(m, "%d %d\n", sample_fail_cpu, sample_fail_errno);
+	mutex_unlock(&sample_fail_lock);
+	return 0;
+}
+
+static int sample_fail_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, sample_fail_show, NULL);
+}
+
+static ssize_t sample_fail_write(struct file *file, const char __user *ubuf,
+				 size_t len, loff_t *ppos)
+{
+	char buf[32];
+	int cpu, err;
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+
+	if (sysfs_streq(buf, "off")) {
+		cpu = -2;
+		err = 0;
+	} else if (sscanf(buf, "%d %d", &cpu, &err) != 2 || cpu < -1 ||
+		   cpu >= (int)nr_cpu_ids || err >= 0 || err < -MAX_ERRNO) {
+		pr_err("fail: want \"CPU ERRNO\" with CPU -1..%u and ERRNO -1..-%d, or \"off\"\n",
+		       nr_cpu_ids - 1, MAX_ERRNO);
+		return -EINVAL;
+	}
+	mutex_lock(&sample_fail_lock);
+	sample_fail_cpu = cpu;
+	sample_fail_errno = err;
+	mutex_unlock(&sample_fail_lock);
+	return len;
+}
+
+static const struct file_operations sample_fail_fops = {
+	.owner = THIS_MODULE,
+	.open = sample_fail_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = single_release,
+	.write = sample_fail_write,
+};
+
+static int __init sample_init(void)
+{
+	sample_client = dhp_register_cpu_callback(sample_cpu_change, NULL,
+						  DHP_CPU_ADD_EXISTING);
+	if (IS_ERR(sample_client)) {
+		pr_err("cannot register with dhp: %ld\n", PTR_ERR(sample_client));
+		return PTR_ERR(sample_client);
+	}
+
+	sample_dir = debugfs_create_dir("dhp_sample", NULL);
+	debugfs_create_file("io", 0200, sample_dir, NULL, &sample_io_fops);
+	debugfs_create_file("cpus", 0400, sample_dir, NULL, &sample_cpus_fops);
+	debugfs_create_file("stats", 0400, sample_dir, NULL, &sample_stats_fops);
+	debugfs_create_file("fail", 0600, sample_dir, NULL, &sample_fail_fops);
+	return 0;
+}
+
+static void __exit sample_exit(void)
+{
+	unsigned int cpu;
+
+	debugfs_remove_recursive(sample_dir);
+	dhp_unregister_cpu_callback(sample_client);
+	/* No callback runs any more: the remaining contexts are ours. */
+	for_each_possible_cpu(cpu)
+		sample_free_cpu(cpu);
+	pr_info("unloaded: allocs %lu frees %lu\n", sample_allocs, sample_frees);
+}
+
+module_init(sample_init);
+module_exit(sample_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("dhp sample client: per-CPU contexts sized by CPU hotplug");

@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dhp_test: a client module for the selftests. It registers any number of
+ * clients and checks, as each notification arrives, what the API promises:
+ *
+ *  - sequence: per (client, CPU), ADD_START then exactly one of ADD_COMPLETE
+ *    or ADD_FAILURE, and REMOVE_START then REMOVE_COMPLETE after a complete;
+ *  - order: within one step of one CPU, clients come in registration order
+ *    for ADD_START/ADD_COMPLETE and in reverse for the others.
+ *
+ * Violations are counted, never fixed up, so a test fails when dhp breaks.
+ * All callbacks are serialized by dhp (CPU hotplug lock), which is what lets
+ * the checker keep its state without locks; test_lock serializes the
+ * debugfs commands that change the client set.
+ *
+ * debugfs, /sys/kernel/debug/dhp_test/:
+ *   ctl    write one command:
+ *            register N FLAGS     N more clients (FLAGS as in dhp.h); fails
+ *                                 with the errno of the first refusal
+ *            unregister           all clients, newest first
+ *            veto IDX CPU ERRNO   client IDX vetoes ADD_START of CPU (-1 any)
+ *            veto off
+ *            selfunreg IDX        client IDX calls (un)register from its next
+ *                                 callback; the results land in stats
+ *            badinput             run the API misuse cases
+ *            churn MS             register + unregister in a loop for MS ms
+ *            reset                zero the counters
+ *   stats  read the counters and results, "name value" per line
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/debugfs.h>
+#include <linux/delay.h>
+#include <linux/err.h>
+#include <linux/jiffies.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "dhp.h"
+
+#define TEST_MAX_CLIENTS	4096
+
+enum { TC_NONE, TC_STARTED, TC_UP, TC_REMOVING };
+
+struct test_client {
+	struct dhp_cpu_client *handle;
+	unsigned int idx;
+	u8 state[];		/* per CPU, TC_* */
+};
+
+static DEFINE_MUTEX(test_lock);
+static struct test_client **clients;	/* under test_lock */
+static unsigned int nr_clients;		/* under test_lock */
+static unsigned int next_idx;		/* under test_lock */
+
+/* The checker: written only from callbacks, serialized by dhp. */
+static unsigned long seen[DHP_CPU_NR_STATES];
+static unsigned long seq_errors, order_errors;
+static int *last_state, *last_idx;	/* per CPU */
+
+/* Knobs read by callbacks; written under test_lock with WRITE_ONCE. */
+static int veto_idx = -1, veto_cpu, veto_errno;
+static int selfunreg_idx = -1;
+static int selfunreg_ret = 1, selfreg_ret = 1;	/* 1: not run */
+
+static int bad_null_cb = 1, bad_flags = 1, bad_null_handle = 1;
+static int bad_double = 1, bad_foreign = 1;
+static unsigned long churn_rounds;
+
+static const struct {
+	u8 from, to;
+	bool forward;
+} test_steps[DHP_CPU_NR_STATES] = {
+	[DHP_CPU_ADD_START]	  = { TC_NONE, TC_STARTED, true },
+	[DHP_CPU_ADD_COMPLETE]	  = { TC_STARTED, TC_UP, true },
+	[DHP_CPU_ADD_FAILURE]	  = { TC_STARTED, TC_NONE, false },
+	[DHP_CPU_REMOVE_START]	  = { TC_UP, TC_REMOVING, false },
+	[DHP_CPU_REMOVE_COMPLETE] = { TC_REMOVING, TC_NONE, false },
+};
+
+static void test_check(struct test_client *tc, unsigned int cpu,
+		       enum dhp_cpu_state s)
+{
+	if (s >= DHP_CPU_NR_STATES || cpu >= nr_cpu_ids) {
+		seq_errors++;
+		return;
+	}
+	seen[s]++;
+	if (tc->state[cpu] != test_steps[s].from) {
+		seq_errors++;
+		pr_err("client %u cpu %u: step %d in state %u\n", tc->idx, cpu,
+		       s, tc->state[cpu]);
+	}
+	tc->state[cpu] = test_steps[s].to;
+
+	if (last_state[cpu] == s &&
+	    (test_steps[s].forward ? (int)tc->idx <= last_idx[cpu] :
+				     (int)tc->idx >= last_idx[cpu])) {
+		order_errors++;
+		pr_err("cpu %u step %d: client %u after client %d\n", cpu, s,
+		       tc->idx, last_idx[cpu]);
+	}
+	last_state[cpu] = s;
+	last_idx[cpu] = tc->idx;
+}
+
+static void test_cb(void *context, const struct dhp_cpu_change *change,
+		    int *op_status)
+{
+	struct test_client *tc = context;
+	struct dhp_cpu_client *h;
+
+	test_check(tc, change->cpu, change->state);
+
+	if (READ_ONCE(selfunreg_idx) == tc->idx) {
+		WRITE_ONCE(selfunreg_idx, -1);
+		WRITE_ONCE(selfunreg_ret, dhp_unregister_cpu_callback(tc->handle));
+		h = dhp_register_cpu_callback(test_cb, tc, 0);
+		WRITE_ONCE(selfreg_ret, PTR_ERR_OR_ZERO(h));
+		if (!IS_ERR(h))		/* a dhp bug: undo it as well as we can */
+			dhp_unregister_cpu_callback(h);
+	}
+
+	if (change->state == DHP_CPU_ADD_START &&
+	    READ_ONCE(veto_idx) == tc->idx &&
+	    (READ_ONCE(veto_cpu) == -1 || READ_ONCE(veto_cpu) == change->cpu))
+		*op_status = READ_ONCE(veto_errno);
+}
+
+static struct test_client *test_alloc(void)
+{
+	struct test_client *tc;
+
+	tc = kzalloc(struct_size(tc, state, nr_cpu_ids), GFP_KERNEL);
+	if (tc)
+		tc->idx = next_idx++;
+	return tc;
+}
+
+/* Called with test_lock held. */
+static int test_register(unsigned int n, unsigned int flags)
+{
+	struct test_client *tc;
+
+	if (n > TEST_MAX_CLIENTS - nr_clients)
+		return -ENOSPC;
+	while (n--) {
+		tc = test_alloc();
+		if (!tc)
+			return -ENOMEM;
+		tc->handle = dhp_register_cpu_callback(test_cb, tc, flags);
+		if (IS_ERR(tc->handle)) {
+			int err = PTR_ERR(tc->handle);
+
+			kfree(tc);
+			return err;
+		}
+		clients[nr_clients++] = tc;
+	}
+	return 0;
+}
+
+/* Called with test_lock held. */
+static void test_unregister_all(void)
+{
+	while (nr_clients) {
+		struct test_client *tc = clients[--nr_clients];
+
+		dhp_unregister_cpu_callback(tc->handle);
+		kfree(tc);
+	}
+}
+
+static void test_noop_cb(void *context, const struct dhp_cpu_change *change,
+			 int *op_status)
+{
+}
+
+/* Called with test_lock held. */
+static void test_badinput(void)
+{
+	static int not_a_client;
+	struct dhp_cpu_client *h;
+
+	bad_null_cb = PTR_ERR_OR_ZERO(dhp_register_cpu_callback(NULL, NULL, 0));
+	h = dhp_register_cpu_callback(test_noop_cb, NULL, 0x80);
+	bad_flags = PTR_ERR_OR_ZERO(h);
+	if (!IS_ERR(h))
+		dhp_unregister_cpu_callback(h);
+	bad_null_handle = dhp_unregister_cpu_callback(NULL);
+
+	h = dhp_register_cpu_callback(test_noop_cb, NULL, 0);
+	if (IS_ERR(h)) {
+		bad_double = PTR_ERR(h);
+	} else {
+		dhp_unregister_cpu_callback(h);
+		/* Only compared, never dereferenced, by dhp. */
+		bad_double = dhp_unregister_cpu_callback(h);
+	}
+	bad_foreign = dhp_unregister_cpu_callback((void *)&not_a_client);
+}
+
+/* Called with test_lock held; CPUs may come and go meanwhile. */
+static int test_churn(unsigned int ms)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(ms);
+	struct test_client *tc;
+	int err = 0;
+
+	while (!err && time_before(jiffies, end)) {
+		tc = test_alloc();
+		if (!tc)
+			return -ENOMEM;
+		tc->handle = dhp_register_cpu_callback(test_cb, tc,
+						       DHP_CPU_ADD_EXISTING);
+		if (IS_ERR(tc->handle)) {
+			err = PTR_ERR(tc->handle);
+		} else {
+			usleep_range(100, 1000);
+			err = dhp_unregister_cpu_callback(tc->handle);
+			churn_rounds++;
+		}
+		kfree(tc);
+	}
+	return err;
+}
+
+static int test_command(char *cmd)
+{
+	unsigned int n, flags;
+	int idx, cpu, err;
+
+	if (sscanf(cmd, "register %u %u", &n, &flags) == 2)
+		return test_register(n, flags);
+	if (sysfs_streq(cmd, "unregister")) {
+		test_unregister_all();
+		return 0;
+	}
+	if (sysfs_streq(cmd, "veto off")) {
+		WRITE_ONCE(veto_idx, -1);
+		return 0;
+	}
+	if (sscanf(cmd, "veto %d %d %d", &idx, &cpu, &err) == 3) {
+		if (idx < 0 || cpu < -1 || cpu >= (int)nr_cpu_ids ||
+		    err >= 0 || err < -MAX_ERRNO)
+			return -EINVAL;
+		WRITE_ONCE(veto_cpu, cpu);
+		WRITE_ONCE(veto_errno, err);
+		WRITE_ONCE(veto_idx, idx);
+		return 0;
+	}
+	if (sscanf(cmd, "selfunreg %d", &idx) == 1) {
+		WRITE_ONCE(selfunreg_ret, 1);
+		WRITE_ONCE(selfreg_ret, 1);
+		WRITE_ONCE(selfunreg_idx, idx);
+		return 0;
+	}
+	if (sysfs_streq(cmd, "badinput")) {
+		test_badinput();
+		return 0;
+	}
+	if (sscanf(cmd, "churn %u", &n) == 1)
+		return n > 600000 ? -ERANGE : test_churn(n);
+	if (sysfs_streq(cmd, "reset")) {
+		memset(seen, 0, sizeof(seen));
+		seq_errors = 0;
+		order_errors = 0;
+		churn_rounds = 0;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static ssize_t test_ctl_write(struct file *file, const char __user *ubuf,
+			      size_t len, loff_t *ppos)
+{
+	char *cmd;
+	int ret;
+
+	if (!len || len > 128)
+		return -EINVAL;
+	cmd = memdup_user_nul(ubuf, len);
+	if (IS_ERR(cmd))
+		return PTR_ERR(cmd);
+	mutex_lock(&test_lock);
+	ret = test_command(cmd);
+	mutex_unlock(&test_lock);
+	if (ret == -EINVAL)
+		pr_err("ctl: bad command '%s'\n", strim(cmd));
+	kfree(cmd);
+	return ret ? ret : len;
+}
+
+static const struct file_operations test_ctl_fops = {
+	.owner = THIS_MODULE,
+	.write = test_ctl_write,
+};
+
+static int test_stats_show(struct seq_file *m, void *v)
+{
+	static const char *const names[DHP_CPU_NR_STATES] = {
+		"add_start", "add_complete", "add_failure", "remove_start",
+		"remove_complete",
+	};
+	int s;
+
+	mutex_lock(&test_lock);
+	seq_printf(m, "clients %u\n", nr_clients);
+	for (s = 0; s < DHP_CPU_NR_STATES; s++)
+		seq_printf(m, "%s %lu\n", names[s], READ_ONCE(seen[s]));
+	seq_printf(m, "seq_errors %lu\norder_errors %lu\n",
+		   READ_ONCE(seq_errors), READ_ONCE(order_errors));
+	seq_printf(m, "selfunreg %d\nselfreg %d\n", READ_ONCE(selfunreg_ret),
+		   READ_ONCE(selfreg_ret));
+	seq_printf(m, "bad_null_cb %d\nbad_flags %d\nbad_null_handle %d\n",
+		   bad_null_cb, bad_flags, bad_null_handle);
+	seq_printf(m, "bad_double %d\nbad_foreign %d\nchurn_rounds %lu\n",
+		   bad_double, bad_foreign, churn_rounds);
+	mutex_unlock(&test_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(test_stats);
+
+static struct dentry *test_dir;
+
+static int __init test_init(void)
+{
+	unsigned int cpu;
+
+	clients = kcalloc(TEST_MAX_CLIENTS, sizeof(*clients), GFP_KERNEL);
+	last_state = kcalloc(nr_cpu_ids, sizeof(*last_state), GFP_KERNEL);
+	last_idx = kcalloc(nr_cpu_ids, sizeof(*last_idx), GFP_KERNEL);
+	if (!clients || !last_state || !last_idx) {
+		kfree(clients);
+		kfree(last_state);
+		kfree(last_idx);
+		return -ENOMEM;
+	}
+	for (cpu = 0; cpu < nr_cpu_ids; cpu++)
+		last_state[cpu] = -1;
+
+	test_dir = debugfs_create_dir("dhp_test", NULL);
+	debugfs_create_file("ctl", 0200, test_dir, NULL, &test_ctl_fops);
+	debugfs_create_file("stats", 0400, test_dir, NULL, &test_stats_fops);
+	return 0;
+}
+
+static void __exit test_exit(void)
+{
+	debugfs_remove_recursive(test_dir);
+	mutex_lock(&test_lock);
+	test_unregister_all();
+	mutex_unlock(&test_lock);
+	kfree(clients);
+	kfree(last_state);
+	kfree(last_idx);
+}
+
+module_init(test_init);
+module_exit(test_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("dhp selftest client: checks notification sequence and order");
