@@ -70,6 +70,7 @@ static const char *const dhp_log_names[DHP_LOG_NR_TYPES] = {
 	[DHP_LOG_CPU_ADD_FAILURE]	= "cpu-add-failure",
 	[DHP_LOG_CPU_REMOVE_START]	= "cpu-remove-start",
 	[DHP_LOG_CPU_REMOVE_COMPLETE]	= "cpu-remove-complete",
+	[DHP_LOG_CPU_REMOVE_FAILURE]	= "cpu-remove-failure",
 	[DHP_LOG_CPU_REGISTER]		= "cpu-register",
 	[DHP_LOG_CPU_REPLAY]		= "cpu-replay",
 	[DHP_LOG_CPU_UNREGISTER]	= "cpu-unregister",

@@ -7,7 +7,8 @@
  *
  *   state            startup (bring-up)          teardown (take-down)
  *   dhp:prepare (BP) ADD_START, may veto         ADD_FAILURE or REMOVE_COMPLETE
- *   dhp:online  (AP) ADD_COMPLETE                REMOVE_START
+ *   dhp:online  (AP) ADD_COMPLETE, or             REMOVE_START
+ *                    REMOVE_FAILURE after a failed offline
  *
  * The prepare state runs on the control CPU before the new CPU executes
  * anything; the online state runs on the new CPU in its cpuhp thread, before
@@ -17,7 +18,8 @@
  * each client and CPU, where that client is in the protocol:
  *
  *   NONE --ADD_START--> STARTED --ADD_COMPLETE--> UP --REMOVE_START--> REMOVING
- *     ^                    |                                              |
+ *     ^                    |                        ^                     |
+ *     |                    |                        +--REMOVE_FAILURE-----+
  *     +----ADD_FAILURE-----+<------------------REMOVE_COMPLETE------------+
  *
  * and every fan-out delivers a step only to the clients in that step's
@@ -76,6 +78,7 @@ static const struct {
 	[DHP_CPU_ADD_FAILURE]	  = { DHP_CC_STARTED, DHP_CC_NONE, "add-failure" },
 	[DHP_CPU_REMOVE_START]	  = { DHP_CC_UP, DHP_CC_REMOVING, "remove-start" },
 	[DHP_CPU_REMOVE_COMPLETE] = { DHP_CC_REMOVING, DHP_CC_NONE, "remove-complete" },
+	[DHP_CPU_REMOVE_FAILURE]  = { DHP_CC_REMOVING, DHP_CC_UP, "remove-failure" },
 };
 
 struct dhp_cpu_client {
@@ -242,16 +245,24 @@ static int dhp_cpu_prepare(unsigned int cpu)
 	return err;
 }
 
-/* cpuhp AP online startup: on @cpu in its cpuhp thread, lock held. */
+/*
+ * cpuhp AP online startup: on @cpu in its cpuhp thread, lock held. Reached
+ * during an add, or as the rollback of an offline that failed below us.
+ */
 static int dhp_cpu_online(unsigned int cpu)
 {
 	struct dhp_cpu_info *info = per_cpu_ptr(&dhp_cpu_info, cpu);
 	unsigned int calls;
 
 	dhp_cpu_enter();
-	calls = dhp_cpu_fan_out(cpu, DHP_CPU_ADD_COMPLETE, 0, false);
-	dhp_log(DHP_LOG_CPU_ADD_COMPLETE, cpu, 0, calls, 0);
-	info->adds++;
+	if (info->phase == DHP_PHASE_GOING_DOWN) {
+		calls = dhp_cpu_fan_out(cpu, DHP_CPU_REMOVE_FAILURE, 0, false);
+		dhp_log(DHP_LOG_CPU_REMOVE_FAILURE, cpu, 0, calls, 0);
+	} else {
+		calls = dhp_cpu_fan_out(cpu, DHP_CPU_ADD_COMPLETE, 0, false);
+		dhp_log(DHP_LOG_CPU_ADD_COMPLETE, cpu, 0, calls, 0);
+		info->adds++;
+	}
 	info->phase = DHP_PHASE_ONLINE;
 	dhp_cpu_leave();
 	return 0;
@@ -487,7 +498,7 @@ static int dhp_cpu_clients_show(struct seq_file *m, void *v)
 	cpus_read_lock();
 	mutex_lock(&dhp_cpu_mutex);
 	seq_printf(m, "# clients %u\n", dhp_cpu_nr_clients);
-	seq_puts(m, "# id flags add-start add-complete add-failure remove-start remove-complete vetoes callback\n");
+	seq_puts(m, "# id flags add-start add-complete add-failure remove-start remove-complete remove-failure vetoes callback\n");
 	list_for_each_entry(c, &dhp_cpu_clients, node) {
 		seq_printf(m, "%llu %#x", c->id, c->flags);
 		for (s = 0; s < DHP_CPU_NR_STATES; s++)

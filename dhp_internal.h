@@ -17,6 +17,7 @@ enum dhp_log_type {
 	DHP_LOG_CPU_ADD_FAILURE,	/* arg: clients called, err: reason */
 	DHP_LOG_CPU_REMOVE_START,	/* arg: clients called */
 	DHP_LOG_CPU_REMOVE_COMPLETE,	/* arg: clients called */
+	DHP_LOG_CPU_REMOVE_FAILURE,	/* arg: clients called */
 	DHP_LOG_CPU_REGISTER,		/* client, arg: flags */
 	DHP_LOG_CPU_REPLAY,		/* client, arg: CPUs replayed, err */
 	DHP_LOG_CPU_UNREGISTER,		/* client */

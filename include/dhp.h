@@ -35,6 +35,9 @@
  *	may still take interrupts. Stop using the CPU; do not free yet.
  * @DHP_CPU_REMOVE_COMPLETE: the CPU is dead. Called on a control CPU; free
  *	the CPU's data here.
+ * @DHP_CPU_REMOVE_FAILURE: the removal announced by REMOVE_START was undone
+ *	because a later step of the offline failed; the CPU stays online.
+ *	Called on that CPU in its cpuhp thread. Resume using the CPU.
  *
  * For each (client, CPU) the sequence is ADD_START followed by exactly one of
  * ADD_COMPLETE or ADD_FAILURE, and ADD_COMPLETE followed by REMOVE_START then
@@ -48,6 +51,7 @@ enum dhp_cpu_state {
 	DHP_CPU_ADD_FAILURE,
 	DHP_CPU_REMOVE_START,
 	DHP_CPU_REMOVE_COMPLETE,
+	DHP_CPU_REMOVE_FAILURE,
 	DHP_CPU_NR_STATES,
 };
 

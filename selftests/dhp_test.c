@@ -4,9 +4,11 @@
  * clients and checks, as each notification arrives, what the API promises:
  *
  *  - sequence: per (client, CPU), ADD_START then exactly one of ADD_COMPLETE
- *    or ADD_FAILURE, and REMOVE_START then REMOVE_COMPLETE after a complete;
+ *    or ADD_FAILURE, and after a complete REMOVE_START then exactly one of
+ *    REMOVE_COMPLETE or REMOVE_FAILURE;
  *  - order: within one step of one CPU, clients come in registration order
- *    for ADD_START/ADD_COMPLETE and in reverse for the others.
+ *    for ADD_START, ADD_COMPLETE, REMOVE_FAILURE and in reverse for the
+ *    others.
  *
  * Violations are counted, never fixed up, so a test fails when dhp breaks.
  * All callbacks are serialized by dhp (CPU hotplug lock), which is what lets
@@ -79,6 +81,7 @@ static const struct {
 	[DHP_CPU_ADD_FAILURE]	  = { TC_STARTED, TC_NONE, false },
 	[DHP_CPU_REMOVE_START]	  = { TC_UP, TC_REMOVING, false },
 	[DHP_CPU_REMOVE_COMPLETE] = { TC_REMOVING, TC_NONE, false },
+	[DHP_CPU_REMOVE_FAILURE]  = { TC_REMOVING, TC_UP, true },
 };
 
 static void test_check(struct test_client *tc, unsigned int cpu,
@@ -303,12 +306,12 @@ static int test_stats_show(struct seq_file *m, void *v)
 {
 	static const char *const names[DHP_CPU_NR_STATES] = {
 		"add_start", "add_complete", "add_failure", "remove_start",
-		"remove_complete",
+		"remove_complete", "remove_failure",
 	};
 	int s;
 
 	mutex_lock(&test_lock);
-	seq_printf(m, "clients %u\n", nr_clients);
+	seq_printf(m, "clients %u\nnext_idx %u\n", nr_clients, next_idx);
 	for (s = 0; s < DHP_CPU_NR_STATES; s++)
 		seq_printf(m, "%s %lu\n", names[s], READ_ONCE(seen[s]));
 	seq_printf(m, "seq_errors %lu\norder_errors %lu\n",

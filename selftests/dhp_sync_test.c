@@ -1,0 +1,630 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tests of dhp's synchronous processor notification, run as root inside a
+ * guest that can get vCPUs hot-added (scripts/vm.py). The modules are taken
+ * from $DHP_MODDIR (default /dhp).
+ *
+ * Most tests use a fixture with four clients, in registration order:
+ *   test client 0, test client 1 (dhp_test.ko), the sample driver
+ *   (dhp_sample.ko), test client 2.
+ * dhp_test.ko checks sequence and order of every notification itself; the
+ * tests check the counts, what the system shows (sysfs online, errno of the
+ * online write), and the sample driver's per-CPU contexts.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "dhp_util.h"
+#include "hostctl.h"
+
+#define TEST_CTL	TEST_DEBUGFS "/ctl"
+#define TEST_STATS	TEST_DEBUGFS "/stats"
+#define SAMPLE_STATS	SAMPLE_DEBUGFS "/stats"
+#define NR_STEPS	6
+
+static const char *const steps[NR_STEPS] = {
+	"add_start", "add_complete", "add_failure",
+	"remove_start", "remove_complete", "remove_failure",
+};
+
+struct counts {
+	long step[NR_STEPS];
+	long allocs, frees, vetoes;
+};
+
+enum { S_START, S_COMPLETE, S_FAILURE, S_RSTART, S_RCOMPLETE, S_RFAILURE };
+
+static void counts_read(struct counts *c)
+{
+	int i;
+
+	for (i = 0; i < NR_STEPS; i++)
+		c->step[i] = stat_value(TEST_STATS, steps[i]);
+	c->allocs = stat_value(SAMPLE_STATS, "allocs");
+	c->frees = stat_value(SAMPLE_STATS, "frees");
+	c->vetoes = stat_value(SAMPLE_STATS, "vetoes");
+}
+
+/* The steps the test clients saw since @before, in @d. */
+static void counts_delta(const struct counts *before, long *d)
+{
+	struct counts now;
+	int i;
+
+	counts_read(&now);
+	for (i = 0; i < NR_STEPS; i++)
+		d[i] = now.step[i] - before->step[i];
+}
+
+static int dhp_state_number(const char *which)
+{
+	return (int)stat_value(DHP_DEBUGFS "/cpuhp_states", which);
+}
+
+/* Fields of a CPU's line in dhp's "cpus": phase, adds, failures, ... */
+static int dhp_cpu_line(int cpu, char *phase, long *adds, long *failures,
+			long *removes, long *last_err)
+{
+	static char buf[1 << 16];
+	char *line;
+	int n;
+
+	if (read_file(DHP_DEBUGFS "/cpus", buf, sizeof(buf)) < 0)
+		return -ENOENT;
+	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+		if (sscanf(line, "%d %15s %ld %ld %ld %ld", &n, phase, adds,
+			   failures, removes, last_err) == 6 && n == cpu)
+			return 0;
+	}
+	return -ENOENT;
+}
+
+/*
+ * Every client in dhp's cpu_clients must be idle and balanced: each
+ * add-start answered by one complete or failure, each remove-start by one
+ * remove-complete or remove-failure. Returns the number of clients checked,
+ * or -1 after printing the first unbalanced one.
+ */
+static int dhp_clients_balanced(void)
+{
+	static char buf[1 << 20];
+	long id, st, co, fa, rs, rc, rf;
+	unsigned int flags;
+	char *line;
+	int n = 0;
+
+	if (read_file(DHP_DEBUGFS "/cpu_clients", buf, sizeof(buf)) < 0)
+		return -1;
+	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+		if (line[0] == '#')
+			continue;
+		if (sscanf(line, "%ld %x %ld %ld %ld %ld %ld %ld", &id, &flags,
+			   &st, &co, &fa, &rs, &rc, &rf) != 8 ||
+		    st != co + fa || rs != rc + rf || rs > co) {
+			fprintf(stderr, "# unbalanced client: %s\n", line);
+			return -1;
+		}
+		n++;
+	}
+	return n;
+}
+
+static int sample_requests(int cpu)
+{
+	static char buf[1 << 16];
+	int c, node;
+	long req;
+	char *line;
+
+	if (read_file(SAMPLE_DEBUGFS "/cpus", buf, sizeof(buf)) < 0)
+		return -1;
+	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+		if (sscanf(line, "%d %d %ld", &c, &node, &req) == 3 && c == cpu)
+			return req;
+	return -1;
+}
+
+static int sample_contexts(void)
+{
+	static char buf[1 << 16];
+	char *line;
+	int n = 0;
+
+	if (read_file(SAMPLE_DEBUGFS "/cpus", buf, sizeof(buf)) < 0)
+		return -1;
+	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+		n += line[0] != '#';
+	return n;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* What holds after every test: nothing lost, nothing out of order. */
+#define ASSERT_INVARIANTS() do {					\
+	ASSERT_EQ(0, stat_value(TEST_STATS, "seq_errors"));		\
+	ASSERT_EQ(0, stat_value(TEST_STATS, "order_errors"));		\
+	ASSERT_LT(0, dhp_clients_balanced());				\
+	/* the sample has one context per online CPU, no more */	\
+	ASSERT_EQ(cpu_count_online(), sample_contexts());		\
+	ASSERT_EQ(cpu_count_online(), stat_value(SAMPLE_STATS, "allocs") - \
+		  stat_value(SAMPLE_STATS, "frees"));			\
+	ASSERT_EQ(0, stat_value(SAMPLE_STATS, "missing"));		\
+} while (0)
+
+static void unload_all(void)
+{
+	mod_unload("dhp_sample");
+	mod_unload("dhp_test");
+	mod_unload("dhp");
+}
+
+#define MAX_CPUS 64
+
+FIXTURE(sync) {
+	int nr_test_clients;
+	bool was_online[MAX_CPUS];
+};
+
+FIXTURE_SETUP(sync)
+{
+	unload_all();
+	ASSERT_EQ(0, mod_load("dhp", NULL));
+	ASSERT_EQ(0, mod_load("dhp_test", NULL));
+	ASSERT_EQ(0, write_file(TEST_CTL, "register 2 0"));
+	ASSERT_EQ(0, mod_load("dhp_sample", NULL));
+	ASSERT_EQ(0, write_file(TEST_CTL, "register 1 0"));
+	self->nr_test_clients = 3;
+	for (int cpu = 0; cpu < MAX_CPUS; cpu++)
+		self->was_online[cpu] = cpu_state(cpu) == 1;
+}
+
+/* CPUs a test brought up go offline again: they are the next test's spares. */
+FIXTURE_TEARDOWN(sync)
+{
+	for (int cpu = 1; cpu < MAX_CPUS; cpu++)
+		if (!self->was_online[cpu] && cpu_state(cpu) == 1)
+			cpu_set_online(cpu, false);
+	unload_all();
+}
+
+/* 1. Load, ADD_EXISTING replay, unload; bad module parameters. */
+TEST(load_unload)
+{
+	int online = cpu_count_online();
+	static const char * const bad[] = {
+		"log_size=5", "log_size=abc", "log_size=70000", "log_size=-1",
+	};
+	unsigned int i;
+
+	unload_all();
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		EXPECT_EQ(-EINVAL, mod_load("dhp", bad[i])) TH_LOG("%s", bad[i]);
+		ASSERT_FALSE(mod_loaded("dhp"));
+	}
+	ASSERT_EQ(0, mod_load("dhp", "log_size=16"));
+	ASSERT_TRUE(file_has_line(CPU_SYSFS "/hotplug/states", "dhp:prepare"));
+	ASSERT_TRUE(file_has_line(CPU_SYSFS "/hotplug/states", "dhp:online"));
+	ASSERT_LT(0, dhp_state_number("prepare"));
+	ASSERT_LT(dhp_state_number("prepare"), dhp_state_number("online"));
+
+	ASSERT_EQ(0, mod_load("dhp_test", NULL));
+	ASSERT_EQ(0, write_file(TEST_CTL, "register 1 1"));
+	EXPECT_EQ(online, stat_value(TEST_STATS, "add_start"));
+	EXPECT_EQ(online, stat_value(TEST_STATS, "add_complete"));
+	EXPECT_EQ(0, stat_value(TEST_STATS, "add_failure"));
+	EXPECT_TRUE(file_has_line(DHP_DEBUGFS "/cpu_clients", "# clients 1\n"));
+
+	/* Clients pin dhp; the sample replays too and sizes itself. */
+	EXPECT_NE(0, mod_unload("dhp"));
+	ASSERT_EQ(0, mod_load("dhp_sample", NULL));
+	EXPECT_EQ(online, sample_contexts());
+	EXPECT_EQ(online, stat_value(SAMPLE_STATS, "allocs"));
+	EXPECT_TRUE(file_has_line(DHP_DEBUGFS "/log", "# size 16 "));
+
+	ASSERT_EQ(0, write_file(TEST_CTL, "unregister"));
+	EXPECT_TRUE(file_has_line(DHP_DEBUGFS "/cpu_clients", "# clients 1\n"));
+	ASSERT_EQ(0, mod_unload("dhp_sample"));
+	ASSERT_EQ(0, mod_unload("dhp_test"));
+	EXPECT_TRUE(file_has_line(DHP_DEBUGFS "/cpu_clients", "# clients 0\n"));
+	ASSERT_EQ(0, mod_unload("dhp"));
+	EXPECT_FALSE(file_has_line(CPU_SYSFS "/hotplug/states", "dhp:"));
+	EXPECT_NE(0, access(DHP_DEBUGFS, F_OK));
+}
+
+/* 2. Hot-add two vCPUs: START then COMPLETE, in order, contexts live. */
+TEST_F_TIMEOUT(sync, hotadd, 600)
+{
+	struct counts before;
+	long d[NR_STEPS], adds, fails, rem, err;
+	char phase[16];
+	int cpus[2], i;
+
+	counts_read(&before);
+	for (i = 0; i < 2; i++) {
+		/* a real vCPU hot-add where the kernel can (6.1), else a spare */
+		cpus[i] = cpu_hotadd();
+		if (cpus[i] < 0)
+			cpus[i] = cpu_new();
+		ASSERT_LE(0, cpus[i]) TH_LOG("no CPU to add: %d", cpus[i]);
+		ASSERT_EQ(0, cpu_set_online(cpus[i], true));
+		ASSERT_EQ(1, cpu_state(cpus[i]));
+	}
+	counts_delta(&before, d);
+	EXPECT_EQ(2 * self->nr_test_clients, d[S_START]);
+	EXPECT_EQ(2 * self->nr_test_clients, d[S_COMPLETE]);
+	EXPECT_EQ(0, d[S_FAILURE]);
+
+	ASSERT_EQ(0, write_file(SAMPLE_DEBUGFS "/io", "50"));
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, dhp_cpu_line(cpus[i], phase, &adds, &fails, &rem,
+					  &err));
+		EXPECT_STREQ("online", phase);
+		EXPECT_LE(1, adds);
+		/* the sample's context exists and its hot path ran there */
+		EXPECT_LE(50, sample_requests(cpus[i]));
+	}
+	ASSERT_INVARIANTS();
+}
+
+/* 3a. The sample driver vetoes: errno out, CPU offline, FAILURE to all. */
+TEST_F_TIMEOUT(sync, veto_by_sample, 600)
+{
+	struct counts before, after;
+	long d[NR_STEPS], adds, fails, rem, err;
+	char phase[16];
+	int cpu;
+
+	cpu = cpu_new();
+	ASSERT_LE(0, cpu);
+	ASSERT_EQ(0, write_filef(SAMPLE_DEBUGFS "/fail", "%d -12", cpu));
+	counts_read(&before);
+	EXPECT_EQ(-ENOMEM, cpu_set_online(cpu, true));
+	EXPECT_EQ(0, cpu_state(cpu));
+	counts_delta(&before, d);
+	/* test clients 0 and 1 came before the sample; 2 never got START */
+	EXPECT_EQ(2, d[S_START]);
+	EXPECT_EQ(2, d[S_FAILURE]);
+	EXPECT_EQ(0, d[S_COMPLETE]);
+	counts_read(&after);
+	EXPECT_EQ(before.vetoes + 1, after.vetoes);
+	EXPECT_EQ(before.allocs, after.allocs);
+	ASSERT_EQ(0, dhp_cpu_line(cpu, phase, &adds, &fails, &rem, &err));
+	EXPECT_STREQ("offline", phase);
+	EXPECT_EQ(-12, err);
+
+	ASSERT_EQ(0, write_file(SAMPLE_DEBUGFS "/fail", "off"));
+	counts_read(&before);
+	ASSERT_EQ(0, cpu_set_online(cpu, true));
+	counts_delta(&before, d);
+	EXPECT_EQ(3, d[S_START]);
+	EXPECT_EQ(3, d[S_COMPLETE]);
+	ASSERT_INVARIANTS();
+}
+
+/* 3b. The last client vetoes: the sample got START and frees again. */
+TEST_F_TIMEOUT(sync, veto_by_last_client, 600)
+{
+	struct counts before, after;
+	long d[NR_STEPS];
+	int cpu;
+
+	cpu = cpu_new();
+	ASSERT_LE(0, cpu);
+	/* test client index 2 is registered after the sample */
+	ASSERT_EQ(0, write_filef(TEST_CTL, "veto 2 %d -28", cpu));
+	counts_read(&before);
+	EXPECT_EQ(-ENOSPC, cpu_set_online(cpu, true));
+	EXPECT_EQ(0, cpu_state(cpu));
+	counts_delta(&before, d);
+	EXPECT_EQ(3, d[S_START]);
+	EXPECT_EQ(3, d[S_FAILURE]);
+	counts_read(&after);
+	EXPECT_EQ(before.allocs + 1, after.allocs);
+	EXPECT_EQ(before.frees + 1, after.frees);
+
+	ASSERT_EQ(0, write_file(TEST_CTL, "veto off"));
+	ASSERT_EQ(0, cpu_set_online(cpu, true));
+	ASSERT_INVARIANTS();
+}
+
+/* Sets the cpuhp fail injection of @cpu to @state; 0 or -errno. */
+static int inject(int cpu, int state)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), CPU_SYSFS "/cpu%d/hotplug/fail", cpu);
+	return write_filef(path, "%d", state);
+}
+
+/*
+ * The nearest state after (@dir 1) or before (@dir -1) @state that the
+ * kernel lets fail for @cpu, within the AP online range.
+ */
+static int injectable_near(int cpu, int state, int dir)
+{
+	static struct cpuhp_state_name st[512];
+	int n, i, j;
+
+	n = cpuhp_states(st, 512);
+	for (i = 0; i < n && st[i].num != state; i++)
+		;
+	for (j = i + dir; j >= 0 && j < n; j += dir) {
+		if (!strcmp(st[j].name, "online") ||
+		    !strncmp(st[j].name, "ap:", 3))
+			break;
+		if (!inject(cpu, st[j].num)) {
+			inject(cpu, -1);
+			return st[j].num;
+		}
+	}
+	return -1;
+}
+
+/* 4. Failures injected by cpuhp at and around dhp's states. */
+TEST_F_TIMEOUT(sync, cpuhp_fail_injection, 900)
+{
+	int prepare = dhp_state_number("prepare");
+	int online = dhp_state_number("online");
+	long d[NR_STEPS], adds, fails, rem, err, fails0;
+	struct counts before, after;
+	char phase[16];
+	int cpu, later, earlier;
+
+	cpu = cpu_new();
+	ASSERT_LE(0, cpu);
+	ASSERT_EQ(0, dhp_cpu_line(cpu, phase, &adds, &fails0, &rem, &err));
+
+	/* At dhp:online: the CPU started, so everyone gets FAILURE. */
+	ASSERT_EQ(0, inject(cpu, online));
+	counts_read(&before);
+	EXPECT_NE(0, cpu_set_online(cpu, true));
+	EXPECT_EQ(0, cpu_state(cpu));
+	counts_delta(&before, d);
+	EXPECT_EQ(3, d[S_START]);
+	EXPECT_EQ(3, d[S_FAILURE]);
+	EXPECT_EQ(0, d[S_COMPLETE]);
+	counts_read(&after);
+	EXPECT_EQ(after.allocs - before.allocs, after.frees - before.frees);
+	ASSERT_EQ(0, dhp_cpu_line(cpu, phase, &adds, &fails, &rem, &err));
+	EXPECT_EQ(fails0 + 1, fails);
+	EXPECT_EQ(-ECANCELED, err);
+
+	/* At dhp:prepare: dhp's startup never runs, nobody hears a thing. */
+	ASSERT_EQ(0, inject(cpu, prepare));
+	counts_read(&before);
+	EXPECT_NE(0, cpu_set_online(cpu, true));
+	counts_delta(&before, d);
+	EXPECT_EQ(0, d[S_START]);
+	EXPECT_EQ(0, d[S_FAILURE]);
+
+	/* After dhp:online: COMPLETE went out, so the undo is a removal. */
+	later = injectable_near(cpu, online, 1);
+	if (later > 0) {
+		ASSERT_EQ(0, inject(cpu, later));
+		counts_read(&before);
+		EXPECT_NE(0, cpu_set_online(cpu, true));
+		counts_delta(&before, d);
+		EXPECT_EQ(3, d[S_START]);
+		EXPECT_EQ(3, d[S_COMPLETE]);
+		EXPECT_EQ(3, d[S_RSTART]);
+		EXPECT_EQ(3, d[S_RCOMPLETE]);
+	} else {
+		TH_LOG("no injectable state after %d", online);
+	}
+
+	ASSERT_EQ(0, cpu_set_online(cpu, true));
+
+	/* An offline failing below dhp:online: REMOVE_FAILURE, still up. */
+	earlier = injectable_near(cpu, online, -1);
+	ASSERT_LT(0, earlier) TH_LOG("no injectable state before %d", online);
+	ASSERT_EQ(0, inject(cpu, earlier));
+	counts_read(&before);
+	EXPECT_NE(0, cpu_set_online(cpu, false));
+	EXPECT_EQ(1, cpu_state(cpu));
+	counts_delta(&before, d);
+	EXPECT_EQ(3, d[S_RSTART]);
+	EXPECT_EQ(3, d[S_RFAILURE]);
+	EXPECT_EQ(0, d[S_RCOMPLETE]);
+	inject(cpu, -1);
+	ASSERT_INVARIANTS();
+}
+
+/* 5. Offline/online of a hot-added CPU, then a real vCPU hot-remove. */
+TEST_F_TIMEOUT(sync, offline_online_remove, 900)
+{
+	struct counts before, after;
+	long d[NR_STEPS];
+	char reply[256];
+	int cpu, i, ret;
+	bool hotadded;
+
+	cpu = cpu_hotadd();
+	hotadded = cpu >= 0;
+	if (!hotadded)
+		cpu = cpu_new();
+	ASSERT_LE(0, cpu);
+	ASSERT_EQ(0, cpu_set_online(cpu, true));
+
+	counts_read(&before);
+	ASSERT_EQ(0, cpu_set_online(cpu, false));
+	counts_delta(&before, d);
+	EXPECT_EQ(3, d[S_RSTART]);
+	EXPECT_EQ(3, d[S_RCOMPLETE]);
+	counts_read(&after);
+	EXPECT_EQ(before.frees + 1, after.frees);
+	EXPECT_EQ(-1, sample_requests(cpu));
+
+	counts_read(&before);
+	ASSERT_EQ(0, cpu_set_online(cpu, true));
+	counts_delta(&before, d);
+	EXPECT_EQ(3, d[S_START]);
+	EXPECT_EQ(3, d[S_COMPLETE]);
+	ASSERT_INVARIANTS();
+
+	if (!hotadded) {
+		TH_LOG("no vCPU hot-add here (6.12 under TCG): no hot-remove");
+		return;
+	}
+	/* device_del of that vCPU while online: the guest offlines it */
+	ret = hostctl("cpu-del", reply, sizeof(reply), 120000);
+	ASSERT_EQ(0, ret) TH_LOG("cpu-del: %s", reply);
+	for (i = 0; i < 300 && cpu_state(cpu) != -ENOENT; i++)
+		usleep(100000);
+	EXPECT_EQ(-ENOENT, cpu_state(cpu));
+	ASSERT_INVARIANTS();
+}
+
+/* 6. A thousand clients, all served on one add, in order. */
+TEST_F_TIMEOUT(sync, thousand_clients, 900)
+{
+	struct counts before;
+	long d[NR_STEPS];
+	double t;
+	int cpu;
+
+	ASSERT_EQ(0, write_file(TEST_CTL, "register 1000 0"));
+	self->nr_test_clients += 1000;
+	cpu = cpu_new();
+	ASSERT_LE(0, cpu);
+	counts_read(&before);
+	t = now_s();
+	ASSERT_EQ(0, cpu_set_online(cpu, true));
+	t = now_s() - t;
+	counts_delta(&before, d);
+	EXPECT_EQ(self->nr_test_clients, d[S_START]);
+	EXPECT_EQ(self->nr_test_clients, d[S_COMPLETE]);
+	TH_LOG("online with %d clients took %.3f s", self->nr_test_clients + 1,
+	       t);
+
+	counts_read(&before);
+	ASSERT_EQ(0, cpu_set_online(cpu, false));
+	counts_delta(&before, d);
+	EXPECT_EQ(self->nr_test_clients, d[S_RSTART]);
+	EXPECT_EQ(self->nr_test_clients, d[S_RCOMPLETE]);
+	ASSERT_INVARIANTS();
+}
+
+/* A replay veto undoes itself and returns the status to the caller. */
+TEST_F(sync, replay_veto)
+{
+	long d[NR_STEPS], next, clients;
+	struct counts before;
+	int online = cpu_count_online();
+	int cpu = cpu_last_online();
+
+	ASSERT_LT(1, online) TH_LOG("needs two online CPUs");
+	next = stat_value(TEST_STATS, "next_idx");
+	clients = stat_value(TEST_STATS, "clients");
+	ASSERT_EQ(0, write_filef(TEST_CTL, "veto %ld %d -12", next, cpu));
+	counts_read(&before);
+	EXPECT_EQ(-ENOMEM, write_file(TEST_CTL, "register 1 1"));
+	counts_delta(&before, d);
+	/* the highest online CPU is replayed last: all others came and went */
+	EXPECT_EQ(online, d[S_START]);
+	EXPECT_EQ(online - 1, d[S_COMPLETE]);
+	EXPECT_EQ(1, d[S_FAILURE]);
+	EXPECT_EQ(online - 1, d[S_RSTART]);
+	EXPECT_EQ(online - 1, d[S_RCOMPLETE]);
+	EXPECT_EQ(clients, stat_value(TEST_STATS, "clients"));
+	ASSERT_EQ(0, write_file(TEST_CTL, "veto off"));
+	ASSERT_INVARIANTS();
+}
+
+/* Each write of @bad to @path must fail with an errno. */
+static void rejects(struct __test_metadata *_metadata, const char *path,
+		    const char *const *bad, size_t n)
+{
+	size_t i;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		ret = write_file(path, bad[i]);
+		if (ret >= 0) {
+			TH_LOG("%s accepted '%s'", path, bad[i]);
+			_metadata->passed = 0;
+		}
+	}
+}
+
+/* 7. Misuse of the API and garbage in the debugfs files. */
+TEST_F(sync, bad_input)
+{
+	static const char *const fail_bad[] = {
+		"garbage", "1 12", "99999 -12", "-3 -12", "1 -5000", "1",
+		"1 -12 junk that is far too long for the buffer",
+	};
+	static const char *const io_bad[] = { "0", "abc", "2000000", "-1" };
+	static const char *const ctl_bad[] = {
+		"nonsense", "veto 0 0 5", "veto -1 0 -12", "register",
+		"churn 9999999",
+	};
+	int cpu;
+
+	ASSERT_EQ(0, write_file(TEST_CTL, "badinput"));
+	EXPECT_EQ(-EINVAL, stat_value(TEST_STATS, "bad_null_cb"));
+	EXPECT_EQ(-EINVAL, stat_value(TEST_STATS, "bad_flags"));
+	EXPECT_EQ(-EINVAL, stat_value(TEST_STATS, "bad_null_handle"));
+	EXPECT_EQ(-ENOENT, stat_value(TEST_STATS, "bad_double"));
+	EXPECT_EQ(-ENOENT, stat_value(TEST_STATS, "bad_foreign"));
+
+	rejects(_metadata, SAMPLE_DEBUGFS "/fail", fail_bad, ARRAY_SIZE(fail_bad));
+	EXPECT_TRUE(file_has_line(SAMPLE_DEBUGFS "/fail", "off"));
+	rejects(_metadata, SAMPLE_DEBUGFS "/io", io_bad, ARRAY_SIZE(io_bad));
+	rejects(_metadata, TEST_CTL, ctl_bad, ARRAY_SIZE(ctl_bad));
+
+	/* (Un)registering from inside a callback fails, no deadlock. */
+	ASSERT_EQ(0, write_file(TEST_CTL, "selfunreg 0"));
+	cpu = cpu_last_online();
+	ASSERT_LT(0, cpu);
+	ASSERT_EQ(0, cpu_set_online(cpu, false));
+	ASSERT_EQ(0, cpu_set_online(cpu, true));
+	EXPECT_EQ(-EDEADLK, stat_value(TEST_STATS, "selfunreg"));
+	EXPECT_EQ(-EDEADLK, stat_value(TEST_STATS, "selfreg"));
+	EXPECT_EQ(3, stat_value(TEST_STATS, "clients"));
+	ASSERT_INVARIANTS();
+}
+
+/* 8. Registration churn while CPUs go offline and online. */
+TEST_F_TIMEOUT(sync, churn_during_hotplug, 600)
+{
+	int cpu = cpu_last_online();
+	int status, cycles = 0;
+	double end;
+	pid_t child;
+
+	ASSERT_LT(0, cpu);
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child)
+		_exit(write_file(TEST_CTL, "churn 8000") ? 1 : 0);
+
+	end = now_s() + 8;
+	while (now_s() < end) {
+		ASSERT_EQ(0, cpu_set_online(cpu, false));
+		ASSERT_EQ(0, cpu_set_online(cpu, true));
+		cycles++;
+	}
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	TH_LOG("%d offline/online cycles, %ld registrations", cycles,
+	       stat_value(TEST_STATS, "churn_rounds"));
+	EXPECT_LT(0, cycles);
+	EXPECT_LT(0, stat_value(TEST_STATS, "churn_rounds"));
+	ASSERT_INVARIANTS();
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Helpers for the dhp selftests; see dhp_util.h.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dhp_util.h"
+#include "hostctl.h"
+
+int read_file(const char *path, char *buf, size_t len)
+{
+	size_t got = 0;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	while (got < len - 1) {
+		n = read(fd, buf + got, len - 1 - got);
+		if (n < 0) {
+			n = -errno;
+			close(fd);
+			return n;
+		}
+		if (!n)
+			break;
+		got += n;
+	}
+	buf[got] = '\0';
+	close(fd);
+	return got;
+}
+
+int write_file(const char *path, const char *s)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, strlen(s));
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	return n < 0 ? n : 0;
+}
+
+int write_filef(const char *path, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return write_file(path, buf);
+}
+
+/* The value of a "key value" line, or STAT_MISSING. */
+long stat_value(const char *path, const char *key)
+{
+	static char buf[1 << 16];
+	size_t klen = strlen(key);
+	char *line;
+
+	if (read_file(path, buf, sizeof(buf)) < 0)
+		return STAT_MISSING;
+	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+		if (!strncmp(line, key, klen) && line[klen] == ' ')
+			return strtol(line + klen + 1, NULL, 0);
+	return STAT_MISSING;
+}
+
+bool file_has_line(const char *path, const char *needle)
+{
+	static char buf[1 << 20];
+
+	return read_file(path, buf, sizeof(buf)) >= 0 && strstr(buf, needle);
+}
+
+int mod_load(const char *name, const char *params)
+{
+	const char *dir = getenv("DHP_MODDIR") ?: "/dhp";
+	char path[256];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "%s/%s.ko", dir, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, params ?: "", 0);
+	ret = ret ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+int mod_unload(const char *name)
+{
+	return syscall(SYS_delete_module, name, O_NONBLOCK) ? -errno : 0;
+}
+
+bool mod_loaded(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/module/%s/initstate", name);
+	return access(path, F_OK) == 0;
+}
+
+int cpu_state(int cpu)
+{
+	char path[128], buf[8];
+
+	snprintf(path, sizeof(path), CPU_SYSFS "/cpu%d", cpu);
+	if (access(path, F_OK))
+		return -ENOENT;
+	snprintf(path, sizeof(path), CPU_SYSFS "/cpu%d/online", cpu);
+	if (read_file(path, buf, sizeof(buf)) < 0)
+		return 1;	/* no online file: the boot CPU */
+	return buf[0] == '1';
+}
+
+int cpu_set_online(int cpu, bool on)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), CPU_SYSFS "/cpu%d/online", cpu);
+	return write_file(path, on ? "1" : "0");
+}
+
+static int cpu_max(void)
+{
+	return sysconf(_SC_NPROCESSORS_CONF) + 64;
+}
+
+int cpu_count_online(void)
+{
+	int cpu, n = 0;
+
+	for (cpu = 0; cpu < cpu_max(); cpu++)
+		n += cpu_state(cpu) == 1;
+	return n;
+}
+
+/* A present CPU that is offline, or -ENOENT. */
+int cpu_spare(void)
+{
+	int cpu;
+
+	for (cpu = 1; cpu < cpu_max(); cpu++)
+		if (cpu_state(cpu) == 0)
+			return cpu;
+	return -ENOENT;
+}
+
+/* The highest-numbered online CPU other than CPU 0, or -ENOENT. */
+int cpu_last_online(void)
+{
+	int cpu;
+
+	for (cpu = cpu_max(); cpu > 0; cpu--)
+		if (cpu_state(cpu) == 1)
+			return cpu;
+	return -ENOENT;
+}
+
+/* Asks the host for a vCPU and waits for the guest to see it (offline). */
+int cpu_hotadd(void)
+{
+	char reply[256];
+	int i, cpu, ret, max = cpu_max();
+	bool *had = calloc(max, sizeof(*had));
+
+	if (!had)
+		return -ENOMEM;
+	for (cpu = 0; cpu < max; cpu++)
+		had[cpu] = cpu_state(cpu) != -ENOENT;
+	ret = hostctl("cpu-add", reply, sizeof(reply), 60000);
+	for (i = 0; !ret && i < 600; i++) {
+		for (cpu = 0; cpu < max; cpu++) {
+			if (!had[cpu] && cpu_state(cpu) == 0) {
+				free(had);
+				return cpu;
+			}
+		}
+		usleep(100000);
+	}
+	free(had);
+	return ret ?: -ETIMEDOUT;
+}
+
+/* An offline CPU to bring up: a present spare, else a fresh vCPU. */
+int cpu_new(void)
+{
+	int cpu = cpu_spare();
+
+	return cpu >= 0 ? cpu : cpu_hotadd();
+}
+
+/* Parses /sys/devices/system/cpu/hotplug/states ("N: name" lines). */
+int cpuhp_states(struct cpuhp_state_name *states, int max)
+{
+	static char buf[1 << 16];
+	char *line;
+	int n = 0;
+
+	if (read_file(CPU_SYSFS "/hotplug/states", buf, sizeof(buf)) < 0)
+		return -ENOENT;
+	for (line = strtok(buf, "\n"); line && n < max;
+	     line = strtok(NULL, "\n"))
+		if (sscanf(line, " %d: %63s", &states[n].num,
+			   states[n].name) == 2)
+			n++;
+	return n;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers for the dhp selftests running inside the guest: files, modules,
+ * CPUs, and the host control channel. Errors come back as -errno.
+ */
+#ifndef _DHP_UTIL_H
+#define _DHP_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define DHP_DEBUGFS	"/sys/kernel/debug/dhp"
+#define SAMPLE_DEBUGFS	"/sys/kernel/debug/dhp_sample"
+#define TEST_DEBUGFS	"/sys/kernel/debug/dhp_test"
+#define CPU_SYSFS	"/sys/devices/system/cpu"
+#define STAT_MISSING	(-0x7fffffffL)
+
+int read_file(const char *path, char *buf, size_t len);
+int write_file(const char *path, const char *s);
+int write_filef(const char *path, const char *fmt, ...);
+long stat_value(const char *path, const char *key);
+bool file_has_line(const char *path, const char *needle);
+
+int mod_load(const char *name, const char *params);
+int mod_unload(const char *name);
+bool mod_loaded(const char *name);
+
+int cpu_state(int cpu);		/* 1 online, 0 offline, -ENOENT absent */
+int cpu_set_online(int cpu, bool on);
+int cpu_count_online(void);
+int cpu_spare(void);
+int cpu_hotadd(void);
+int cpu_new(void);
+int cpu_last_online(void);
+struct cpuhp_state_name {
+	int num;
+	char name[64];
+};
+
+int cpuhp_states(struct cpuhp_state_name *states, int max);
+
+#endif /* _DHP_UTIL_H */
