@@ -1,0 +1,223 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Run every dhp test: builds with W=1 and sparse against each kernel,
+checkpatch, and the kselftest suites inside QEMU guests (scripts/vm.py).
+
+Each check is one TAP-like result; guest suites contribute one result per
+KTAP test line. Ends with "N passed, N failed, N skipped" and exits non-zero
+on any failure. Run through scripts/check.sh, which installs what is needed.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(REPO, 'scripts'))
+import vm  # noqa: E402
+
+# Module objects built by the top-level Kbuild, and where they land.
+MODULES = ['dhp.ko', 'samples/dhp_sample.ko', 'selftests/dhp_test.ko']
+GUEST_PROGS = ['selftests/dhp_sync_test', 'selftests/hostctl']
+# Lines of a kbuild run that are progress, not diagnostics.
+KBUILD_NOISE = re.compile(
+    r'^(make(\[\d+\])?: |make -C |'
+    r'\s*(CC|LD|CHECK|MODPOST|AR|BTF)\b|Skipping BTF generation)')
+
+# name, kernel, vm.py options, guest command
+SUITES = [
+    ('sync', '6.1', ['--cpus', '2', '--maxcpus', '6'], './dhp_sync_test'),
+    ('sync', '6.12', ['--cpus', '2', '--maxcpus', '6'], './dhp_sync_test'),
+    ('sync', 'debug', ['--cpus', '2', '--maxcpus', '6', '--kmemleak'],
+     './dhp_sync_test'),
+]
+
+
+class Results:
+    def __init__(self):
+        self.passed = self.failed = self.skipped = 0
+        self.failures = []
+
+    def add(self, ok, name, skip=False, why=''):
+        if skip:
+            self.skipped += 1
+            print(f'ok - {name} # SKIP {why}', flush=True)
+        elif ok:
+            self.passed += 1
+            print(f'ok - {name}', flush=True)
+        else:
+            self.failed += 1
+            self.failures.append(name)
+            print(f'not ok - {name}' + (f' # {why}' if why else ''),
+                  flush=True)
+
+
+def progress(msg):
+    print(f'[check] {msg}', flush=True)
+
+
+def source_files():
+    out = subprocess.run(['git', 'ls-files', '-co', '--exclude-standard'],
+                         cwd=REPO, capture_output=True, text=True)
+    if out.returncode:
+        sys.exit('[check] error: not a git checkout: ' + out.stderr.strip())
+    return [f for f in out.stdout.split() if os.path.isfile(
+        os.path.join(REPO, f))]
+
+
+def build_tree(kernel):
+    """Copy the sources to a per-kernel build directory (kbuild builds in
+    place, so kernels cannot share one) and return it."""
+    dest = os.path.join(vm.cache_dir(), 'build', kernel.name)
+    shutil.rmtree(dest, ignore_errors=True)
+    for f in source_files():
+        if f.startswith(('scripts/', '.ci/', '.git')):
+            continue
+        os.makedirs(os.path.join(dest, os.path.dirname(f)), exist_ok=True)
+        shutil.copy2(os.path.join(REPO, f), os.path.join(dest, f))
+    return dest
+
+
+def build(kernel, res):
+    """Build the modules with W=1 C=1; any diagnostic line fails it."""
+    tree = build_tree(kernel)
+    t = time.time()
+    p = subprocess.run(['make', '-C', tree, f'KDIR={kernel.kdir}', 'W=1',
+                       'C=1'], capture_output=True, text=True)
+    noise = [ln for ln in (p.stdout + p.stderr).splitlines()
+             if ln.strip() and not KBUILD_NOISE.match(ln.strip())]
+    ok = p.returncode == 0 and not noise
+    for ln in noise[:40]:
+        print(f'# {ln}')
+    res.add(ok, f'build {kernel.name} ({kernel.kver}) W=1 C=1, '
+            f'{time.time() - t:.0f} s',
+            why='' if ok else f'{len(noise)} diagnostic lines')
+    return tree if p.returncode == 0 else None
+
+
+def checkpatch(res):
+    script = os.path.join(vm.cache_dir(), 'checkpatch', 'scripts',
+                          'checkpatch.pl')
+    files = [f for f in source_files()
+             if f.endswith(('.c', '.h')) and not f.endswith('.mod.c')]
+    p = subprocess.run(['perl', script, '--strict', '--no-tree', '--terse',
+                        '--show-types', '-f'] + files, cwd=REPO,
+                       capture_output=True, text=True)
+    bad = [ln for ln in p.stdout.splitlines()
+           if re.search(r': (ERROR|WARNING|CHECK):', ln)]
+    for ln in bad[:40]:
+        print(f'# {ln}')
+    res.add(not bad, f'checkpatch --strict ({len(files)} files)',
+            why=f'{len(bad)} findings' if bad else '')
+
+
+def build_guest_progs(res):
+    ksft = os.path.join(vm.cache_dir(), 'ksft')
+    p = subprocess.run(['make', '-C', os.path.join(REPO, 'selftests'),
+                        f'KSFT_DIR={ksft}', 'all'],
+                       capture_output=True, text=True)
+    warn = [ln for ln in (p.stdout + p.stderr).splitlines()
+            if 'warning:' in ln or 'error:' in ln]
+    for ln in warn[:20]:
+        print(f'# {ln}')
+    ok = p.returncode == 0 and not warn
+    res.add(ok, 'selftests build (static)')
+    return ok
+
+
+TAP = re.compile(r'^(not ok|ok) (\d+) (\S+)(.*)$')
+
+
+def run_suite(name, kernel, opts, cmd, tree, res, timeout):
+    stage = os.path.join(vm.cache_dir(), 'stage', f'{kernel.name}-{name}')
+    shutil.rmtree(stage, ignore_errors=True)
+    os.makedirs(stage)
+    for f in MODULES:
+        shutil.copy2(os.path.join(tree, f), stage)
+    for f in GUEST_PROGS:
+        shutil.copy2(os.path.join(REPO, f), stage)
+    log = os.path.join(vm.cache_dir(), 'runs',
+                       f'{name}-{kernel.name}-{time.strftime("%H%M%S")}.log')
+    argv = [sys.executable, os.path.join(REPO, 'scripts', 'vm.py'),
+            '--kernel', kernel.name, '--files', stage, '--quiet',
+            '--timeout', str(timeout), '--log', log] + opts + ['--', cmd]
+    label = f'{name} on {kernel.name}'
+    progress(f'{label}: booting a guest (log {log})')
+    t = time.time()
+    counted = 0
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True)
+    for line in p.stdout:
+        line = line.rstrip('\n')
+        m = TAP.match(line)
+        if not m:
+            print(f'  {line}', flush=True)
+            continue
+        counted += 1
+        skip = '# SKIP' in m.group(4)
+        res.add(m.group(1) == 'ok', f'{label}: {m.group(3)}', skip=skip,
+                why=m.group(4).split('# SKIP', 1)[-1].strip() if skip else '')
+    status = p.wait()
+    took = time.time() - t
+    why = {124: 'guest timed out', 125: 'guest or QEMU died',
+           126: 'kernel splat in the guest log'}.get(status, '')
+    if status in (124, 125, 126) or not counted:
+        res.add(False, f'{label}: guest run', why=why or 'no test ran')
+    progress(f'{label}: {counted} tests, exit {status}, {took:.0f} s')
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument('--kernels', default='6.1,6.12,debug',
+                    help='comma-separated guest kernels (default: '
+                    '6.1,6.12,debug; debug only when its kit is set up)')
+    ap.add_argument('--suites', default='',
+                    help='comma-separated suite names (default: all)')
+    ap.add_argument('--timeout', type=int, default=1800,
+                    help='seconds per guest run (default 1800)')
+    ap.add_argument('--no-static', action='store_true',
+                    help='skip the build warnings and checkpatch checks')
+    args = ap.parse_args()
+
+    start = time.time()
+    res = Results()
+    avail = vm.available_kernels()
+    wanted = [k for k in args.kernels.split(',') if k]
+    suites = [s for s in args.suites.split(',') if s]
+    trees = {}
+    for name in wanted:
+        if name not in avail:
+            res.add(True, f'kernel {name}', skip=True,
+                    why='not set up (scripts/setup.sh; debug needs '
+                    'shared/kernels)')
+            continue
+        kernel = vm.Kernel(name)
+        trees[name] = (kernel, build(kernel, res))
+    if not args.no_static:
+        checkpatch(res)
+    progs = build_guest_progs(res)
+
+    for name, kname, opts, cmd in SUITES:
+        if suites and name not in suites or kname not in trees:
+            continue
+        kernel, tree = trees[kname]
+        if not tree or not progs:
+            res.add(False, f'{name} on {kname}', why='build failed')
+            continue
+        run_suite(name, kernel, opts, cmd, tree, res, args.timeout)
+
+    mins = (time.time() - start) / 60
+    if res.failures:
+        print('# failed: ' + '; '.join(res.failures))
+    print(f'# total time {mins:.1f} min')
+    print(f'{res.passed} passed, {res.failed} failed, '
+          f'{res.skipped} skipped')
+    return 1 if res.failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
