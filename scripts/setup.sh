@@ -1,0 +1,226 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Prepare the host for the dhp VM test bench (idempotent; run as root).
+#
+#  - installs the Debian packages the bench needs (only when some are missing)
+#  - fetches the stock guest kernels (6.1, 6.12) into the cache, unpacked,
+#    and the debug kernel kit from shared/kernels when it is there
+#  - extracts the kselftest headers and checkpatch from linux-source-6.1
+#
+# Cache: ${DHP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dhp}
+# Each kernel gets $CACHE/kernels/<name>/env with KVER, VMLINUZ, MODROOT, KDIR.
+# A second run only checks the markers and takes about a second.
+
+set -eu
+
+PACKAGES="qemu-system-x86 busybox-static cpio sparse make gcc libc6-dev \
+python3 perl kmod xz-utils linux-headers-amd64 linux-headers-6.12-amd64 \
+linux-source-6.1"
+
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+CACHE=${DHP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dhp}
+SHARED=${DHP_SHARED:-$REPO/../shared}
+KIT=$SHARED/kernels
+SRC_TAR=/usr/src/linux-source-6.1.tar.xz
+
+say() { printf '[setup] %s\n' "$*"; }
+die() { printf '[setup] error: %s\n' "$*" >&2; exit 1; }
+
+is_root() { [ "$(id -u)" = 0 ]; }
+
+installed() {
+	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q ' installed$'
+}
+
+install_packages() {
+	missing=
+	for p in $PACKAGES; do
+		installed "$p" || missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	if ! is_root; then
+		printf '[setup] missing packages:%s\n' "$missing" >&2
+		printf '[setup] install them as root with:\n' >&2
+		printf '  apt-get update && apt-get install -y --no-install-recommends%s\n' \
+			"$missing" >&2
+		exit 1
+	fi
+	say "installing:$missing"
+	apt-get update
+	# shellcheck disable=SC2086
+	DEBIAN_FRONTEND=noninteractive apt-get install -y \
+		--no-install-recommends $missing
+}
+
+# The ABI (e.g. 6.1.0-56-amd64) a linux-headers meta package depends on.
+headers_abi() {
+	dep=$(dpkg-query -W -f='${Depends}' "$1" 2>/dev/null) ||
+		die "package $1 is not installed"
+	abi=$(printf '%s\n' "$dep" | tr ',' '\n' |
+		sed -n 's/^ *linux-headers-\([^ ]*\).*/\1/p' | head -n 1)
+	[ -n "$abi" ] || die "cannot find the kernel ABI $1 depends on ($dep)"
+	printf '%s\n' "$abi"
+}
+
+write_env() { # dir kver vmlinuz modroot kdir
+	{
+		echo "KVER=$2"
+		echo "VMLINUZ=$3"
+		echo "MODROOT=$4"
+		echo "KDIR=$5"
+	} >"$1/env.tmp"
+	mv "$1/env.tmp" "$1/env"
+}
+
+check_kernel() { # name
+	dir=$CACHE/kernels/$1
+	# shellcheck disable=SC1091
+	. "$dir/env"
+	[ -f "$VMLINUZ" ] || die "$1: no kernel image at $VMLINUZ"
+	[ -d "$MODROOT/lib/modules/$KVER" ] ||
+		die "$1: no modules at $MODROOT/lib/modules/$KVER"
+	[ -f "$MODROOT/lib/modules/$KVER/modules.dep" ] ||
+		die "$1: no modules.dep in $MODROOT/lib/modules/$KVER"
+	# Module vermagic comes from UTS_RELEASE. Debian 6.1's headers have the
+	# upstream version (6.1.192) in include/config/kernel.release but the
+	# ABI name (6.1.0-56-amd64) in utsrelease.h, so check the latter first.
+	rel=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' \
+		"$KDIR/include/generated/utsrelease.h" 2>/dev/null) || true
+	[ -n "$rel" ] || rel=$(cat "$KDIR/include/config/kernel.release" 2>/dev/null) ||
+		die "$1: no kernel release found in $KDIR"
+	[ "$rel" = "$KVER" ] ||
+		die "$1: $KDIR is for $rel, not $KVER"
+}
+
+# Stock Debian kernel: the unsigned image matching the installed headers.
+fetch_stock() { # name meta-headers-package
+	name=$1
+	abi=$(headers_abi "$2")
+	dir=$CACHE/kernels/$name
+	stamp="abi=$abi"
+	if [ -f "$dir/.done" ] && [ "$(cat "$dir/.done")" = "$stamp" ]; then
+		check_kernel "$name"
+		return 0
+	fi
+	pkg=linux-image-$abi-unsigned
+	say "$name: fetching $pkg"
+	rm -rf "$dir"
+	mkdir -p "$dir/dl"
+	(cd "$dir/dl" && apt-get download "$pkg") ||
+		die "$name: apt-get download $pkg failed (try apt-get update)"
+	deb=$(ls "$dir"/dl/*.deb)
+	dpkg-deb -x "$deb" "$dir/root"
+	rm -rf "$dir/dl"
+	depmod -b "$dir/root" "$abi"
+	write_env "$dir" "$abi" "$dir/root/boot/vmlinuz-$abi" "$dir/root" \
+		"/usr/src/linux-headers-$abi"
+	check_kernel "$name"
+	echo "$stamp" >"$dir/.done"
+}
+
+# Check that an out-of-tree module builds against KDIR.
+try_kbuild() { # kdir
+	t=$(mktemp -d)
+	cat >"$t/probe.c" <<'EOF'
+// SPDX-License-Identifier: GPL-2.0
+#include <linux/module.h>
+static int __init probe_init(void) { return 0; }
+static void __exit probe_exit(void) { }
+module_init(probe_init);
+module_exit(probe_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("setup.sh build probe");
+EOF
+	echo 'obj-m := probe.o' >"$t/Kbuild"
+	if make -C "$1" M="$t" modules >"$t/log" 2>&1 && [ -f "$t/probe.ko" ]; then
+		rm -rf "$t"
+		return 0
+	fi
+	sed 's/^/[setup]   /' "$t/log" | tail -n 15 >&2
+	rm -rf "$t"
+	return 1
+}
+
+fetch_debug() {
+	img=linux-image-6.1.192-dhp-debug_amd64.deb
+	hdr=linux-headers-6.1.192-dhp-debug_amd64.deb
+	if [ ! -f "$KIT/$img" ] || [ ! -f "$KIT/$hdr" ] ||
+	   [ ! -f "$KIT/SHA256SUMS" ]; then
+		say "debug: kit not found in $KIT, debug kernel skipped"
+		return 0
+	fi
+	dir=$CACHE/kernels/debug
+	stamp=$(cat "$KIT/SHA256SUMS")
+	if [ -f "$dir/.done" ] && [ "$(cat "$dir/.done")" = "$stamp" ]; then
+		check_kernel debug
+		return 0
+	fi
+	say "debug: verifying and unpacking $KIT"
+	if ! (cd "$KIT" && sha256sum --quiet -c SHA256SUMS); then
+		say "debug: checksum mismatch in $KIT, debug kernel skipped"
+		return 0
+	fi
+	rm -rf "$dir"
+	mkdir -p "$dir/root"
+	dpkg-deb -x "$KIT/$img" "$dir/root"
+	dpkg-deb -x "$KIT/$hdr" "$dir/root"
+	kver=$(ls "$dir/root/lib/modules")
+	kdir=$dir/root/usr/src/linux-headers-$kver
+	# The packages' build link is absolute (/usr/src/...): point it here.
+	ln -sfn "$kdir" "$dir/root/lib/modules/$kver/build"
+	rm -f "$dir/root/lib/modules/$kver/source"
+	depmod -b "$dir/root" "$kver"
+	vmlinuz=$dir/root/boot/vmlinuz-$kver
+	write_env "$dir" "$kver" "$vmlinuz" "$dir/root" "$kdir"
+	check_kernel debug
+	if ! try_kbuild "$kdir"; then
+		say "debug: modules do not build against $kdir, debug kernel skipped"
+		rm -rf "$dir"
+		return 0
+	fi
+	echo "$stamp" >"$dir/.done"
+}
+
+# kselftest headers and checkpatch from linux-source-6.1 (read only once).
+extract_sources() {
+	stamp=$(ls -l --time-style=+%s "$SRC_TAR" | awk '{print $5, $6}')
+	if [ -f "$CACHE/ksft/.done" ] && [ "$(cat "$CACHE/ksft/.done")" = "$stamp" ]; then
+		return 0
+	fi
+	say "extracting kselftest headers and checkpatch from $SRC_TAR"
+	top=$(tar -tJf "$SRC_TAR" | head -n 1) || true
+	top=${top%%/*}
+	[ -n "$top" ] || die "cannot read $SRC_TAR"
+	t=$(mktemp -d)
+	tar -xJf "$SRC_TAR" -C "$t" --occurrence=1 \
+		"$top/tools/testing/selftests/kselftest_harness.h" \
+		"$top/tools/testing/selftests/kselftest.h" \
+		"$top/scripts/checkpatch.pl" \
+		"$top/scripts/spelling.txt" \
+		"$top/scripts/const_structs.checkpatch" ||
+		{ rm -rf "$t"; die "extracting from $SRC_TAR failed"; }
+	rm -rf "$CACHE/ksft" "$CACHE/checkpatch"
+	mkdir -p "$CACHE/ksft" "$CACHE/checkpatch/scripts"
+	mv "$t/$top"/tools/testing/selftests/kselftest*.h "$CACHE/ksft/"
+	mv "$t/$top"/scripts/* "$CACHE/checkpatch/scripts/"
+	rm -rf "$t"
+	echo "$stamp" >"$CACHE/ksft/.done"
+}
+
+install_packages
+mkdir -p "$CACHE/kernels"
+fetch_stock 6.1 linux-headers-amd64
+fetch_stock 6.12 linux-headers-6.12-amd64
+fetch_debug
+extract_sources
+
+say "cache: $CACHE"
+for d in "$CACHE"/kernels/*/; do
+	n=$(basename "$d")
+	[ -f "$d/.done" ] || continue
+	KVER=$(sed -n 's/^KVER=//p' "$d/env")
+	say "kernel $n: $KVER"
+done
+say "kselftest headers: $CACHE/ksft"
+say "checkpatch: $CACHE/checkpatch/scripts/checkpatch.pl"
+date +%s >"$CACHE/setup.done"
