@@ -19,6 +19,9 @@
 
 #include "dhp_internal.h"
 
+#define CREATE_TRACE_POINTS
+#include "dhp_trace.h"
+
 #define DHP_LOG_MIN	16
 #define DHP_LOG_MAX	65536
 
@@ -74,6 +77,10 @@ static const char *const dhp_log_names[DHP_LOG_NR_TYPES] = {
 	[DHP_LOG_CPU_REGISTER]		= "cpu-register",
 	[DHP_LOG_CPU_REPLAY]		= "cpu-replay",
 	[DHP_LOG_CPU_UNREGISTER]	= "cpu-unregister",
+	[DHP_LOG_EV_REGISTER]		= "event-register",
+	[DHP_LOG_EV_UNREGISTER]		= "event-unregister",
+	[DHP_LOG_EV_RESERVE_FAIL]	= "event-reserve-failed",
+	[DHP_LOG_HIGH_MEMORY]		= "high-memory",
 };
 
 /**
@@ -141,21 +148,42 @@ static int __init dhp_init(void)
 	dhp_debugfs = debugfs_create_dir("dhp", NULL);
 	debugfs_create_file("log", 0400, dhp_debugfs, NULL, &dhp_log_fops);
 
+	/* Event delivery first: the CPU and memory parts post into it. */
+	ret = dhp_async_init();
+	if (ret)
+		goto out_log;
 	ret = dhp_cpu_init();
-	if (ret) {
-		debugfs_remove_recursive(dhp_debugfs);
-		kfree(dhp_log_ring);
-		return ret;
-	}
+	if (ret)
+		goto out_async;
+	ret = dhp_highmem_init();
+	if (ret)
+		goto out_cpu;
+	ret = dhp_mem_init();
+	if (ret)
+		goto out_highmem;
 	pr_info("loaded, log_size %u\n", dhp_log_len);
 	return 0;
+
+out_highmem:
+	dhp_highmem_exit();
+out_cpu:
+	dhp_cpu_exit();
+out_async:
+	dhp_async_exit();
+out_log:
+	debugfs_remove_recursive(dhp_debugfs);
+	kfree(dhp_log_ring);
+	return ret;
 }
 
 static void __exit dhp_exit(void)
 {
 	/* Files first: no reader may see the state torn down below. */
 	debugfs_remove_recursive(dhp_debugfs);
+	dhp_mem_exit();
+	dhp_highmem_exit();
 	dhp_cpu_exit();
+	dhp_async_exit();
 	kfree(dhp_log_ring);
 	pr_info("unloaded\n");
 }

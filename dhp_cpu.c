@@ -48,6 +48,7 @@
 #include <linux/debugfs.h>
 #include <linux/err.h>
 #include <linux/export.h>
+#include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/overflow.h>
@@ -57,7 +58,6 @@
 #include <linux/slab.h>
 
 #include "dhp_internal.h"
-#include "dhp.h"
 
 /* Where one client is in the protocol for one CPU. */
 enum dhp_client_cpu {
@@ -109,6 +109,9 @@ static const char *const dhp_phase_names[] = {
 
 struct dhp_cpu_info {
 	enum dhp_cpu_phase phase;
+	/* Asynchronous events reserved at prepare, posted at online / dead. */
+	struct dhp_ev *arrival;
+	struct dhp_ev *removal;
 	unsigned long adds;		/* ADD_COMPLETE steps */
 	unsigned long failures;		/* ADD_FAILURE steps */
 	unsigned long removes;		/* REMOVE_COMPLETE steps */
@@ -142,7 +145,8 @@ static void dhp_cpu_leave(void)
 	WRITE_ONCE(dhp_cpu_caller, NULL);
 }
 
-static bool dhp_cpu_in_callback(void)
+/* Whether the current task is inside a synchronous dhp callback. */
+bool dhp_cpu_in_callback(void)
 {
 	return READ_ONCE(dhp_cpu_caller) == current;
 }
@@ -213,6 +217,49 @@ static unsigned int dhp_cpu_fan_out(unsigned int cpu, enum dhp_cpu_state state,
 	return calls;
 }
 
+static struct dhp_ev *dhp_cpu_ev_alloc(enum dhp_event_kind kind,
+				       unsigned int cpu)
+{
+	struct dhp_ev *e = dhp_ev_alloc(kind);
+
+	if (e) {
+		e->ev.cpu.cpu = cpu;
+		e->ev.cpu.node = cpu_to_node(cpu);
+	}
+	return e;
+}
+
+/* Frees the reserved events of a CPU that did not come. */
+static void dhp_cpu_ev_drop(struct dhp_cpu_info *info)
+{
+	dhp_ev_free(info->arrival);
+	dhp_ev_free(info->removal);
+	info->arrival = NULL;
+	info->removal = NULL;
+}
+
+/*
+ * Arrivals for the CPUs that passed dhp's online step, for an
+ * INCLUDE_EXISTING registration, appended to @out. cpus_read_lock() held.
+ */
+int dhp_cpu_existing(struct list_head *out)
+{
+	struct dhp_ev *e;
+	unsigned int cpu;
+
+	for_each_online_cpu(cpu) {
+		if (per_cpu(dhp_cpu_info, cpu).phase != DHP_PHASE_ONLINE)
+			continue;
+		e = dhp_cpu_ev_alloc(DHP_EV_CPU_ARRIVAL, cpu);
+		if (!e)
+			return -ENOMEM;
+		e->ev.seq = 0;
+		e->ev.timestamp_ns = ktime_get_ns();
+		list_add_tail(&e->node, out);
+	}
+	return 0;
+}
+
 /* cpuhp BP prepare startup: control CPU, hotplug lock held for write. */
 static int dhp_cpu_prepare(unsigned int cpu)
 {
@@ -220,6 +267,20 @@ static int dhp_cpu_prepare(unsigned int cpu)
 	struct dhp_cpu_client *c;
 	unsigned int calls = 0;
 	int err = 0;
+
+	/*
+	 * Reserve the asynchronous arrival and the removal to come, before any
+	 * client allocates: a CPU dhp could not report is not added.
+	 */
+	if (!info->arrival)
+		info->arrival = dhp_cpu_ev_alloc(DHP_EV_CPU_ARRIVAL, cpu);
+	if (!info->removal)
+		info->removal = dhp_cpu_ev_alloc(DHP_EV_CPU_REMOVAL, cpu);
+	if (!info->arrival || !info->removal) {
+		dhp_cpu_ev_drop(info);
+		dhp_log(DHP_LOG_EV_RESERVE_FAIL, cpu, 0, 0, -ENOMEM);
+		return -ENOMEM;
+	}
 
 	dhp_cpu_enter();
 	list_for_each_entry(c, &dhp_cpu_clients, node) {
@@ -238,6 +299,7 @@ static int dhp_cpu_prepare(unsigned int cpu)
 		info->failures++;
 		info->last_err = err;
 		info->phase = DHP_PHASE_OFFLINE;
+		dhp_cpu_ev_drop(info);
 	} else {
 		info->phase = DHP_PHASE_PREPARED;
 	}
@@ -262,6 +324,8 @@ static int dhp_cpu_online(unsigned int cpu)
 		calls = dhp_cpu_fan_out(cpu, DHP_CPU_ADD_COMPLETE, 0, false);
 		dhp_log(DHP_LOG_CPU_ADD_COMPLETE, cpu, 0, calls, 0);
 		info->adds++;
+		dhp_ev_post(info->arrival);
+		info->arrival = NULL;
 	}
 	info->phase = DHP_PHASE_ONLINE;
 	dhp_cpu_leave();
@@ -299,10 +363,14 @@ static int dhp_cpu_dead(unsigned int cpu)
 		dhp_log(DHP_LOG_CPU_ADD_FAILURE, cpu, 0, calls, -ECANCELED);
 		info->failures++;
 		info->last_err = -ECANCELED;
+		dhp_cpu_ev_drop(info);
 	} else {
 		calls = dhp_cpu_fan_out(cpu, DHP_CPU_REMOVE_COMPLETE, 0, true);
 		dhp_log(DHP_LOG_CPU_REMOVE_COMPLETE, cpu, 0, calls, 0);
 		info->removes++;
+		/* Reserved when the CPU came (or at load): never missing. */
+		dhp_ev_post(info->removal);
+		info->removal = NULL;
 	}
 	info->phase = DHP_PHASE_OFFLINE;
 	dhp_cpu_leave();
@@ -539,14 +607,30 @@ static int dhp_cpu_states_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(dhp_cpu_states);
 
+static void dhp_cpu_ev_drop_all(void)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		dhp_cpu_ev_drop(per_cpu_ptr(&dhp_cpu_info, cpu));
+}
+
 int dhp_cpu_init(void)
 {
 	unsigned int cpu;
 	int ret;
 
 	cpus_read_lock();
-	for_each_online_cpu(cpu)
-		per_cpu(dhp_cpu_info, cpu).phase = DHP_PHASE_ONLINE;
+	for_each_online_cpu(cpu) {
+		struct dhp_cpu_info *info = per_cpu_ptr(&dhp_cpu_info, cpu);
+
+		info->phase = DHP_PHASE_ONLINE;
+		info->removal = dhp_cpu_ev_alloc(DHP_EV_CPU_REMOVAL, cpu);
+		if (!info->removal) {
+			ret = -ENOMEM;
+			goto fail;
+		}
+	}
 
 	ret = cpuhp_setup_state_nocalls_cpuslocked(CPUHP_BP_PREPARE_DYN,
 						   "dhp:prepare",
@@ -577,6 +661,7 @@ int dhp_cpu_init(void)
 
 fail:
 	cpus_read_unlock();
+	dhp_cpu_ev_drop_all();
 	pr_err("cannot set up a dynamic cpuhp state (%d)%s\n", ret,
 	       ret == -ENOSPC ? ": all dynamic slots are in use" : "");
 	return ret;
@@ -587,4 +672,5 @@ void dhp_cpu_exit(void)
 	/* Clients hold references on dhp.ko, so the list is empty here. */
 	cpuhp_remove_state_nocalls(dhp_online_state);
 	cpuhp_remove_state_nocalls(dhp_prepare_state);
+	dhp_cpu_ev_drop_all();
 }

@@ -5,7 +5,10 @@
 #ifndef _DHP_INTERNAL_H
 #define _DHP_INTERNAL_H
 
+#include <linux/list.h>
 #include <linux/types.h>
+
+#include "dhp.h"
 
 struct dentry;
 
@@ -21,6 +24,10 @@ enum dhp_log_type {
 	DHP_LOG_CPU_REGISTER,		/* client, arg: flags */
 	DHP_LOG_CPU_REPLAY,		/* client, arg: CPUs replayed, err */
 	DHP_LOG_CPU_UNREGISTER,		/* client */
+	DHP_LOG_EV_REGISTER,		/* client, arg: flags */
+	DHP_LOG_EV_UNREGISTER,		/* client, arg: events discarded */
+	DHP_LOG_EV_RESERVE_FAIL,	/* cpu or -1, err: the veto */
+	DHP_LOG_HIGH_MEMORY,		/* arg: new state, err: 0 */
 	DHP_LOG_NR_TYPES,
 };
 
@@ -32,5 +39,38 @@ extern struct dentry *dhp_debugfs;
 /* The synchronous processor notification (dhp_cpu.c). */
 int dhp_cpu_init(void);
 void dhp_cpu_exit(void);
+bool dhp_cpu_in_callback(void);
+int dhp_cpu_existing(struct list_head *out);
+
+/*
+ * An asynchronous event as dhp queues it (dhp_async.c). The hotplug paths
+ * allocate it before their point of no return (dhp_ev_alloc()), then either
+ * post it, which cannot fail, or free it if the operation is undone.
+ */
+struct dhp_ev {
+	struct list_head node;	/* the event queue, by seq; or a private list */
+	unsigned int refs;	/* clients yet to consume it */
+	bool published;		/* handed to the clients by the dispatcher */
+	struct dhp_event ev;
+};
+
+struct dhp_ev *dhp_ev_alloc(enum dhp_event_kind kind);
+void dhp_ev_post(struct dhp_ev *e);
+void dhp_ev_free(struct dhp_ev *e);
+enum dhp_mem_source dhp_mem_source_of(u64 start, u64 size, bool existing);
+int dhp_async_init(void);
+void dhp_async_exit(void);
+
+/* The memory notifier (dhp_mem.c). */
+int dhp_mem_init(void);
+void dhp_mem_exit(void);
+void dhp_mem_lock(void);
+void dhp_mem_unlock(void);
+int dhp_mem_existing(struct list_head *out);
+
+/* The high-memory condition (dhp_highmem.c). */
+int dhp_highmem_init(void);
+void dhp_highmem_exit(void);
+void dhp_highmem_kick(void);
 
 #endif /* _DHP_INTERNAL_H */

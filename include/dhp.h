@@ -94,4 +94,101 @@ struct dhp_cpu_client *dhp_register_cpu_callback(dhp_cpu_callback_t callback,
 						 unsigned int flags);
 int dhp_unregister_cpu_callback(struct dhp_cpu_client *client);
 
+/* ---- Asynchronous notification ---------------------------------------- */
+
+/**
+ * enum dhp_event_kind - what an asynchronous event reports
+ * @DHP_EV_CPU_ARRIVAL: a CPU came online.
+ * @DHP_EV_CPU_REMOVAL: a CPU went offline (beyond the Windows model).
+ * @DHP_EV_MEM_ARRIVAL: a memory range came online.
+ * @DHP_EV_MEM_REMOVAL: a memory range went offline (beyond Windows).
+ */
+enum dhp_event_kind {
+	DHP_EV_CPU_ARRIVAL,
+	DHP_EV_CPU_REMOVAL,
+	DHP_EV_MEM_ARRIVAL,
+	DHP_EV_MEM_REMOVAL,
+	DHP_EV_NR_KINDS,
+};
+
+/**
+ * enum dhp_mem_source - where a memory range came from, when dhp can tell
+ * @DHP_MEM_SRC_OTHER: unknown, or another driver's memory.
+ * @DHP_MEM_SRC_BOOT: present at boot (only in %DHP_EV_INCLUDE_EXISTING).
+ * @DHP_MEM_SRC_ACPI_DIMM: an ACPI memory device (PNP0C80), e.g. a DIMM.
+ * @DHP_MEM_SRC_VIRTIO_MEM: a virtio-mem device.
+ */
+enum dhp_mem_source {
+	DHP_MEM_SRC_OTHER,
+	DHP_MEM_SRC_BOOT,
+	DHP_MEM_SRC_ACPI_DIMM,
+	DHP_MEM_SRC_VIRTIO_MEM,
+};
+
+/**
+ * struct dhp_event - one asynchronous notification
+ * @seq: sequence number: events are numbered in the order they happened,
+ *	CPU and memory alike, from 1. 0 for the synthetic arrivals of
+ *	%DHP_EV_INCLUDE_EXISTING.
+ * @count: how many events this one stands for: adjacent memory ranges of
+ *	the same kind, node and source that were waiting together are merged
+ *	into one event covering sequence numbers @seq .. @seq + @count - 1.
+ * @kind: see &enum dhp_event_kind.
+ * @timestamp_ns: ktime_get_ns() when the (first) event happened.
+ * @cpu: for CPU events: @cpu.cpu and its NUMA @cpu.node.
+ * @mem: for memory events: physical @mem.start, @mem.size in bytes, NUMA
+ *	@mem.node and @mem.source.
+ */
+struct dhp_event {
+	u64 seq;
+	unsigned int count;
+	enum dhp_event_kind kind;
+	u64 timestamp_ns;
+	union {
+		struct {
+			unsigned int cpu;
+			int node;
+		} cpu;
+		struct {
+			u64 start;
+			u64 size;
+			int node;
+			enum dhp_mem_source source;
+		} mem;
+	};
+};
+
+/**
+ * typedef dhp_event_callback_t - an asynchronous notification callback
+ * @context: the pointer given at registration.
+ * @event: the event; valid only during the call.
+ *
+ * Runs in process context on a workqueue, some time after the event: a CPU
+ * arrival once the CPU is online and scheduling tasks, a memory arrival once
+ * the memory is online. May sleep and allocate. Each client's callback runs
+ * one event at a time, in order; a slow client delays only itself.
+ */
+typedef void (*dhp_event_callback_t)(void *context,
+				     const struct dhp_event *event);
+
+/* Categories (the GUID_DEVICE_PROCESSOR / GUID_DEVICE_MEMORY analogues). */
+#define DHP_EV_PROCESSOR	0x1U
+#define DHP_EV_MEMORY		0x2U
+/* Also deliver arrivals for what is online at registration, first. */
+#define DHP_EV_INCLUDE_EXISTING	0x4U
+#define DHP_EV_FLAGS_ALL	(DHP_EV_PROCESSOR | DHP_EV_MEMORY | \
+				 DHP_EV_INCLUDE_EXISTING)
+
+struct dhp_event_client;
+
+struct dhp_event_client *dhp_register_event_callback(dhp_event_callback_t callback,
+						     void *context,
+						     unsigned int flags);
+int dhp_unregister_event_callback(struct dhp_event_client *client);
+
+/* ---- The high-memory condition ---------------------------------------- */
+
+bool dhp_high_memory(void);
+long dhp_wait_high_memory(bool state, long timeout);
+
 #endif /* _DHP_H */

@@ -1,0 +1,541 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dhp_async: the asynchronous notification of CPU and memory arrivals and
+ * removals (the seed's PnP notifications, GUID_DEVICE_PROCESSOR and
+ * GUID_DEVICE_MEMORY).
+ *
+ * The flow of an event:
+ *
+ *  1. A hotplug path allocates it before its point of no return (CPU
+ *     prepare state, MEM_GOING_ONLINE/OFFLINE) and vetoes with -ENOMEM if it
+ *     cannot, so that nothing needs memory later.
+ *  2. When the change has happened, dhp_ev_post() numbers it, appends it to
+ *     the queue and kicks the dispatcher: O(1) whatever the number of
+ *     clients, no sleeping.
+ *  3. The dispatcher (one work item, so in order) waits, for a CPU arrival,
+ *     until the hotplug operation is over, finds the memory source, counts
+ *     the clients that want the event and were registered when it was
+ *     posted (its references), marks it published and kicks their workers.
+ *  4. Each client has its own work item: events reach one client one at a
+ *     time and in order, and a slow client delays only itself. It merges
+ *     adjacent memory events that are waiting together (dhp_logic.h), calls
+ *     back without any dhp lock held, then drops its references; the last
+ *     reference frees the event.
+ *
+ * Locking:
+ *  - dhp_ev_lock (spinlock, IRQs off): the queue, every event's refs and
+ *    published flag, each client's last_seq and counters, the sequence
+ *    counter. Never held across a callback or an allocation.
+ *  - dhp_async_mutex: the client list. Held by the dispatcher while it
+ *    counts references and queues client work, and by (un)registration
+ *    while it adds or removes a client, so a client never gets work for an
+ *    event it holds no reference on.
+ *  - Registration with DHP_EV_INCLUDE_EXISTING holds cpus_read_lock() and
+ *    dhp_mem_lock() (which the memory notifier takes to post) while it
+ *    snapshots what is online and picks its first sequence number, so the
+ *    snapshot and the events after it neither overlap nor leave a gap.
+ *    Order: cpus_read_lock, dhp_mem_lock, dhp_async_mutex, dhp_ev_lock.
+ *  - Nothing here flushes work from a hotplug callback; unregistration
+ *    waits for the client's own work only, and refuses to from inside a dhp
+ *    callback.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpu.h>
+#include <linux/debugfs.h>
+#include <linux/err.h>
+#include <linux/export.h>
+#include <linux/ktime.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+
+#include "dhp_internal.h"
+#include "dhp_logic.h"
+#include "dhp_trace.h"
+
+struct dhp_event_client {
+	struct list_head node;		/* dhp_async_clients */
+	struct work_struct work;
+	dhp_event_callback_t callback;
+	void *context;
+	unsigned int flags;
+	u64 id;
+	u64 start_seq;			/* first event it may get */
+	u64 last_seq;			/* last event it consumed */
+	struct list_head existing;	/* INCLUDE_EXISTING arrivals, first */
+	unsigned long delivered;	/* events, merged ones counted each */
+	unsigned long calls;		/* callbacks */
+	unsigned long discarded;	/* dropped at unregistration */
+};
+
+static DEFINE_SPINLOCK(dhp_ev_lock);
+static LIST_HEAD(dhp_ev_queue);
+static u64 dhp_ev_next_seq = 1;
+static u64 dhp_ev_pub_seq;		/* last published */
+static unsigned long dhp_ev_unclaimed;	/* published with no client */
+static unsigned long dhp_ev_discarded;	/* dropped by unregistrations */
+static unsigned long dhp_ev_delivered;	/* consumed by clients */
+
+static DEFINE_MUTEX(dhp_async_mutex);
+static LIST_HEAD(dhp_async_clients);
+static unsigned int dhp_async_nr_clients;
+static u64 dhp_async_next_id = 1;
+
+static struct workqueue_struct *dhp_async_wq;
+static void dhp_dispatch(struct work_struct *work);
+static DECLARE_WORK(dhp_dispatch_work, dhp_dispatch);
+
+/**
+ * dhp_ev_alloc() - reserve an event before a point of no return
+ * @kind: what it will report; the caller fills in &dhp_event.cpu or .mem.
+ *
+ * Context: process context, may sleep.
+ * Return: the event, or NULL: the caller vetoes its operation with -ENOMEM.
+ */
+struct dhp_ev *dhp_ev_alloc(enum dhp_event_kind kind)
+{
+	struct dhp_ev *e = kzalloc(sizeof(*e), GFP_KERNEL);
+
+	if (e) {
+		INIT_LIST_HEAD(&e->node);
+		e->ev.kind = kind;
+		e->ev.count = 1;
+	}
+	return e;
+}
+
+/* Frees an event that was never posted, or was published and consumed. */
+void dhp_ev_free(struct dhp_ev *e)
+{
+	kfree(e);
+}
+
+/**
+ * dhp_ev_post() - queue a reserved event; the change it reports happened
+ * @e: from dhp_ev_alloc(), filled in.
+ *
+ * Context: any process context, including the hotplug callbacks; does not
+ * sleep, does not allocate, cannot fail.
+ */
+void dhp_ev_post(struct dhp_ev *e)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&dhp_ev_lock, flags);
+	e->ev.seq = dhp_ev_next_seq++;
+	e->ev.timestamp_ns = ktime_get_ns();
+	list_add_tail(&e->node, &dhp_ev_queue);
+	spin_unlock_irqrestore(&dhp_ev_lock, flags);
+	trace_dhp_event_post(0, &e->ev);
+	queue_work(dhp_async_wq, &dhp_dispatch_work);
+}
+
+static bool dhp_is_cpu(enum dhp_event_kind kind)
+{
+	return kind == DHP_EV_CPU_ARRIVAL || kind == DHP_EV_CPU_REMOVAL;
+}
+
+/* Whether @c gets @ev: its category, and posted after it registered. */
+static bool dhp_ev_for(const struct dhp_event_client *c,
+		       const struct dhp_event *ev)
+{
+	unsigned int cat = dhp_is_cpu(ev->kind) ? DHP_EV_PROCESSOR :
+						  DHP_EV_MEMORY;
+
+	return (c->flags & cat) && ev->seq >= c->start_seq;
+}
+
+/* The oldest unpublished event; dhp_ev_lock held. */
+static struct dhp_ev *dhp_ev_first_unpublished(void)
+{
+	struct dhp_ev *e, *first = NULL;
+
+	list_for_each_entry_reverse(e, &dhp_ev_queue, node) {
+		if (e->published)
+			break;
+		first = e;
+	}
+	return first;
+}
+
+/* Step 3 of the flow at the top. */
+static void dhp_dispatch(struct work_struct *work)
+{
+	struct dhp_event_client *c;
+	unsigned int refs;
+	struct dhp_ev *e;
+
+	for (;;) {
+		spin_lock_irq(&dhp_ev_lock);
+		e = dhp_ev_first_unpublished();
+		spin_unlock_irq(&dhp_ev_lock);
+		if (!e)
+			return;
+
+		/*
+		 * Only the dispatcher publishes or frees an unpublished event,
+		 * so @e stays valid here. A CPU arrival is posted from the
+		 * hotplug operation, before the CPU is active: taking the
+		 * hotplug lock for read waits for the operation to end. No
+		 * dhp lock is held, so this cannot deadlock with it.
+		 */
+		if (e->ev.kind == DHP_EV_CPU_ARRIVAL) {
+			cpus_read_lock();
+			cpus_read_unlock();
+		} else if (!dhp_is_cpu(e->ev.kind)) {
+			e->ev.mem.source = dhp_mem_source_of(e->ev.mem.start,
+							     e->ev.mem.size,
+							     false);
+		}
+
+		mutex_lock(&dhp_async_mutex);
+		refs = 0;
+		list_for_each_entry(c, &dhp_async_clients, node)
+			refs += dhp_ev_for(c, &e->ev);
+		spin_lock_irq(&dhp_ev_lock);
+		e->refs = refs;
+		e->published = true;
+		dhp_ev_pub_seq = e->ev.seq;
+		if (!refs) {
+			list_del(&e->node);
+			dhp_ev_unclaimed++;
+		}
+		spin_unlock_irq(&dhp_ev_lock);
+		list_for_each_entry(c, &dhp_async_clients, node)
+			if (dhp_ev_for(c, &e->ev))
+				queue_work(dhp_async_wq, &c->work);
+		mutex_unlock(&dhp_async_mutex);
+		if (!refs)
+			dhp_ev_free(e);
+		cond_resched();
+	}
+}
+
+/*
+ * The next event for @c, with the adjacent memory events after it merged
+ * in, copied to @out. Returns false when @c has nothing published left.
+ * dhp_ev_lock held.
+ */
+static bool dhp_ev_next_for(struct dhp_event_client *c, struct dhp_event *out)
+{
+	struct dhp_ev *e, *first = NULL;
+
+	list_for_each_entry(e, &dhp_ev_queue, node) {
+		if (!e->published)
+			break;
+		if (!first) {
+			if (e->ev.seq > c->last_seq && dhp_ev_for(c, &e->ev)) {
+				first = e;
+				*out = e->ev;
+			}
+			continue;
+		}
+		if (!dhp_ev_for(c, &e->ev) || !dhp_mem_mergeable(out, &e->ev))
+			break;
+		dhp_mem_merge(out, &e->ev);
+	}
+	return first;
+}
+
+/*
+ * Drops @c's references on the events with sequence numbers in
+ * (@c->last_seq, @upto] and moves last_seq to @upto; the events whose last
+ * reference goes are moved to @dead for freeing. Returns how many @c held.
+ * dhp_ev_lock held.
+ */
+static unsigned long dhp_ev_put_upto(struct dhp_event_client *c, u64 upto,
+				     struct list_head *dead)
+{
+	struct dhp_ev *e, *tmp;
+	unsigned long n = 0;
+
+	list_for_each_entry_safe(e, tmp, &dhp_ev_queue, node) {
+		if (!e->published || e->ev.seq > upto)
+			break;
+		if (e->ev.seq <= c->last_seq || !dhp_ev_for(c, &e->ev))
+			continue;
+		n++;
+		if (!--e->refs)
+			list_move_tail(&e->node, dead);
+	}
+	c->last_seq = upto;
+	return n;
+}
+
+static void dhp_ev_free_list(struct list_head *list)
+{
+	struct dhp_ev *e, *tmp;
+
+	list_for_each_entry_safe(e, tmp, list, node)
+		dhp_ev_free(e);
+}
+
+static void dhp_deliver(struct dhp_event_client *c, const struct dhp_event *ev)
+{
+	trace_dhp_event_deliver(c->id, ev);
+	c->callback(c->context, ev);
+}
+
+/* Step 4: a client's worker. One runs per client at a time. */
+static void dhp_client_work(struct work_struct *work)
+{
+	struct dhp_event_client *c = container_of(work, typeof(*c), work);
+	struct dhp_ev *e, *tmp;
+	struct dhp_event ev;
+	unsigned long n;
+	LIST_HEAD(dead);
+
+	/* Filled before the client was visible; only this worker drains it. */
+	list_for_each_entry_safe(e, tmp, &c->existing, node) {
+		list_del(&e->node);
+		dhp_deliver(c, &e->ev);
+		dhp_ev_free(e);
+		cond_resched();
+	}
+
+	for (;;) {
+		spin_lock_irq(&dhp_ev_lock);
+		if (!dhp_ev_next_for(c, &ev)) {
+			spin_unlock_irq(&dhp_ev_lock);
+			return;
+		}
+		spin_unlock_irq(&dhp_ev_lock);
+
+		dhp_deliver(c, &ev);
+
+		spin_lock_irq(&dhp_ev_lock);
+		n = dhp_ev_put_upto(c, ev.seq + ev.count - 1, &dead);
+		c->delivered += n;
+		c->calls++;
+		dhp_ev_delivered += n;
+		spin_unlock_irq(&dhp_ev_lock);
+		dhp_ev_free_list(&dead);
+		cond_resched();
+	}
+}
+
+static int dhp_existing_snapshot(struct dhp_event_client *c)
+{
+	int ret = 0;
+
+	if (c->flags & DHP_EV_PROCESSOR)
+		ret = dhp_cpu_existing(&c->existing);
+	if (!ret && (c->flags & DHP_EV_MEMORY))
+		ret = dhp_mem_existing(&c->existing);
+	return ret;
+}
+
+/**
+ * dhp_register_event_callback() - register for asynchronous notifications
+ * @callback: called for each event, see &dhp_event_callback_t.
+ * @context: passed to @callback unchanged.
+ * @flags: %DHP_EV_PROCESSOR and/or %DHP_EV_MEMORY (at least one), and
+ *	optionally %DHP_EV_INCLUDE_EXISTING for arrivals of the CPUs and memory
+ *	online now, delivered before any later event.
+ *
+ * The analogue of IoRegisterPlugPlayNotification() for GUID_DEVICE_PROCESSOR
+ * and GUID_DEVICE_MEMORY. Every event that happens after this returns is
+ * delivered exactly once, in order, until unregistration.
+ *
+ * Context: process context, may sleep; takes cpus_read_lock(). Not from a
+ * synchronous dhp callback (-EDEADLK), nor from a memory notifier.
+ *
+ * Return: a handle for dhp_unregister_event_callback(), or an ERR_PTR():
+ * -EINVAL (NULL @callback, no category, unknown flags), -EDEADLK, -ENOMEM.
+ */
+struct dhp_event_client *dhp_register_event_callback(dhp_event_callback_t callback,
+						     void *context,
+						     unsigned int flags)
+{
+	struct dhp_event_client *c;
+	unsigned long irqflags;
+	int err;
+
+	if (!callback || (flags & ~DHP_EV_FLAGS_ALL) ||
+	    !(flags & (DHP_EV_PROCESSOR | DHP_EV_MEMORY))) {
+		pr_err("register events: %s (flags %#x, from %pS)\n",
+		       !callback ? "NULL callback" :
+		       (flags & ~DHP_EV_FLAGS_ALL) ? "unknown flags" :
+		       "no category (DHP_EV_PROCESSOR and/or DHP_EV_MEMORY)",
+		       flags, __builtin_return_address(0));
+		return ERR_PTR(-EINVAL);
+	}
+	if (dhp_cpu_in_callback()) {
+		pr_err("register events: called from a dhp callback, would deadlock\n");
+		return ERR_PTR(-EDEADLK);
+	}
+
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return ERR_PTR(-ENOMEM);
+	INIT_WORK(&c->work, dhp_client_work);
+	INIT_LIST_HEAD(&c->existing);
+	c->callback = callback;
+	c->context = context;
+	c->flags = flags;
+
+	cpus_read_lock();
+	dhp_mem_lock();
+	err = (flags & DHP_EV_INCLUDE_EXISTING) ? dhp_existing_snapshot(c) : 0;
+	if (!err) {
+		mutex_lock(&dhp_async_mutex);
+		spin_lock_irqsave(&dhp_ev_lock, irqflags);
+		c->start_seq = dhp_ev_next_seq;
+		c->last_seq = c->start_seq - 1;
+		spin_unlock_irqrestore(&dhp_ev_lock, irqflags);
+		c->id = dhp_async_next_id++;
+		list_add_tail(&c->node, &dhp_async_clients);
+		dhp_async_nr_clients++;
+		mutex_unlock(&dhp_async_mutex);
+	}
+	dhp_mem_unlock();
+	cpus_read_unlock();
+
+	if (err) {
+		dhp_ev_free_list(&c->existing);
+		kfree(c);
+		return ERR_PTR(err);
+	}
+	dhp_log(DHP_LOG_EV_REGISTER, -1, c->id, flags, 0);
+	if (!list_empty(&c->existing))
+		queue_work(dhp_async_wq, &c->work);
+	return c;
+}
+EXPORT_SYMBOL_GPL(dhp_register_event_callback);
+
+/**
+ * dhp_unregister_event_callback() - stop asynchronous notifications
+ * @client: a handle from dhp_register_event_callback().
+ *
+ * When this returns 0 the callback is not running and will never run
+ * again; events still queued for the client are discarded and counted.
+ *
+ * Context: process context, may sleep: waits for a running callback.
+ *
+ * Return: 0; -EINVAL for NULL; -EDEADLK from the client's own callback or
+ * a synchronous dhp callback; -ENOENT (with a warning) for a handle that is
+ * not registered, as after a double unregister.
+ */
+int dhp_unregister_event_callback(struct dhp_event_client *client)
+{
+	struct dhp_event_client *c;
+	unsigned long discarded;
+	bool found = false;
+	struct dhp_ev *e;
+	LIST_HEAD(dead);
+
+	if (!client) {
+		pr_err("unregister events: NULL handle (from %pS)\n",
+		       __builtin_return_address(0));
+		return -EINVAL;
+	}
+	/* Pointer comparisons only: a stale handle is never dereferenced. */
+	if (current_work() == &client->work || dhp_cpu_in_callback()) {
+		pr_err("unregister events: called from a dhp callback, would deadlock (from %pS)\n",
+		       __builtin_return_address(0));
+		return -EDEADLK;
+	}
+
+	mutex_lock(&dhp_async_mutex);
+	list_for_each_entry(c, &dhp_async_clients, node) {
+		if (c == client) {
+			found = true;
+			list_del(&c->node);
+			dhp_async_nr_clients--;
+			break;
+		}
+	}
+	mutex_unlock(&dhp_async_mutex);
+	if (!found) {
+		pr_warn_once("unregister events: %p is not a registered client (double or foreign unregister, from %pS)\n",
+			     client, __builtin_return_address(0));
+		return -ENOENT;
+	}
+
+	/* No new work can be queued for it now; wait out the running one. */
+	cancel_work_sync(&client->work);
+
+	spin_lock_irq(&dhp_ev_lock);
+	discarded = dhp_ev_put_upto(client, dhp_ev_pub_seq, &dead);
+	dhp_ev_discarded += discarded;
+	spin_unlock_irq(&dhp_ev_lock);
+	dhp_ev_free_list(&dead);
+	list_for_each_entry(e, &client->existing, node)
+		discarded++;
+	dhp_ev_free_list(&client->existing);
+
+	dhp_log(DHP_LOG_EV_UNREGISTER, -1, client->id, discarded, 0);
+	kfree(client);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(dhp_unregister_event_callback);
+
+static int dhp_ev_clients_show(struct seq_file *m, void *v)
+{
+	struct dhp_event_client *c;
+	unsigned long queued;
+	struct dhp_ev *e;
+
+	mutex_lock(&dhp_async_mutex);
+	seq_printf(m, "# clients %u\n", dhp_async_nr_clients);
+	seq_puts(m, "# id flags delivered calls queued last-seq callback\n");
+	list_for_each_entry(c, &dhp_async_clients, node) {
+		queued = 0;
+		spin_lock_irq(&dhp_ev_lock);
+		list_for_each_entry(e, &dhp_ev_queue, node)
+			queued += e->published && e->ev.seq > c->last_seq &&
+				  dhp_ev_for(c, &e->ev);
+		seq_printf(m, "%llu %#x %lu %lu %lu %llu %ps\n", c->id, c->flags,
+			   c->delivered, c->calls, queued, c->last_seq,
+			   c->callback);
+		spin_unlock_irq(&dhp_ev_lock);
+	}
+	mutex_unlock(&dhp_async_mutex);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(dhp_ev_clients);
+
+static int dhp_ev_stats_show(struct seq_file *m, void *v)
+{
+	unsigned long queued = 0;
+	struct dhp_ev *e;
+
+	spin_lock_irq(&dhp_ev_lock);
+	list_for_each_entry(e, &dhp_ev_queue, node)
+		queued++;
+	seq_printf(m, "posted %llu\nqueued %lu\ndelivered %lu\nunclaimed %lu\ndiscarded %lu\n",
+		   dhp_ev_next_seq - 1, queued, dhp_ev_delivered,
+		   dhp_ev_unclaimed, dhp_ev_discarded);
+	spin_unlock_irq(&dhp_ev_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(dhp_ev_stats);
+
+int dhp_async_init(void)
+{
+	dhp_async_wq = alloc_workqueue("dhp", WQ_UNBOUND, 0);
+	if (!dhp_async_wq)
+		return -ENOMEM;
+	debugfs_create_file("event_clients", 0400, dhp_debugfs, NULL,
+			    &dhp_ev_clients_fops);
+	debugfs_create_file("events", 0400, dhp_debugfs, NULL,
+			    &dhp_ev_stats_fops);
+	return 0;
+}
+
+/* After the CPU and memory parts stopped posting; no client is left. */
+void dhp_async_exit(void)
+{
+	LIST_HEAD(dead);
+
+	flush_work(&dhp_dispatch_work);
+	destroy_workqueue(dhp_async_wq);
+	spin_lock_irq(&dhp_ev_lock);
+	list_splice_init(&dhp_ev_queue, &dead);
+	spin_unlock_irq(&dhp_ev_lock);
+	dhp_ev_free_list(&dead);
+}

@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dhp_mem: memory arrivals and removals for the asynchronous notification.
+ *
+ * A memory notifier sees each memory block (128 MiB on x86_64) go through
+ *
+ *   MEM_GOING_ONLINE  -> MEM_ONLINE  | MEM_CANCEL_ONLINE
+ *   MEM_GOING_OFFLINE -> MEM_OFFLINE | MEM_CANCEL_OFFLINE
+ *
+ * dhp reserves the event (and, for an arrival, its slot in the block map)
+ * at GOING_*, where it may still veto with -ENOMEM, posts it at
+ * ONLINE/OFFLINE and frees it at CANCEL_*. A notifier of lower priority may
+ * see a CANCEL_* without the GOING_* when a higher one vetoed: nothing is
+ * reserved then, and nothing is done.
+ *
+ * Context: the chain is blocking and runs in process context with
+ * device_hotplug_lock, the memory block's device lock, cpus_read_lock and
+ * mem_hotplug_lock (write) held. So: allocate GFP_KERNEL, never take
+ * cpus_read_lock or wait for work that may; post and return. The write lock
+ * on mem_hotplug_lock means one block changes at a time, hence one pending
+ * reservation.
+ *
+ * dhp_mem_mutex orders the block map and the posting of memory events with
+ * the snapshot an INCLUDE_EXISTING registration takes (dhp_mem_lock()).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/acpi.h>
+#include <linux/debugfs.h>
+#include <linux/ioport.h>
+#include <linux/memory.h>
+#include <linux/memory_hotplug.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/notifier.h>
+#include <linux/seq_file.h>
+#include <linux/string.h>
+#include <linux/xarray.h>
+
+#include "dhp_internal.h"
+
+/* Between the kernel's own notifiers (slab 1, ipc 10) and the default 0. */
+#define DHP_MEM_PRIORITY	20
+
+static DEFINE_MUTEX(dhp_mem_mutex);
+/* Online memory as dhp saw it: block index -> xa_mk_value(node). */
+static DEFINE_XARRAY(dhp_mem_blocks);
+static struct dhp_ev *dhp_mem_pending;	/* reserved at GOING_*, or NULL */
+static unsigned long dhp_mem_vetoes, dhp_mem_posted;
+
+static unsigned long dhp_block_pages(void)
+{
+	return memory_block_size_bytes() >> PAGE_SHIFT;
+}
+
+void dhp_mem_lock(void)
+{
+	mutex_lock(&dhp_mem_mutex);
+}
+
+void dhp_mem_unlock(void)
+{
+	mutex_unlock(&dhp_mem_mutex);
+}
+
+static int dhp_mem_reserve(const struct memory_notify *mn,
+			   enum dhp_event_kind kind)
+{
+	unsigned long idx = mn->start_pfn / dhp_block_pages();
+	struct dhp_ev *e = dhp_ev_alloc(kind);
+
+	if (e && kind == DHP_EV_MEM_ARRIVAL &&
+	    xa_reserve(&dhp_mem_blocks, idx, GFP_KERNEL)) {
+		dhp_ev_free(e);
+		e = NULL;
+	}
+	if (!e) {
+		mutex_lock(&dhp_mem_mutex);
+		dhp_mem_vetoes++;
+		mutex_unlock(&dhp_mem_mutex);
+		dhp_log(DHP_LOG_EV_RESERVE_FAIL, -1, 0, PFN_PHYS(mn->start_pfn),
+			-ENOMEM);
+		return notifier_from_errno(-ENOMEM);
+	}
+	e->ev.mem.start = PFN_PHYS(mn->start_pfn);
+	e->ev.mem.size = PFN_PHYS(mn->nr_pages);
+	e->ev.mem.node = pfn_to_nid(mn->start_pfn);
+
+	mutex_lock(&dhp_mem_mutex);
+	dhp_ev_free(dhp_mem_pending);	/* none: one block at a time */
+	dhp_mem_pending = e;
+	mutex_unlock(&dhp_mem_mutex);
+	return NOTIFY_OK;
+}
+
+/* Takes the reservation for @mn's block, or NULL if there is none. */
+static struct dhp_ev *dhp_mem_take(const struct memory_notify *mn)
+{
+	struct dhp_ev *e = dhp_mem_pending;
+
+	if (!e || e->ev.mem.start != PFN_PHYS(mn->start_pfn))
+		return NULL;
+	dhp_mem_pending = NULL;
+	return e;
+}
+
+static void dhp_mem_commit(const struct memory_notify *mn, bool online)
+{
+	unsigned long idx = mn->start_pfn / dhp_block_pages();
+	struct dhp_ev *e;
+
+	mutex_lock(&dhp_mem_mutex);
+	e = dhp_mem_take(mn);
+	if (online)	/* the slot was reserved with the event: no allocation */
+		xa_store(&dhp_mem_blocks, idx, xa_mk_value(e ? e->ev.mem.node : 0),
+			 GFP_NOWAIT);
+	else
+		xa_erase(&dhp_mem_blocks, idx);
+	if (e) {
+		dhp_ev_post(e);
+		dhp_mem_posted++;
+	} else {
+		pr_err("memory block at %#llx changed without a reservation\n",
+		       (u64)PFN_PHYS(mn->start_pfn));
+	}
+	mutex_unlock(&dhp_mem_mutex);
+	dhp_highmem_kick();
+}
+
+static void dhp_mem_cancel(const struct memory_notify *mn, bool online)
+{
+	struct dhp_ev *e;
+
+	mutex_lock(&dhp_mem_mutex);
+	e = dhp_mem_take(mn);
+	if (e && online)
+		xa_release(&dhp_mem_blocks, mn->start_pfn / dhp_block_pages());
+	mutex_unlock(&dhp_mem_mutex);
+	dhp_ev_free(e);
+}
+
+static int dhp_mem_notify(struct notifier_block *nb, unsigned long action,
+			  void *arg)
+{
+	const struct memory_notify *mn = arg;
+
+	/* 6.1 has bit flags, 6.12 an enum with more actions: only a switch. */
+	switch (action) {
+	case MEM_GOING_ONLINE:
+		return dhp_mem_reserve(mn, DHP_EV_MEM_ARRIVAL);
+	case MEM_GOING_OFFLINE:
+		return dhp_mem_reserve(mn, DHP_EV_MEM_REMOVAL);
+	case MEM_ONLINE:
+		dhp_mem_commit(mn, true);
+		break;
+	case MEM_OFFLINE:
+		dhp_mem_commit(mn, false);
+		break;
+	case MEM_CANCEL_ONLINE:
+		dhp_mem_cancel(mn, true);
+		break;
+	case MEM_CANCEL_OFFLINE:
+		dhp_mem_cancel(mn, false);
+		break;
+	default:
+		break;
+	}
+	return NOTIFY_OK;
+}
+
+static struct notifier_block dhp_mem_nb = {
+	.notifier_call = dhp_mem_notify,
+	.priority = DHP_MEM_PRIORITY,
+};
+
+/*
+ * Marks the online blocks of one System RAM resource in the map. A block
+ * counts as online when the range's first page in it is.
+ */
+static int dhp_mem_scan_range(struct resource *res, void *arg)
+{
+	unsigned long bp = dhp_block_pages();
+	unsigned long first = PHYS_PFN(res->start), last = PHYS_PFN(res->end);
+	unsigned long pfn;
+	void *old;
+
+	for (pfn = ALIGN_DOWN(first, bp); pfn <= last; pfn += bp) {
+		if (!pfn_to_online_page(max(pfn, first)))
+			continue;
+		old = xa_store(&dhp_mem_blocks, pfn / bp,
+			       xa_mk_value(pfn_to_nid(max(pfn, first))),
+			       GFP_KERNEL);
+		if (xa_is_err(old))
+			return xa_err(old);
+	}
+	return 0;
+}
+
+/*
+ * Arrivals for the online memory, adjacent blocks of a node merged, for an
+ * INCLUDE_EXISTING registration, appended to @out. dhp_mem_lock() held.
+ */
+int dhp_mem_existing(struct list_head *out)
+{
+	u64 bs = memory_block_size_bytes();
+	struct dhp_ev *e = NULL;
+	unsigned long idx;
+	void *entry;
+	int node;
+
+	xa_for_each(&dhp_mem_blocks, idx, entry) {
+		if (!xa_is_value(entry))	/* reserved, not online yet */
+			continue;
+		node = xa_to_value(entry);
+		if (e && e->ev.mem.node == node &&
+		    e->ev.mem.start + e->ev.mem.size == idx * bs) {
+			e->ev.mem.size += bs;
+			continue;
+		}
+		e = dhp_ev_alloc(DHP_EV_MEM_ARRIVAL);
+		if (!e)
+			return -ENOMEM;
+		e->ev.seq = 0;
+		e->ev.timestamp_ns = ktime_get_ns();
+		e->ev.mem.start = idx * bs;
+		e->ev.mem.size = bs;
+		e->ev.mem.node = node;
+		list_add_tail(&e->node, out);
+	}
+	/* Sources after the fact: the list is still private to the caller. */
+	list_for_each_entry(e, out, node)
+		if (e->ev.kind == DHP_EV_MEM_ARRIVAL)
+			e->ev.mem.source = dhp_mem_source_of(e->ev.mem.start,
+							     e->ev.mem.size,
+							     true);
+	return 0;
+}
+
+struct dhp_mem_range {
+	u64 start, end;
+	bool found;
+};
+
+#ifdef CONFIG_ACPI
+static acpi_status dhp_acpi_res(struct acpi_resource *res, void *arg)
+{
+	struct dhp_mem_range *r = arg;
+	struct acpi_resource_address64 a;
+
+	if (ACPI_SUCCESS(acpi_resource_to_address64(res, &a)) &&
+	    a.resource_type == ACPI_MEMORY_RANGE &&
+	    a.address.minimum <= r->start &&
+	    a.address.minimum + a.address.address_length - 1 >= r->end)
+		r->found = true;
+	return AE_OK;
+}
+
+static acpi_status dhp_acpi_dev(acpi_handle handle, u32 level, void *arg,
+				void **ret)
+{
+	struct dhp_mem_range *r = arg;
+
+	acpi_walk_resources(handle, METHOD_NAME__CRS, dhp_acpi_res, r);
+	return r->found ? AE_CTRL_TERMINATE : AE_OK;
+}
+
+/* Whether an ACPI memory device (a DIMM) describes the range. */
+static bool dhp_mem_is_acpi_dimm(u64 start, u64 size)
+{
+	struct dhp_mem_range r = { start, start + size - 1, false };
+
+	acpi_get_devices("PNP0C80", dhp_acpi_dev, &r, NULL);
+	return r.found;
+}
+#else
+static bool dhp_mem_is_acpi_dimm(u64 start, u64 size)
+{
+	return false;
+}
+#endif
+
+static int dhp_mem_res_name(struct resource *res, void *arg)
+{
+	struct dhp_mem_range *r = arg;
+
+	if (res->name && strstr(res->name, "virtio_mem"))
+		r->found = true;
+	return 0;
+}
+
+/**
+ * dhp_mem_source_of() - tell where a memory range came from
+ * @start: physical start
+ * @size: bytes
+ * @existing: the range was online when dhp looked (boot memory possible)
+ *
+ * Context: process context without hotplug locks (it walks the ACPI
+ * namespace): the dispatcher, or a registration after it let go of them.
+ */
+enum dhp_mem_source dhp_mem_source_of(u64 start, u64 size, bool existing)
+{
+	struct dhp_mem_range r = { start, start + size - 1, false };
+
+	walk_iomem_res_desc(IORES_DESC_NONE, IORESOURCE_SYSTEM_RAM, r.start,
+			    r.end, &r, dhp_mem_res_name);
+	if (r.found)
+		return DHP_MEM_SRC_VIRTIO_MEM;
+	if (dhp_mem_is_acpi_dimm(start, size))
+		return DHP_MEM_SRC_ACPI_DIMM;
+	return existing ? DHP_MEM_SRC_BOOT : DHP_MEM_SRC_OTHER;
+}
+
+static int dhp_mem_show(struct seq_file *m, void *v)
+{
+	unsigned long idx, online = 0;
+	void *entry;
+
+	mutex_lock(&dhp_mem_mutex);
+	xa_for_each(&dhp_mem_blocks, idx, entry)
+		online += xa_is_value(entry);
+	seq_printf(m, "block_bytes %lu\nonline_blocks %lu\nnotifier_priority %d\nposted %lu\nvetoes %lu\n",
+		   memory_block_size_bytes(), online, DHP_MEM_PRIORITY,
+		   dhp_mem_posted, dhp_mem_vetoes);
+	mutex_unlock(&dhp_mem_mutex);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(dhp_mem);
+
+int dhp_mem_init(void)
+{
+	int ret;
+
+	ret = register_memory_notifier(&dhp_mem_nb);
+	if (ret)
+		return ret;
+	/* Blocks changing meanwhile are ordered with the scan by the mutex. */
+	mutex_lock(&dhp_mem_mutex);
+	ret = walk_iomem_res_desc(IORES_DESC_NONE,
+				  IORESOURCE_SYSTEM_RAM | IORESOURCE_BUSY, 0,
+				  U64_MAX, NULL, dhp_mem_scan_range);
+	mutex_unlock(&dhp_mem_mutex);
+	if (ret < 0) {
+		unregister_memory_notifier(&dhp_mem_nb);
+		xa_destroy(&dhp_mem_blocks);
+		return ret;
+	}
+	debugfs_create_file("memory", 0400, dhp_debugfs, NULL, &dhp_mem_fops);
+	return 0;
+}
+
+void dhp_mem_exit(void)
+{
+	unregister_memory_notifier(&dhp_mem_nb);
+	dhp_ev_free(dhp_mem_pending);
+	dhp_mem_pending = NULL;
+	xa_destroy(&dhp_mem_blocks);
+}
