@@ -132,18 +132,25 @@ def build_guest_progs(res):
 TAP = re.compile(r'^(not ok|ok) (\d+) (\S+)(.*)$')
 
 
-def run_suite(name, kernel, opts, cmd, tree, res, timeout):
-    stage = os.path.join(vm.cache_dir(), 'stage', f'{kernel.name}-{name}')
-    shutil.rmtree(stage, ignore_errors=True)
-    os.makedirs(stage)
+def stage(kernel, tree, name, extra=()):
+    """A directory with what the guest gets at /dhp: the modules built
+    for @kernel in @tree, the static test programs and @extra files."""
+    dest = os.path.join(vm.cache_dir(), 'stage', f'{kernel.name}-{name}')
+    shutil.rmtree(dest, ignore_errors=True)
+    os.makedirs(dest)
     for f in MODULES:
-        shutil.copy2(os.path.join(tree, f), stage)
-    for f in GUEST_PROGS:
-        shutil.copy2(os.path.join(REPO, f), stage)
+        shutil.copy2(os.path.join(tree, f), dest)
+    for f in GUEST_PROGS + list(extra):
+        shutil.copy2(os.path.join(REPO, f), dest)
+    return dest
+
+
+def run_suite(name, kernel, opts, cmd, tree, res, timeout):
+    files = stage(kernel, tree, name)
     log = os.path.join(vm.cache_dir(), 'runs',
                        f'{name}-{kernel.name}-{time.strftime("%H%M%S")}.log')
     argv = [sys.executable, os.path.join(REPO, 'scripts', 'vm.py'),
-            '--kernel', kernel.name, '--files', stage, '--quiet',
+            '--kernel', kernel.name, '--files', files, '--quiet',
             '--timeout', str(timeout), '--log', log] + opts + ['--', cmd]
     label = f'{name} on {kernel.name}'
     progress(f'{label}: booting a guest (log {log})')
