@@ -20,6 +20,7 @@ linux-source-6.1"
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=${DHP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dhp}
 SHARED=${DHP_SHARED:-$REPO/../shared}
+[ -d "$SHARED" ] && SHARED=$(cd "$SHARED" && pwd)
 KIT=$SHARED/kernels
 SRC_TAR=/usr/src/linux-source-6.1.tar.xz
 
@@ -72,6 +73,7 @@ write_env() { # dir kver vmlinuz modroot kdir
 	mv "$1/env.tmp" "$1/env"
 }
 
+# shellcheck disable=SC2153 # KVER, VMLINUZ, MODROOT, KDIR come from env
 check_kernel() { # name
 	dir=$CACHE/kernels/$1
 	# shellcheck disable=SC1091
@@ -92,6 +94,16 @@ check_kernel() { # name
 		die "$1: $KDIR is for $rel, not $KVER"
 }
 
+# apt-get download into the current directory (as root: without the _apt
+# sandbox, which cannot write here).
+download() {
+	if is_root; then
+		apt-get -q -o APT::Sandbox::User=root download "$@"
+	else
+		apt-get -q download "$@"
+	fi
+}
+
 # Stock Debian kernel: the unsigned image matching the installed headers.
 fetch_stock() { # name meta-headers-package
 	name=$1
@@ -106,8 +118,19 @@ fetch_stock() { # name meta-headers-package
 	say "$name: fetching $pkg"
 	rm -rf "$dir"
 	mkdir -p "$dir/dl"
-	(cd "$dir/dl" && apt-get download "$pkg") ||
-		die "$name: apt-get download $pkg failed (try apt-get update)"
+	if ! (cd "$dir/dl" && download "$pkg"); then
+		is_root || die "$name: apt-get download $pkg failed; as root: apt-get update && apt-get install $2"
+		# The archive moved on: refresh, upgrade the headers, follow.
+		say "$name: $pkg not downloadable, updating $2"
+		apt-get update
+		DEBIAN_FRONTEND=noninteractive apt-get install -y \
+			--no-install-recommends "$2"
+		abi=$(headers_abi "$2")
+		stamp="abi=$abi"
+		pkg=linux-image-$abi-unsigned
+		(cd "$dir/dl" && download "$pkg") ||
+			die "$name: apt-get download $pkg failed"
+	fi
 	deb=$(ls "$dir"/dl/*.deb)
 	dpkg-deb -x "$deb" "$dir/root"
 	rm -rf "$dir/dl"
@@ -183,7 +206,7 @@ fetch_debug() {
 
 # kselftest headers and checkpatch from linux-source-6.1 (read only once).
 extract_sources() {
-	stamp=$(ls -l --time-style=+%s "$SRC_TAR" | awk '{print $5, $6}')
+	stamp=$(stat -c '%s %Y' "$SRC_TAR")
 	if [ -f "$CACHE/ksft/.done" ] && [ "$(cat "$CACHE/ksft/.done")" = "$stamp" ]; then
 		return 0
 	fi
