@@ -340,6 +340,7 @@ set -a
 . /etc/dhp/env
 set +a
 echo "$DHP_PRINTK" >/proc/sys/kernel/printk
+echo 1 >/proc/sys/kernel/sysrq
 if ! stty -F /dev/ttyS1 raw -echo 115200 2>/dev/null; then
 	echo "dhp: warning: /dev/ttyS1 (control channel) is not usable"
 fi
@@ -866,6 +867,7 @@ class VM:
         self.lines = []
         self.start_time = None
         self.exit_status = None
+        self.scan_end = None
         self.qemu_err = []
         self._logf = None
         self._lock = threading.Lock()
@@ -990,7 +992,7 @@ class VM:
 
     def _tail(self, n=40):
         self.note('last %d console lines:' % n)
-        for line in self.lines[-n:]:
+        for line in self.lines[:self.scan_end][-n:]:
             print('    | ' + line, file=sys.stderr)
         sys.stderr.flush()
 
@@ -1097,8 +1099,10 @@ class VM:
                 time.sleep(0.2)     # let the console reader catch up
                 if self.exit_status is not None:
                     return None
-                self.note('error: QEMU exited (status %s) without DHP-EXIT'
-                          % self.proc.returncode)
+                panic = [ln for ln in self.lines if 'Kernel panic' in ln]
+                self.note('error: QEMU exited (status %s) without DHP-EXIT%s'
+                          % (self.proc.returncode,
+                             ': ' + panic[0].strip() if panic else ''))
                 return EXIT_DIED
             if self.start_time is None and now - t0 > self.boot_timeout:
                 self.note('error: no %s from the guest in %d s (boot '
@@ -1107,12 +1111,30 @@ class VM:
                 return EXIT_TIMEOUT
             if now - t0 > self.timeout:
                 self.note('error: timeout after %d s' % self.timeout)
+                self._hang_dump()
                 self._kill()
                 return EXIT_TIMEOUT
 
+    def _hang_dump(self):
+        """Before killing a hung guest: sysrq w (blocked tasks) and l
+        (backtraces of all CPUs) through the PS/2 keyboard, for the log.
+        What follows is not scanned for splats."""
+        self.scan_end = len(self.lines)
+        try:
+            for key in ('w', 'l'):
+                self.qmp.execute('send-key', {'keys': [
+                    {'type': 'qcode', 'data': k}
+                    for k in ('alt', 'sysrq', key)]}, timeout=5)
+                time.sleep(1.5)
+            self.note('sysrq w and l sent: blocked tasks and CPU '
+                      'backtraces are in the log')
+        except QMPError as e:
+            self.note('no sysrq dump: %s' % e)
+
     def _finish(self, status, t0):
         elapsed = time.monotonic() - t0
-        ranges, nhits = scan_splats(self.lines, self.allow)
+        lines = self.lines[:self.scan_end]
+        ranges, nhits = scan_splats(lines, self.allow)
         if ranges:
             self.note('error: %d kernel problem line(s) in the console:'
                       % nhits)
