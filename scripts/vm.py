@@ -182,20 +182,17 @@ class Modules:
         except OSError as e:
             raise VMError('cannot read %s (%s): run scripts/setup.sh'
                           % (path, e))
-        self.builtin = set()
         try:
-            with open(os.path.join(kernel.moddir, 'modules.builtin')) as f:
-                self.builtin = {_modname(line.strip()) for line in f}
+            with open(os.path.join(kernel.moddir, 'modules.builtin'),
+                      'rb') as f:
+                self.builtin_text = f.read()
         except OSError:
-            pass
+            self.builtin_text = b''
+        self.builtin = {_modname(line) for line in
+                        self.builtin_text.decode().split()}
 
-    def has(self, name):
-        name = name.replace('-', '_')
-        return name in self.by_name or name in self.builtin
-
-    def is_builtin(self, name):
-        name = name.replace('-', '_')
-        return name not in self.by_name and name in self.builtin
+    def is_module(self, name):
+        return name.replace('-', '_') in self.by_name
 
     def load_order(self, name):
         """Relative paths to insmod, dependencies first; [] if built in."""
@@ -380,6 +377,10 @@ rc=0
 for name in "$@"; do
 	name=$(echo "$name" | tr - _)
 	list=/lib/modules/$(uname -r)/dhp-load/$name
+	if [ ! -f "$list" ] && grep -q "/$name.ko" \
+		"/lib/modules/$(uname -r)/modules.builtin"; then
+		continue
+	fi
 	if [ ! -f "$list" ]; then
 		echo "kmod-load: $name is not in the initramfs (vm.py --kmod $name)" >&2
 		rc=1
@@ -430,7 +431,10 @@ def build_initramfs(path, kernel, command, files=(), kmods=(), preload=(),
     if not os.path.exists(busybox):
         raise VMError('%s missing: run scripts/setup.sh (busybox-static)'
                       % busybox)
-    mods = Modules(kernel) if (kmods or preload) else None
+    for src in files:
+        if not os.path.exists(src):
+            raise VMError('--files %s: no such file or directory' % src)
+    mods = Modules(kernel)
     c = Cpio(path)
     for d in ('dev', 'proc', 'sys', 'tmp', 'run', 'root', 'mnt', 'dhp',
               'etc/dhp', 'sbin', 'usr/bin', 'usr/sbin'):
@@ -455,29 +459,28 @@ def build_initramfs(path, kernel, command, files=(), kmods=(), preload=(),
     c.file('etc/dhp/env', ''.join(
         '%s=%s\n' % (k, shlex.quote(str(v))) for k, v in env.items()).encode())
 
-    if mods:
-        moddir = 'lib/modules/' + kernel.kver
-        included = set()
-        for name in list(kmods) + list(preload):
-            order = mods.load_order(name)
-            lines = ['%s %s' % (_modname(m), '/' + moddir + '/'
-                                + _strip_comp(m)) for m in order]
-            if not order:
-                lines = ['# %s is built in' % name]
-            c.file('%s/dhp-load/%s' % (moddir, name.replace('-', '_')),
-                   ('\n'.join(lines) + '\n').encode())
-            for m in order:
-                if m not in included:
-                    c.file(moddir + '/' + _strip_comp(m), mods.read(m))
-                    included.add(m)
-        dep = ''.join('%s: %s\n' % (_strip_comp(m), ' '.join(
-            _strip_comp(d) for d in mods.deps[m])) for m in sorted(included))
-        c.file(moddir + '/modules.dep', dep.encode())
-        c.file(moddir + '/modules.builtin', ''.join(
-            'kernel/%s.ko\n' % b for b in sorted(mods.builtin)).encode())
+    # Modules: the requested ones with their dependencies, decompressed,
+    # a modules.dep for them and the kernel's modules.builtin, so that
+    # busybox modprobe works for both kinds.
+    moddir = 'lib/modules/' + kernel.kver
+    included = set()
+    for name in list(kmods) + list(preload):
+        order = mods.load_order(name)
+        lines = ['%s %s' % (_modname(m), '/' + moddir + '/'
+                            + _strip_comp(m)) for m in order]
+        if not order:
+            lines = ['# %s is built in' % name]
+        c.file('%s/dhp-load/%s' % (moddir, name.replace('-', '_')),
+               ('\n'.join(lines) + '\n').encode())
+        for m in order:
+            if m not in included:
+                c.file(moddir + '/' + _strip_comp(m), mods.read(m))
+                included.add(m)
+    dep = ''.join('%s: %s\n' % (_strip_comp(m), ' '.join(
+        _strip_comp(d) for d in mods.deps[m])) for m in sorted(included))
+    c.file(moddir + '/modules.dep', dep.encode())
+    c.file(moddir + '/modules.builtin', mods.builtin_text)
     for src in files:
-        if not os.path.exists(src):
-            raise VMError('--files %s: no such file or directory' % src)
         c.tree(src, 'dhp')
     c.close()
 
@@ -549,7 +552,6 @@ class Control:
         self.path = path
         self.sock = None
         self.thread = None
-        self.stopping = False
         self.cpus_added = []
         self.cpu_deleted = False
         self.dimms = {}
@@ -562,7 +564,6 @@ class Control:
         self.thread.start()
 
     def stop(self):
-        self.stopping = True
         if self.sock:
             try:
                 self.sock.shutdown(socket.SHUT_RDWR)
@@ -834,9 +835,9 @@ class VM:
                  files=(), kmods=(), append='', log=None, quiet=False,
                  timeout=600, boot_timeout=None, op_timeout=None,
                  kmemleak=False, allow_splat=None, cpu_model='qemu64',
-                 machine='pc', accel='tcg', loglevel=7, boot_loglevel=5, qemu_args=(),
-                 unsafe_add=False, qemu='qemu-system-x86_64', echo=print,
-                 note=_log_stderr):
+                 machine='q35', accel='tcg', loglevel=7, boot_loglevel=5,
+                 qemu_args=(), unsafe_add=False, qemu='qemu-system-x86_64',
+                 echo=print, note=_log_stderr):
         self.kernel = Kernel(kernel)
         if maxcpus < cpus:
             raise VMError('--maxcpus %d is below --cpus %d' % (maxcpus, cpus))
@@ -967,8 +968,11 @@ class VM:
         if m and self.start_time is not None:
             self.exit_status = int(m.group(1))
             self._wake.set()
-        if not self.quiet or _tap_line(line):
-            self.echo(line, flush=True)
+        if self.echo and (not self.quiet or _tap_line(line)):
+            try:
+                self.echo(line, flush=True)
+            except (OSError, ValueError):
+                self.echo = None    # stdout closed: keep logging
 
     def _stderr_reader(self):
         for raw in self.proc.stderr:
@@ -1033,14 +1037,12 @@ class VM:
         kmods, preload = list(self.kmods), []
         if self.vmem:
             mods = Modules(k)
-            # virtio_mem binds through the virtio PCI transport; where that
-            # is a module (Debian 6.1) load it at boot, and ship virtio_mem.
-            for name in ('virtio_pci', 'virtio_mem'):
-                if mods.has(name) and not mods.is_builtin(name):
-                    if name == 'virtio_pci':
-                        preload.append(name)
-                    elif name not in kmods:
-                        kmods.append(name)
+            # virtio_mem binds through the virtio PCI transport: where that
+            # is a module (Debian 6.1) load it at boot. Ship virtio_mem.
+            if mods.is_module('virtio_pci'):
+                preload.append('virtio_pci')
+            if mods.is_module('virtio_mem') and 'virtio_mem' not in kmods:
+                kmods.append('virtio_mem')
         initrd = os.path.join(tmp, 'initrd.cpio')
         build_initramfs(initrd, k, command, self.files, kmods, preload,
                         self._env(), build_hostctl(self.note))
@@ -1223,7 +1225,9 @@ def parse_args(argv):
     p.add_argument('--allow-splat', metavar='REGEX',
                    help='console lines matching REGEX are not splats')
     p.add_argument('--cpu-model', default='qemu64', help='default qemu64')
-    p.add_argument('--machine', default='pc', help='default pc')
+    p.add_argument('--machine', default='q35',
+                   help='default q35 (with pc the debug kernel spends 30 s '
+                        'in ACPI _PRT when there is a PCI device)')
     p.add_argument('--accel', default='tcg',
                    help='default tcg (multi-threaded); tcg,thread=single')
     p.add_argument('--loglevel', type=int, default=7,
