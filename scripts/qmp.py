@@ -20,7 +20,12 @@ import time
 
 
 class QMPError(Exception):
-    """QEMU answered with an error; str() is QEMU's description."""
+    """QEMU answered with an error; str() is QEMU's description, cls its
+    error class (e.g. 'DeviceNotFound', 'GenericError')."""
+
+    def __init__(self, desc, cls=None):
+        super().__init__(desc)
+        self.cls = cls
 
 
 class QMPTimeout(QMPError):
@@ -140,7 +145,7 @@ class QMP:
             reply = self._replies.pop(cid)
         if 'error' in reply:
             err = reply['error']
-            raise QMPError(err.get('desc') or err.get('class') or str(err))
+            raise QMPError(err.get('desc') or str(err), err.get('class'))
         return reply.get('return')
 
     def event_mark(self):

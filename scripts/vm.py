@@ -5,36 +5,60 @@ it, and return its exit status.
 
     python3 scripts/vm.py [options] -- <guest shell command>
 
-One argument after -- is taken as a shell command line as is; several are
+One argument after -- is a shell command line, run with sh -c; several are
 quoted and joined. Run scripts/setup.sh first (guest kernels, cache).
+Progress lines ([vm] ...) go to stderr, the guest console to stdout and,
+with the progress lines, to the log (--log, default $CACHE/runs/).
+
+Exit status: the command's, or 124 timeout (boot or overall; a hung guest
+gets sysrq w and l first, into the log), 125 QEMU or the guest died
+(panic), 126 a kernel problem in the console (WARNING, BUG, Oops, lockdep,
+KASAN, RCU stall, hung task, kmemleak, Call Trace...) even if the command
+passed; 2 bad options or missing setup.
 
 Guest contract
-  /dhp             the --files contents; the command runs with /dhp as cwd
-  /etc/dhp/env     DHP_* variables (also exported to the command): DHP_KERNEL,
-                   DHP_KVER, DHP_LAYOUT (hotplug|present), DHP_BOOT_CPUS,
-                   DHP_MAX_CPUS, DHP_VMEM, DHP_EDU
-  /bin/hostctl     CLI of selftests/hostctl.c (the control channel)
-  /dev/ttyS1       the control channel (raw, 115200)
-  kmod-load NAME   insmod a --kmod module with its dependencies, in order;
-                   busybox `modprobe NAME` works too (modules.dep is there)
-  /sys/kernel/debug, /sys/kernel/tracing mounted
-  Console lines "DHP-START ..." and "DHP-EXIT: <status>" frame the command.
+  /dhp             the --files contents; the command's working directory
+  /etc/dhp/env     DHP_* variables, also in the command's environment:
+                   DHP_KERNEL (6.1|6.12|debug), DHP_KVER, DHP_LAYOUT
+                   (hotplug|present), DHP_BOOT_CPUS, DHP_MAX_CPUS, DHP_VMEM,
+                   DHP_EDU, DHP_KMEMLEAK
+  /bin/hostctl     the CLI of selftests/hostctl.c, built by this script
+  /dev/ttyS1       the control channel (raw, 115200; hostctl sets it up)
+  modules          --kmod NAME ships NAME and its dependencies, decompressed;
+                   load with `modprobe NAME` (busybox, modules.dep and
+                   modules.builtin are there) or `kmod-load NAME` (insmod in
+                   order). --vmem ships virtio_mem and loads virtio_pci at
+                   boot where it is a module, so `modprobe virtio_mem` works
+                   on every kernel.
+  mounted          proc, sysfs, devtmpfs, devpts, /sys/kernel/debug,
+                   /sys/kernel/tracing; console loglevel --loglevel (7)
+  console markers  "DHP-START <uname -r> online=<cpus>" before the command,
+                   "DHP-EXIT: <status>" after it; then poweroff.
 
-Exit status: the command's, or 124 timeout, 125 QEMU or guest died,
-126 kernel splat in the console (WARNING, BUG, lockdep, KASAN, ...).
-
-Control channel commands (guest -> host "<id> <cmd> [args]", host -> guest
-"<id> ok [info]" or "<id> err [ECODE] <message>"):
+Control channel: the guest writes "<id> <cmd> [args]" on ttyS1, the host
+answers "<id> ok [info]" or "<id> err <ECODE> <message>" (ECODE: ENOSPC,
+EBUSY, ETIME, ENODEV, ENOENT, EINVAL, EOPNOTSUPP, EIO). Commands:
   ping                      -> ok
-  cpu-add                   -> ok <qom-id> apic-id=N socket-id=.. core-id=..
-                               thread-id=..            (err ENOSPC: no slot)
+  cpu-add                   -> ok <qom-id> apic-id=N core-id=.. node-id=..
+                               socket-id=.. thread-id=..  (ENOSPC: no slot)
+                               The guest sees cpuN appear (offline) shortly
+                               after: poll /sys/devices/system/cpu/cpuN.
   cpu-del [qom-id]          -> ok <qom-id> <seconds>   (default: last added)
+                               The guest offlines and ejects the CPU itself
+                               (ACPI); offlining it first is not required.
   dimm-add <size> [node]    -> ok <dimm-id> <addr-hex> <size-bytes>
-  dimm-del <dimm-id>        -> ok <dimm-id> <seconds>
+                               Blocks come online in ZONE_MOVABLE
+                               (memhp_default_state=online_movable).
+  dimm-del <dimm-id>        -> ok <dimm-id> <seconds>; the guest offlines
+                               the blocks itself; EBUSY when it refuses
+                               (ACPI _OST), ETIME after --op-timeout.
   vmem-resize <size> [wait] -> ok <requested-bytes> [<size-bytes>]
   vmem-size                 -> ok <size-bytes> <requested-bytes>
   qmp <command> [json-args] | qmp <json-object> -> ok <compact json>
   help                      -> ok <command list>
+QEMU 7.2 under TCG corrupts itself on a vCPU unplug: any device_add after
+a cpu-del aborts QEMU or hangs the guest, so cpu-add, dimm-add and a raw
+device_add answer EOPNOTSUPP after a cpu-del: do cpu-del last.
 """
 
 import argparse
@@ -609,7 +633,8 @@ class Control:
         except QMPTimeout as e:
             answer = 'err ETIME qmp timeout: %s' % e
         except QMPError as e:
-            answer = 'err EIO %s' % e
+            code = 'ENOENT' if e.cls == 'DeviceNotFound' else 'EIO'
+            answer = 'err %s %s' % (code, e)
         except (ValueError, TypeError, IndexError) as e:
             answer = 'err EINVAL %s' % e
         except Exception as e:  # keep serving whatever happens
@@ -877,9 +902,14 @@ class VM:
             raise VMError('--kmemleak needs a kernel with kmemleak '
                           '(--kernel debug)')
 
-    def _default_log(self):
+    def _default_log(self, keep=300):
         d = os.path.join(cache_dir(), 'runs')
         os.makedirs(d, exist_ok=True)
+        for old in sorted(os.listdir(d))[:-keep]:
+            try:
+                os.unlink(os.path.join(d, old))
+            except OSError:
+                pass
         stamp = datetime.datetime.now().strftime('%Y%m%d-%H%M%S')
         return os.path.join(d, '%s-%s-%d.log' % (stamp, self.kernel.name,
                                                  os.getpid()))
@@ -1171,8 +1201,8 @@ class VM:
 def parse_args(argv):
     p = argparse.ArgumentParser(
         prog='vm.py', usage='%(prog)s [options] -- <guest shell command>',
-        description='Boot a TCG guest with a dhp test kernel, run a command, '
-                    'return its status (124 timeout, 125 died, 126 splat).')
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--kernel', default='6.1',
                    help='guest kernel: 6.1, 6.12 or debug (default 6.1); '
                         'set up: %s' % (', '.join(available_kernels())
