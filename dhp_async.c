@@ -69,7 +69,7 @@ struct dhp_event_client {
 	struct list_head existing;	/* INCLUDE_EXISTING arrivals, first */
 	unsigned long delivered;	/* events, merged ones counted each */
 	unsigned long calls;		/* callbacks */
-	unsigned long discarded;	/* dropped at unregistration */
+	bool dying;			/* unregistering: stop delivering */
 };
 
 static DEFINE_SPINLOCK(dhp_ev_lock);
@@ -187,9 +187,7 @@ static void dhp_dispatch(struct work_struct *work)
 			cpus_read_lock();
 			cpus_read_unlock();
 		} else if (!dhp_is_cpu(e->ev.kind)) {
-			e->ev.mem.source = dhp_mem_source_of(e->ev.mem.start,
-							     e->ev.mem.size,
-							     false);
+			dhp_mem_source_of(&e->ev, false);
 		}
 
 		mutex_lock(&dhp_async_mutex);
@@ -224,6 +222,8 @@ static bool dhp_ev_next_for(struct dhp_event_client *c, struct dhp_event *out)
 {
 	struct dhp_ev *e, *first = NULL;
 
+	if (c->dying)
+		return false;
 	list_for_each_entry(e, &dhp_ev_queue, node) {
 		if (!e->published)
 			break;
@@ -266,12 +266,14 @@ static unsigned long dhp_ev_put_upto(struct dhp_event_client *c, u64 upto,
 	return n;
 }
 
+/* Frees the events on @list and leaves it empty, ready for reuse. */
 static void dhp_ev_free_list(struct list_head *list)
 {
 	struct dhp_ev *e, *tmp;
 
 	list_for_each_entry_safe(e, tmp, list, node)
 		dhp_ev_free(e);
+	INIT_LIST_HEAD(list);
 }
 
 static void dhp_deliver(struct dhp_event_client *c, const struct dhp_event *ev)
@@ -291,6 +293,8 @@ static void dhp_client_work(struct work_struct *work)
 
 	/* Filled before the client was visible; only this worker drains it. */
 	list_for_each_entry_safe(e, tmp, &c->existing, node) {
+		if (READ_ONCE(c->dying))
+			return;
 		list_del(&e->node);
 		dhp_deliver(c, &e->ev);
 		dhp_ev_free(e);
@@ -353,6 +357,7 @@ struct dhp_event_client *dhp_register_event_callback(dhp_event_callback_t callba
 {
 	struct dhp_event_client *c;
 	unsigned long irqflags;
+	struct dhp_ev *e;
 	int err;
 
 	if (!callback || (flags & ~DHP_EV_FLAGS_ALL) ||
@@ -400,6 +405,10 @@ struct dhp_event_client *dhp_register_event_callback(dhp_event_callback_t callba
 		kfree(c);
 		return ERR_PTR(err);
 	}
+	/* Still private to this client's worker, not yet queued. */
+	list_for_each_entry(e, &c->existing, node)
+		if (!dhp_is_cpu(e->ev.kind))
+			dhp_mem_source_of(&e->ev, true);
 	dhp_log(DHP_LOG_EV_REGISTER, -1, c->id, flags, 0);
 	if (!list_empty(&c->existing))
 		queue_work(dhp_async_wq, &c->work);
@@ -456,7 +465,13 @@ int dhp_unregister_event_callback(struct dhp_event_client *client)
 		return -ENOENT;
 	}
 
-	/* No new work can be queued for it now; wait out the running one. */
+	/*
+	 * No new work can be queued for it now. A running worker stops after
+	 * the callback in progress; wait for that one.
+	 */
+	spin_lock_irq(&dhp_ev_lock);
+	client->dying = true;
+	spin_unlock_irq(&dhp_ev_lock);
 	cancel_work_sync(&client->work);
 
 	spin_lock_irq(&dhp_ev_lock);

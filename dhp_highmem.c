@@ -19,6 +19,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bits.h>
 #include <linux/debugfs.h>
 #include <linux/export.h>
 #include <linux/fs.h>
@@ -36,7 +37,7 @@
 #include "dhp_logic.h"
 #include "dhp_trace.h"
 
-#define DHP_HM_MAX_MB	(1UL << 30)	/* 1 PiB: anything above is a typo */
+#define DHP_HM_MAX_MB	BIT(30)		/* 1 PiB: anything above is a typo */
 
 static unsigned long high_mb = 1024;
 static unsigned long low_mb = 768;
@@ -133,7 +134,8 @@ void dhp_highmem_kick(void)
 /**
  * dhp_high_memory() - whether the high-memory condition is set
  *
- * A hint only (see the top of dhp_highmem.c).
+ * A hint only: memory may become available for other reasons than a
+ * hot-add; prefer the asynchronous notification to learn of new memory.
  * Context: any.
  */
 bool dhp_high_memory(void)

@@ -57,7 +57,6 @@ struct dhp_ev {
 struct dhp_ev *dhp_ev_alloc(enum dhp_event_kind kind);
 void dhp_ev_post(struct dhp_ev *e);
 void dhp_ev_free(struct dhp_ev *e);
-enum dhp_mem_source dhp_mem_source_of(u64 start, u64 size, bool existing);
 int dhp_async_init(void);
 void dhp_async_exit(void);
 
@@ -67,6 +66,7 @@ void dhp_mem_exit(void);
 void dhp_mem_lock(void);
 void dhp_mem_unlock(void);
 int dhp_mem_existing(struct list_head *out);
+void dhp_mem_source_of(struct dhp_event *ev, bool existing);
 
 /* The high-memory condition (dhp_highmem.c). */
 int dhp_highmem_init(void);

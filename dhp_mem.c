@@ -43,7 +43,7 @@
 #define DHP_MEM_PRIORITY	20
 
 static DEFINE_MUTEX(dhp_mem_mutex);
-/* Online memory as dhp saw it: block index -> xa_mk_value(node). */
+/* Online memory as dhp saw it: block index -> dhp_mem_val(node, source). */
 static DEFINE_XARRAY(dhp_mem_blocks);
 static struct dhp_ev *dhp_mem_pending;	/* reserved at GOING_*, or NULL */
 static unsigned long dhp_mem_vetoes, dhp_mem_posted;
@@ -51,6 +51,41 @@ static unsigned long dhp_mem_vetoes, dhp_mem_posted;
 static unsigned long dhp_block_pages(void)
 {
 	return memory_block_size_bytes() >> PAGE_SHIFT;
+}
+
+static void *dhp_mem_val(int node, enum dhp_mem_source source)
+{
+	return xa_mk_value((unsigned long)node << 4 | source);
+}
+
+static int dhp_mem_res_virtio(struct resource *res, void *arg)
+{
+	bool *virtio = arg;
+
+	/*
+	 * virtio-mem adds its memory as driver-managed System RAM under a
+	 * container resource named after its device, virtioN. (The container
+	 * is System RAM too, without DRIVER_MANAGED: hence the flags below.)
+	 */
+	if (res->parent && res->parent->name &&
+	    str_has_prefix(res->parent->name, "virtio"))
+		*virtio = true;
+	return 0;
+}
+
+/*
+ * The source as far as the resource tree tells it. Only while the range is
+ * going online or offline: the memory hotplug lock keeps the device that
+ * owns it, and so the parent resource whose name is read, from going away.
+ */
+static enum dhp_mem_source dhp_mem_source_now(u64 start, u64 size)
+{
+	bool virtio = false;
+
+	walk_iomem_res_desc(IORES_DESC_NONE, IORESOURCE_SYSTEM_RAM |
+			    IORESOURCE_SYSRAM_DRIVER_MANAGED, start,
+			    start + size - 1, &virtio, dhp_mem_res_virtio);
+	return virtio ? DHP_MEM_SRC_VIRTIO_MEM : DHP_MEM_SRC_OTHER;
 }
 
 void dhp_mem_lock(void)
@@ -85,6 +120,7 @@ static int dhp_mem_reserve(const struct memory_notify *mn,
 	e->ev.mem.start = PFN_PHYS(mn->start_pfn);
 	e->ev.mem.size = PFN_PHYS(mn->nr_pages);
 	e->ev.mem.node = pfn_to_nid(mn->start_pfn);
+	e->ev.mem.source = dhp_mem_source_now(e->ev.mem.start, e->ev.mem.size);
 
 	mutex_lock(&dhp_mem_mutex);
 	dhp_ev_free(dhp_mem_pending);	/* none: one block at a time */
@@ -112,7 +148,10 @@ static void dhp_mem_commit(const struct memory_notify *mn, bool online)
 	mutex_lock(&dhp_mem_mutex);
 	e = dhp_mem_take(mn);
 	if (online)	/* the slot was reserved with the event: no allocation */
-		xa_store(&dhp_mem_blocks, idx, xa_mk_value(e ? e->ev.mem.node : 0),
+		xa_store(&dhp_mem_blocks, idx,
+			 e ? dhp_mem_val(e->ev.mem.node, e->ev.mem.source) :
+			     dhp_mem_val(pfn_to_nid(mn->start_pfn),
+					 DHP_MEM_SRC_OTHER),
 			 GFP_NOWAIT);
 	else
 		xa_erase(&dhp_mem_blocks, idx);
@@ -188,7 +227,8 @@ static int dhp_mem_scan_range(struct resource *res, void *arg)
 		if (!pfn_to_online_page(max(pfn, first)))
 			continue;
 		old = xa_store(&dhp_mem_blocks, pfn / bp,
-			       xa_mk_value(pfn_to_nid(max(pfn, first))),
+			       dhp_mem_val(pfn_to_nid(max(pfn, first)),
+					   DHP_MEM_SRC_OTHER),
 			       GFP_KERNEL);
 		if (xa_is_err(old))
 			return xa_err(old);
@@ -203,16 +243,19 @@ static int dhp_mem_scan_range(struct resource *res, void *arg)
 int dhp_mem_existing(struct list_head *out)
 {
 	u64 bs = memory_block_size_bytes();
+	enum dhp_mem_source source;
 	struct dhp_ev *e = NULL;
-	unsigned long idx;
+	unsigned long idx, val;
 	void *entry;
 	int node;
 
 	xa_for_each(&dhp_mem_blocks, idx, entry) {
 		if (!xa_is_value(entry))	/* reserved, not online yet */
 			continue;
-		node = xa_to_value(entry);
-		if (e && e->ev.mem.node == node &&
+		val = xa_to_value(entry);
+		node = val >> 4;
+		source = val & 15;
+		if (e && e->ev.mem.node == node && e->ev.mem.source == source &&
 		    e->ev.mem.start + e->ev.mem.size == idx * bs) {
 			e->ev.mem.size += bs;
 			continue;
@@ -225,14 +268,9 @@ int dhp_mem_existing(struct list_head *out)
 		e->ev.mem.start = idx * bs;
 		e->ev.mem.size = bs;
 		e->ev.mem.node = node;
+		e->ev.mem.source = source;
 		list_add_tail(&e->node, out);
 	}
-	/* Sources after the fact: the list is still private to the caller. */
-	list_for_each_entry(e, out, node)
-		if (e->ev.kind == DHP_EV_MEM_ARRIVAL)
-			e->ev.mem.source = dhp_mem_source_of(e->ev.mem.start,
-							     e->ev.mem.size,
-							     true);
 	return 0;
 }
 
@@ -279,35 +317,29 @@ static bool dhp_mem_is_acpi_dimm(u64 start, u64 size)
 }
 #endif
 
-static int dhp_mem_res_name(struct resource *res, void *arg)
-{
-	struct dhp_mem_range *r = arg;
-
-	if (res->name && strstr(res->name, "virtio_mem"))
-		r->found = true;
-	return 0;
-}
-
 /**
- * dhp_mem_source_of() - tell where a memory range came from
- * @start: physical start
- * @size: bytes
- * @existing: the range was online when dhp looked (boot memory possible)
+ * dhp_mem_source_of() - refine where a memory range came from
+ * @ev: a memory event whose source is %DHP_MEM_SRC_OTHER or already known
+ *	(virtio-mem is told apart by the notifier, see dhp_mem_source_now())
+ * @existing: the range was online when dhp looked: boot memory is possible
  *
- * Context: process context without hotplug locks (it walks the ACPI
- * namespace): the dispatcher, or a registration after it let go of them.
+ * Context: process context without hotplug locks: it walks the ACPI
+ * namespace. The dispatcher, or a registration after it let go of them.
  */
-enum dhp_mem_source dhp_mem_source_of(u64 start, u64 size, bool existing)
+void dhp_mem_source_of(struct dhp_event *ev, bool existing)
 {
-	struct dhp_mem_range r = { start, start + size - 1, false };
+	u64 start = ev->mem.start, size = ev->mem.size;
 
-	walk_iomem_res_desc(IORES_DESC_NONE, IORESOURCE_SYSTEM_RAM, r.start,
-			    r.end, &r, dhp_mem_res_name);
-	if (r.found)
-		return DHP_MEM_SRC_VIRTIO_MEM;
+	if (ev->mem.source != DHP_MEM_SRC_OTHER)
+		return;
 	if (dhp_mem_is_acpi_dimm(start, size))
-		return DHP_MEM_SRC_ACPI_DIMM;
-	return existing ? DHP_MEM_SRC_BOOT : DHP_MEM_SRC_OTHER;
+		ev->mem.source = DHP_MEM_SRC_ACPI_DIMM;
+	else if (existing &&
+		 region_intersects(start, size,
+				   IORESOURCE_SYSTEM_RAM |
+				   IORESOURCE_SYSRAM_DRIVER_MANAGED,
+				   IORES_DESC_NONE) == REGION_DISJOINT)
+		ev->mem.source = DHP_MEM_SRC_BOOT;
 }
 
 static int dhp_mem_show(struct seq_file *m, void *v)
@@ -318,9 +350,9 @@ static int dhp_mem_show(struct seq_file *m, void *v)
 	mutex_lock(&dhp_mem_mutex);
 	xa_for_each(&dhp_mem_blocks, idx, entry)
 		online += xa_is_value(entry);
-	seq_printf(m, "block_bytes %lu\nonline_blocks %lu\nnotifier_priority %d\nposted %lu\nvetoes %lu\n",
+	seq_printf(m, "block_bytes %lu\nonline_blocks %lu\nnotifier_priority %d\nposted %lu\nvetoes %lu\npending %d\n",
 		   memory_block_size_bytes(), online, DHP_MEM_PRIORITY,
-		   dhp_mem_posted, dhp_mem_vetoes);
+		   dhp_mem_posted, dhp_mem_vetoes, !!dhp_mem_pending);
 	mutex_unlock(&dhp_mem_mutex);
 	return 0;
 }

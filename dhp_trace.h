@@ -16,62 +16,55 @@
 
 /* For CPU events @where is the CPU and @size 0; for memory the range. */
 DECLARE_EVENT_CLASS(dhp_event_class,
-	TP_PROTO(u64 client, const struct dhp_event *ev),
-	TP_ARGS(client, ev),
-	TP_STRUCT__entry(
-		__field(u64, client)
-		__field(u64, seq)
-		__field(unsigned int, count)
-		__field(int, kind)
-		__field(u64, where)
-		__field(u64, size)
-		__field(int, node)
-	),
-	TP_fast_assign(
-		bool cpu = ev->kind == DHP_EV_CPU_ARRIVAL ||
-			   ev->kind == DHP_EV_CPU_REMOVAL;
+		    TP_PROTO(u64 client, const struct dhp_event *ev),
+		    TP_ARGS(client, ev),
+		    TP_STRUCT__entry(__field(u64, client)
+				     __field(u64, seq)
+				     __field(unsigned int, count)
+				     __field(int, kind)
+				     __field(u64, where)
+				     __field(u64, size)
+				     __field(int, node)),
+		    TP_fast_assign(bool cpu = ev->kind <= DHP_EV_CPU_REMOVAL;
 
-		__entry->client = client;
-		__entry->seq = ev->seq;
-		__entry->count = ev->count;
-		__entry->kind = ev->kind;
-		__entry->where = cpu ? ev->cpu.cpu : ev->mem.start;
-		__entry->size = cpu ? 0 : ev->mem.size;
-		__entry->node = cpu ? ev->cpu.node : ev->mem.node;
-	),
-	TP_printk("client=%llu seq=%llu count=%u kind=%s where=%#llx size=%#llx node=%d",
-		  __entry->client, __entry->seq, __entry->count,
-		  __print_symbolic(__entry->kind,
-				   { DHP_EV_CPU_ARRIVAL, "cpu-arrival" },
-				   { DHP_EV_CPU_REMOVAL, "cpu-removal" },
-				   { DHP_EV_MEM_ARRIVAL, "mem-arrival" },
-				   { DHP_EV_MEM_REMOVAL, "mem-removal" }),
-		  __entry->where, __entry->size, __entry->node)
+				   __entry->client = client;
+				   __entry->seq = ev->seq;
+				   __entry->count = ev->count;
+				   __entry->kind = ev->kind;
+				   __entry->where = cpu ? ev->cpu.cpu :
+							  ev->mem.start;
+				   __entry->size = cpu ? 0 : ev->mem.size;
+				   __entry->node = cpu ? ev->cpu.node :
+							 ev->mem.node;),
+		    TP_printk("client=%llu seq=%llu count=%u kind=%s where=%#llx size=%#llx node=%d",
+			      __entry->client, __entry->seq, __entry->count,
+			      __print_symbolic(__entry->kind,
+					       { DHP_EV_CPU_ARRIVAL, "cpu-arrival" },
+					       { DHP_EV_CPU_REMOVAL, "cpu-removal" },
+					       { DHP_EV_MEM_ARRIVAL, "mem-arrival" },
+					       { DHP_EV_MEM_REMOVAL, "mem-removal" }),
+			      __entry->where, __entry->size, __entry->node)
 );
 
 /* Posted by a hotplug path (client 0). */
 DEFINE_EVENT(dhp_event_class, dhp_event_post,
-	TP_PROTO(u64 client, const struct dhp_event *ev),
-	TP_ARGS(client, ev));
+	     TP_PROTO(u64 client, const struct dhp_event *ev),
+	     TP_ARGS(client, ev));
 
 /* About to be delivered to a client, merged events as one. */
 DEFINE_EVENT(dhp_event_class, dhp_event_deliver,
-	TP_PROTO(u64 client, const struct dhp_event *ev),
-	TP_ARGS(client, ev));
+	     TP_PROTO(u64 client, const struct dhp_event *ev),
+	     TP_ARGS(client, ev));
 
 TRACE_EVENT(dhp_high_memory,
-	TP_PROTO(bool state, unsigned long avail_mb),
-	TP_ARGS(state, avail_mb),
-	TP_STRUCT__entry(
-		__field(bool, state)
-		__field(unsigned long, avail_mb)
-	),
-	TP_fast_assign(
-		__entry->state = state;
-		__entry->avail_mb = avail_mb;
-	),
-	TP_printk("state=%d available_mb=%lu", __entry->state,
-		  __entry->avail_mb)
+	    TP_PROTO(bool state, unsigned long avail_mb),
+	    TP_ARGS(state, avail_mb),
+	    TP_STRUCT__entry(__field(bool, state)
+			     __field(unsigned long, avail_mb)),
+	    TP_fast_assign(__entry->state = state;
+			   __entry->avail_mb = avail_mb;),
+	    TP_printk("state=%d available_mb=%lu", __entry->state,
+		      __entry->avail_mb)
 );
 
 #endif /* _DHP_TRACE_H */

@@ -21,19 +21,30 @@ sys.path.insert(0, os.path.join(REPO, 'scripts'))
 import vm  # noqa: E402
 
 # Module objects built by the top-level Kbuild, and where they land.
-MODULES = ['dhp.ko', 'samples/dhp_sample.ko', 'selftests/dhp_test.ko']
-GUEST_PROGS = ['selftests/dhp_sync_test', 'selftests/hostctl']
+MODULES = ['dhp.ko', 'samples/dhp_sample.ko', 'selftests/dhp_test.ko',
+           'selftests/dhp_evtest.ko']
+GUEST_PROGS = ['selftests/dhp_sync_test', 'selftests/dhp_event_test',
+               'selftests/hostctl']
 # Lines of a kbuild run that are progress, not diagnostics.
 KBUILD_NOISE = re.compile(
     r'^(make(\[\d+\])?: |make -C |'
     r'\s*(CC|LD|CHECK|MODPOST|AR|BTF)\b|Skipping BTF generation)')
 
+# A guest with DIMM slots, a virtio-mem device and the error injector.
+MEMORY = ['--mem', '1G', '--slots', '4', '--maxmem', '8G', '--vmem', '1G',
+          '--kmod', 'memory-notifier-error-inject']
 # name, kernel, vm.py options, guest command
 SUITES = [
     ('sync', '6.1', ['--cpus', '2', '--maxcpus', '6'], './dhp_sync_test'),
+    ('event', '6.1', ['--cpus', '2', '--maxcpus', '4'] + MEMORY,
+     './dhp_event_test'),
     ('sync', '6.12', ['--cpus', '2', '--maxcpus', '6'], './dhp_sync_test'),
+    ('event', '6.12', ['--cpus', '2', '--maxcpus', '4'] + MEMORY,
+     './dhp_event_test'),
     ('sync', 'debug', ['--cpus', '2', '--maxcpus', '6', '--kmemleak'],
      './dhp_sync_test'),
+    ('event', 'debug', ['--cpus', '2', '--maxcpus', '4', '--kmemleak'] +
+     MEMORY, './dhp_event_test'),
 ]
 
 
@@ -129,7 +140,8 @@ def build_guest_progs(res):
     return ok
 
 
-TAP = re.compile(r'^(not ok|ok) (\d+) (\S+)(.*)$')
+TAP = re.compile(r'^(not ok|ok) (\d+) ?([^#]*?) *(#.*)?$')
+RUN = re.compile(r'^#\s+RUN\s+(\S+) \.\.\.')
 
 
 def stage(kernel, tree, name, extra=()):
@@ -156,18 +168,22 @@ def run_suite(name, kernel, opts, cmd, tree, res, timeout):
     progress(f'{label}: booting a guest (log {log})')
     t = time.time()
     counted = 0
+    running = '?'
     p = subprocess.Popen(argv, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT, text=True)
     for line in p.stdout:
         line = line.rstrip('\n')
         m = TAP.match(line)
         if not m:
+            r = RUN.match(line)
+            running = r.group(1) if r else running
             print(f'  {line}', flush=True)
             continue
         counted += 1
-        skip = '# SKIP' in m.group(4)
-        res.add(m.group(1) == 'ok', f'{label}: {m.group(3)}', skip=skip,
-                why=m.group(4).split('# SKIP', 1)[-1].strip() if skip else '')
+        directive = m.group(4) or ''
+        skip = directive.startswith('# SKIP')
+        res.add(m.group(1) == 'ok', f'{label}: {m.group(3) or running}',
+                skip=skip, why=directive[6:].strip() if skip else '')
     status = p.wait()
     took = time.time() - t
     why = {124: 'guest timed out', 125: 'guest or QEMU died',

@@ -42,6 +42,7 @@
 #include <linux/uaccess.h>
 
 #include "dhp.h"
+#include "ctl_write.h"
 
 #define TEST_MAX_CLIENTS	4096
 
@@ -277,30 +278,17 @@ static int test_command(char *cmd)
 	return -EINVAL;
 }
 
-static ssize_t test_ctl_write(struct file *file, const char __user *ubuf,
-			      size_t len, loff_t *ppos)
+static int test_command_locked(char *cmd)
 {
-	char *cmd;
 	int ret;
 
-	if (!len || len > 128)
-		return -EINVAL;
-	cmd = memdup_user_nul(ubuf, len);
-	if (IS_ERR(cmd))
-		return PTR_ERR(cmd);
 	mutex_lock(&test_lock);
 	ret = test_command(cmd);
 	mutex_unlock(&test_lock);
-	if (ret == -EINVAL)
-		pr_err("ctl: bad command '%s'\n", strim(cmd));
-	kfree(cmd);
-	return ret ? ret : len;
+	return ret;
 }
 
-static const struct file_operations test_ctl_fops = {
-	.owner = THIS_MODULE,
-	.write = test_ctl_write,
-};
+DEFINE_CTL_FOPS(test_ctl, test_command_locked);
 
 static int test_stats_show(struct seq_file *m, void *v)
 {

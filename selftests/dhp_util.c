@@ -90,6 +90,24 @@ bool file_has_line(const char *path, const char *needle)
 	return read_file(path, buf, sizeof(buf)) >= 0 && strstr(buf, needle);
 }
 
+/*
+ * Writes each of @writes to @path; returns how many were accepted (each one
+ * is named on stderr). For files that must reject them all.
+ */
+int count_accepted(const char *path, const char *const *writes, size_t n)
+{
+	int accepted = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (write_file(path, writes[i]) >= 0) {
+			fprintf(stderr, "# %s accepted '%s'\n", path, writes[i]);
+			accepted++;
+		}
+	}
+	return accepted;
+}
+
 int mod_load(const char *name, const char *params)
 {
 	const char *dir = getenv("DHP_MODDIR") ?: "/dhp";

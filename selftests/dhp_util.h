@@ -20,6 +20,7 @@ int write_file(const char *path, const char *s);
 int write_filef(const char *path, const char *fmt, ...);
 long stat_value(const char *path, const char *key);
 bool file_has_line(const char *path, const char *needle);
+int count_accepted(const char *path, const char *const *writes, size_t n);
 
 int mod_load(const char *name, const char *params);
 int mod_unload(const char *name);

@@ -1,0 +1,699 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tests of dhp's asynchronous notification and high-memory condition, run
+ * as root in a guest with DIMM slots, a virtio-mem device and hot-pluggable
+ * (6.1) or present-but-offline (6.12) CPUs (scripts/check.py). The test
+ * client module dhp_evtest.ko records what each named client receives; the
+ * tests compare it with what the host did (hostctl) and what sysfs shows.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "dhp_util.h"
+#include "hostctl.h"
+
+#define EV_DEBUGFS	"/sys/kernel/debug/dhp_evtest"
+#define EV_CTL		EV_DEBUGFS "/ctl"
+#define EV_RESULTS	EV_DEBUGFS "/results"
+#define DHP_EVENTS	DHP_DEBUGFS "/events"
+#define DHP_HIGHMEM	DHP_DEBUGFS "/high_memory"
+#define MEM_SYSFS	"/sys/devices/system/memory"
+#define MAX_RECS	4096
+#define GIB		1073741824ULL
+
+enum { CPU_ARRIVAL, CPU_REMOVAL, MEM_ARRIVAL, MEM_REMOVAL };
+enum { SRC_OTHER, SRC_BOOT, SRC_ACPI_DIMM, SRC_VIRTIO_MEM };
+#define F_PROC		1
+#define F_MEM		2
+#define F_EXISTING	4
+
+struct rec {
+	unsigned long long seq, start, size, lat_us;
+	unsigned int count;
+	int kind, cpu, node, source, active;
+};
+
+struct client {
+	long calls, delivered, seq_errors, overflow;
+	int nr;
+	struct rec r[MAX_RECS];
+};
+
+static struct client cl;	/* one parse at a time is enough */
+
+/* Reads @name's records into cl; false if there is no such client. */
+static bool client_read(const char *name)
+{
+	static char buf[1 << 20];
+	char path[128], *line;
+	struct rec *r;
+
+	snprintf(path, sizeof(path), EV_DEBUGFS "/clients/%s", name);
+	memset(&cl, 0, sizeof(cl));
+	if (read_file(path, buf, sizeof(buf)) < 0)
+		return false;
+	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+		if (sscanf(line, "# calls %ld delivered %ld seq_errors %ld overflow %ld",
+			   &cl.calls, &cl.delivered, &cl.seq_errors,
+			   &cl.overflow) == 4)
+			continue;
+		r = &cl.r[cl.nr];
+		if (cl.nr < MAX_RECS &&
+		    sscanf(line, "%llu %u %d %d %d %llx %llx %d %d %llu",
+			   &r->seq, &r->count, &r->kind, &r->cpu, &r->node,
+			   &r->start, &r->size, &r->source, &r->active,
+			   &r->lat_us) == 10)
+			cl.nr++;
+	}
+	return true;
+}
+
+/* Bytes of @kind events of @name inside [@start, @start + @size). */
+static unsigned long long mem_covered(const char *name, int kind,
+				      unsigned long long start,
+				      unsigned long long size, int *calls)
+{
+	unsigned long long sum = 0;
+	int i;
+
+	*calls = 0;
+	client_read(name);
+	for (i = 0; i < cl.nr; i++) {
+		struct rec *r = &cl.r[i];
+
+		if (r->kind != kind || !r->seq || r->start < start ||
+		    r->start + r->size > start + size)
+			continue;
+		sum += r->size;
+		(*calls)++;
+	}
+	return sum;
+}
+
+/* Waits until @name saw @want bytes of @kind in [@start, @start + @size). */
+static bool wait_bytes(const char *name, int kind, unsigned long long start,
+		       unsigned long long size, unsigned long long want,
+		       int secs)
+{
+	int calls, i;
+
+	for (i = 0; i < secs * 10; i++) {
+		if (mem_covered(name, kind, start, size, &calls) >= want)
+			return true;
+		usleep(100000);
+	}
+	return false;
+}
+
+/* No two delivered memory ranges of @kind in @name overlap. */
+static bool no_overlap(const char *name, int kind)
+{
+	int i, j;
+
+	client_read(name);
+	for (i = 0; i < cl.nr; i++)
+		for (j = i + 1; j < cl.nr; j++) {
+			struct rec *a = &cl.r[i], *b = &cl.r[j];
+
+			if (a->kind != kind || b->kind != kind || !a->seq ||
+			    !b->seq)
+				continue;
+			if (a->start < b->start + b->size &&
+			    b->start < a->start + a->size)
+				return false;
+		}
+	return true;
+}
+
+static long events_stat(const char *key)
+{
+	return stat_value(DHP_EVENTS, key);
+}
+
+#define ctl(...)	write_filef(EV_CTL, __VA_ARGS__)
+
+/* Adds a DIMM of @size; returns its start and fills @id, or 0. */
+static unsigned long long dimm_add(const char *size, char *id)
+{
+	unsigned long long addr;
+	char reply[256];
+
+	if (hostctlf(reply, sizeof(reply), 120000, "dimm-add %s", size) ||
+	    sscanf(reply, "%31s %llx", id, &addr) != 2)
+		return 0;
+	return addr;
+}
+
+static int dimm_del(const char *id)
+{
+	char reply[256];
+
+	return hostctlf(reply, sizeof(reply), 180000, "dimm-del %s", id);
+}
+
+static long block_bytes(void)
+{
+	char buf[64];
+
+	if (read_file(MEM_SYSFS "/block_size_bytes", buf, sizeof(buf)) < 0)
+		return -1;
+	return strtol(buf, NULL, 16);
+}
+
+static int block_set(long nr, const char *state)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), MEM_SYSFS "/memory%ld/state", nr);
+	return write_file(path, state);
+}
+
+static bool wait_calls(const char *name, long calls, int secs)
+{
+	int i;
+
+	for (i = 0; i < secs * 10; i++) {
+		if (client_read(name) && cl.calls >= calls)
+			return true;
+		usleep(100000);
+	}
+	return false;
+}
+
+/* Waits until @name consumed every event posted so far. */
+static bool wait_caught_up(const char *name, int secs)
+{
+	int i;
+
+	for (i = 0; i < secs * 10; i++) {
+		long posted = events_stat("posted");
+
+		if (client_read(name) && cl.nr &&
+		    cl.r[cl.nr - 1].seq + cl.r[cl.nr - 1].count - 1 >=
+		    (unsigned long long)posted)
+			return true;
+		usleep(100000);
+	}
+	return false;
+}
+
+static void unload_all(void)
+{
+	mod_unload("dhp_evtest");
+	mod_unload("dhp");
+}
+
+FIXTURE(ev) {
+	bool was_online[64];
+};
+
+FIXTURE_SETUP(ev)
+{
+	unload_all();
+	ASSERT_EQ(0, mod_load("dhp", NULL));
+	ASSERT_EQ(0, mod_load("dhp_evtest", NULL));
+	for (int cpu = 0; cpu < 64; cpu++)
+		self->was_online[cpu] = cpu_state(cpu) == 1;
+}
+
+FIXTURE_TEARDOWN(ev)
+{
+	for (int cpu = 1; cpu < 64; cpu++)
+		if (cpu_state(cpu) >= 0 &&
+		    cpu_state(cpu) != self->was_online[cpu])
+			cpu_set_online(cpu, self->was_online[cpu]);
+	ctl("hold held 0");
+	unload_all();
+}
+
+/* Online memory blocks, from sysfs. */
+static long online_blocks(void)
+{
+	char path[300], buf[32];
+	long n = 0;
+	int i;
+
+	for (i = 0; i < 4096; i++) {
+		snprintf(path, sizeof(path), MEM_SYSFS "/memory%d/state", i);
+		if (read_file(path, buf, sizeof(buf)) > 0 &&
+		    !strncmp(buf, "online", 6))
+			n++;
+	}
+	return n;
+}
+
+/* 8. INCLUDE_EXISTING: what is online now, first, as seq 0. */
+TEST_F_TIMEOUT(ev, include_existing, 300)
+{
+	unsigned long long mem = 0;
+	int cpus = 0, i;
+
+	ASSERT_EQ(0, ctl("register e %d", F_PROC | F_MEM | F_EXISTING));
+	ASSERT_TRUE(wait_calls("e", cpu_count_online() + 1, 30));
+	usleep(500000);
+	ASSERT_TRUE(client_read("e"));
+	for (i = 0; i < cl.nr; i++) {
+		EXPECT_EQ(0, cl.r[i].seq);
+		if (cl.r[i].kind == CPU_ARRIVAL)
+			cpus++;
+		if (cl.r[i].kind == MEM_ARRIVAL) {
+			mem += cl.r[i].size;
+			EXPECT_EQ(SRC_BOOT, cl.r[i].source);
+		}
+	}
+	EXPECT_EQ(cpu_count_online(), cpus);
+	EXPECT_EQ(online_blocks() * block_bytes(), mem);
+	EXPECT_TRUE(no_overlap("e", MEM_ARRIVAL));
+}
+
+/* 1, 2. A DIMM comes and goes: ranges right, merged, never twice. */
+TEST_F_TIMEOUT(ev, dimm_add_remove, 900)
+{
+	unsigned long long addr, got;
+	char id[32];
+	int calls, i, merged;
+
+	ASSERT_EQ(0, ctl("register all %d", F_PROC | F_MEM));
+	ASSERT_EQ(0, ctl("register held %d", F_MEM));
+	ASSERT_EQ(0, ctl("hold held 1"));
+
+	addr = dimm_add("1G", id);
+	ASSERT_NE(0, addr) TH_LOG("dimm-add failed");
+	ASSERT_TRUE(wait_bytes("all", MEM_ARRIVAL, addr, GIB, GIB, 120));
+	got = mem_covered("all", MEM_ARRIVAL, addr, GIB, &calls);
+	EXPECT_EQ(GIB, got);
+	EXPECT_TRUE(no_overlap("all", MEM_ARRIVAL));
+	client_read("all");
+	for (i = 0; i < cl.nr; i++) {
+		if (cl.r[i].kind != MEM_ARRIVAL)
+			continue;
+		EXPECT_EQ(SRC_ACPI_DIMM, cl.r[i].source);
+		EXPECT_EQ(0, cl.r[i].node);
+	}
+	TH_LOG("1 GiB DIMM at %#llx: %d arrival callbacks", addr, calls);
+
+	/*
+	 * The held client sits in its first callback (it records on return)
+	 * while the other blocks queue behind it: once released, they come
+	 * as one merged range.
+	 */
+	ASSERT_TRUE(client_read("held"));
+	EXPECT_EQ(0, cl.calls);
+	ASSERT_EQ(0, ctl("hold held 0"));
+	ASSERT_TRUE(wait_bytes("held", MEM_ARRIVAL, addr, GIB, GIB, 60));
+	ASSERT_TRUE(client_read("held"));
+	EXPECT_EQ(8, cl.delivered);
+	EXPECT_GE(2, cl.calls);
+	merged = cl.r[cl.nr - 1].count;
+	TH_LOG("held client: %ld callbacks, the last one %d blocks", cl.calls,
+	       merged);
+	EXPECT_LE(2, merged);
+	EXPECT_TRUE(no_overlap("held", MEM_ARRIVAL));
+
+	ASSERT_EQ(0, dimm_del(id));
+	ASSERT_TRUE(wait_bytes("all", MEM_REMOVAL, addr, GIB, GIB, 120));
+	EXPECT_EQ(GIB, mem_covered("all", MEM_REMOVAL, addr, GIB, &calls));
+	EXPECT_TRUE(no_overlap("all", MEM_REMOVAL));
+	/* no arrival was delivered twice */
+	EXPECT_EQ(GIB, mem_covered("all", MEM_ARRIVAL, addr, GIB, &calls));
+	ASSERT_TRUE(client_read("all"));
+	EXPECT_EQ(0, cl.seq_errors);
+	ASSERT_TRUE(client_read("held"));
+	EXPECT_EQ(0, cl.seq_errors);
+}
+
+/* Sum of @kind bytes from virtio-mem seen by @name. */
+static unsigned long long vmem_bytes(const char *name, int kind)
+{
+	unsigned long long sum = 0;
+	int i;
+
+	client_read(name);
+	for (i = 0; i < cl.nr; i++)
+		if (cl.r[i].kind == kind && cl.r[i].source == SRC_VIRTIO_MEM)
+			sum += cl.r[i].size;
+	return sum;
+}
+
+/* 3. virtio-mem grows and shrinks: arrivals and removals match. */
+TEST_F_TIMEOUT(ev, virtio_mem, 900)
+{
+	char reply[256];
+	int i;
+
+	/* the runner ships the module (vm.py --vmem); load it once */
+	if (access("/sys/bus/virtio/drivers/virtio_mem", F_OK) &&
+	    system("kmod-load virtio_mem"))
+		SKIP(return, "cannot load virtio_mem (no --vmem device?)");
+	ASSERT_EQ(0, ctl("register v %d", F_MEM));
+	ASSERT_EQ(0, hostctl("vmem-resize 512M wait", reply, sizeof(reply),
+			     300000)) TH_LOG("%s", reply);
+	for (i = 0; i < 600 && vmem_bytes("v", MEM_ARRIVAL) < 512 << 20; i++)
+		usleep(100000);
+	EXPECT_EQ(512ULL << 20, vmem_bytes("v", MEM_ARRIVAL));
+	EXPECT_TRUE(no_overlap("v", MEM_ARRIVAL));
+
+	ASSERT_EQ(0, hostctl("vmem-resize 0 wait", reply, sizeof(reply),
+			     300000)) TH_LOG("%s", reply);
+	for (i = 0; i < 600 && vmem_bytes("v", MEM_REMOVAL) < 512 << 20; i++)
+		usleep(100000);
+	EXPECT_EQ(512ULL << 20, vmem_bytes("v", MEM_REMOVAL));
+	EXPECT_EQ(512ULL << 20, vmem_bytes("v", MEM_ARRIVAL));
+	ASSERT_TRUE(client_read("v"));
+	EXPECT_EQ(0, cl.seq_errors);
+}
+
+/* The record of @name for a CPU event, or NULL. */
+static struct rec *cpu_rec(const char *name, int kind, int cpu)
+{
+	int i;
+
+	client_read(name);
+	for (i = 0; i < cl.nr; i++)
+		if (cl.r[i].kind == kind && cl.r[i].cpu == cpu && cl.r[i].seq)
+			return &cl.r[i];
+	return NULL;
+}
+
+static struct rec *wait_cpu_rec(const char *name, int kind, int cpu)
+{
+	struct rec *r = NULL;
+	int i;
+
+	for (i = 0; i < 300 && !r; i++) {
+		r = cpu_rec(name, kind, cpu);
+		if (!r)
+			usleep(100000);
+	}
+	return r;
+}
+
+/* 4. A CPU arrives (hot-added where the kernel can) and leaves. */
+TEST_F_TIMEOUT(ev, cpu_arrival_removal, 600)
+{
+	unsigned long long arrival_seq;
+	struct rec *r;
+	int cpu;
+
+	ASSERT_EQ(0, ctl("register c %d", F_PROC));
+	cpu = cpu_hotadd();
+	if (cpu < 0)
+		cpu = cpu_new();
+	ASSERT_LE(0, cpu);
+	ASSERT_EQ(0, cpu_set_online(cpu, true));
+	r = wait_cpu_rec("c", CPU_ARRIVAL, cpu);
+	ASSERT_TRUE(!!r);
+	/* delivered once the CPU was online and scheduling */
+	EXPECT_EQ(1, r->active);
+	EXPECT_EQ(0, r->node);
+	arrival_seq = r->seq;
+
+	ASSERT_EQ(0, cpu_set_online(cpu, false));
+	r = wait_cpu_rec("c", CPU_REMOVAL, cpu);
+	ASSERT_TRUE(!!r);
+	EXPECT_LT(arrival_seq, r->seq);
+	EXPECT_EQ(0, r->active);
+	ASSERT_TRUE(client_read("c"));
+	EXPECT_EQ(2, cl.calls);
+	EXPECT_EQ(0, cl.seq_errors);
+}
+
+#define INJECT "/sys/kernel/debug/notifier-error-inject/memory/actions/MEM_GOING_ONLINE/error"
+
+/* 5. MEM_GOING_ONLINE vetoed above and below dhp's priority. */
+TEST_F_TIMEOUT(ev, notifier_veto, 900)
+{
+	static const int prio[] = { 30, 10 };	/* dhp's is 20 */
+	long bs = block_bytes(), nr, posted;
+	unsigned long long addr;
+	char id[32], cmd[128];
+	int calls, i;
+
+	ASSERT_LT(0, bs);
+	ASSERT_EQ(0, ctl("register m %d", F_MEM));
+	addr = dimm_add("1G", id);
+	ASSERT_NE(0, addr);
+	ASSERT_TRUE(wait_bytes("m", MEM_ARRIVAL, addr, GIB, GIB, 120));
+	nr = addr / bs;
+	ASSERT_EQ(0, block_set(nr, "offline"));
+	ASSERT_TRUE(wait_bytes("m", MEM_REMOVAL, addr, bs, bs, 60));
+
+	for (i = 0; i < 2; i++) {
+		snprintf(cmd, sizeof(cmd),
+			 "modprobe memory-notifier-error-inject priority=%d",
+			 prio[i]);
+		if (system(cmd))
+			SKIP(goto out, "no memory-notifier-error-inject");
+		ASSERT_EQ(0, write_file(INJECT, "-12"));
+		posted = events_stat("posted");
+		EXPECT_EQ(-ENOMEM, block_set(nr, "online_movable"))
+			TH_LOG("priority %d", prio[i]);
+		usleep(500000);
+		EXPECT_EQ(posted, events_stat("posted"));
+		EXPECT_EQ(GIB, mem_covered("m", MEM_ARRIVAL, addr, GIB, &calls));
+		write_file(INJECT, "0");
+		EXPECT_EQ(0, system("rmmod memory_notifier_error_inject"));
+	}
+	/* nothing left reserved: the next online goes through, once */
+	ASSERT_EQ(0, block_set(nr, "online_movable"));
+	ASSERT_TRUE(wait_bytes("m", MEM_ARRIVAL, addr, GIB, GIB + bs, 60));
+	EXPECT_EQ(GIB + bs, mem_covered("m", MEM_ARRIVAL, addr, GIB, &calls));
+	EXPECT_EQ(0, stat_value(DHP_DEBUGFS "/memory", "pending"));
+out:
+	EXPECT_EQ(0, dimm_del(id));
+}
+
+/*
+ * Whether @name got every event in (@base, @posted] exactly once, in
+ * order: each record starts where the previous one ended.
+ */
+static bool stream_complete(const char *name, long base, long posted)
+{
+	unsigned long long next = base + 1;
+	int i;
+
+	if (!client_read(name) || cl.seq_errors || cl.delivered != posted - base)
+		return false;
+	for (i = 0; i < cl.nr; i++) {
+		if (cl.r[i].seq != next) {
+			fprintf(stderr, "# %s: record %d has seq %llu, not %llu\n",
+				name, i, cl.r[i].seq, next);
+			return false;
+		}
+		next = cl.r[i].seq + cl.r[i].count;
+	}
+	return next == (unsigned long long)posted + 1;
+}
+
+/* 6. Exactly once, in order, across vCPU and DIMM hot-add. */
+TEST_F_TIMEOUT(ev, exactly_once_mixed, 900)
+{
+	long base, posted;
+	char id[32];
+	int cpu;
+
+	base = events_stat("posted");
+	ASSERT_EQ(0, ctl("register x %d", F_PROC | F_MEM));
+	ASSERT_EQ(0, ctl("register y %d 20", F_PROC | F_MEM));
+	cpu = cpu_hotadd();
+	if (cpu < 0)
+		cpu = cpu_new();
+	ASSERT_LE(0, cpu);
+	ASSERT_EQ(0, cpu_set_online(cpu, true));
+	ASSERT_NE(0, dimm_add("1G", id));
+	ASSERT_EQ(0, cpu_set_online(cpu, false));
+	ASSERT_EQ(0, cpu_set_online(cpu, true));
+	ASSERT_EQ(0, dimm_del(id));
+	ASSERT_TRUE(wait_caught_up("x", 120));
+	ASSERT_TRUE(wait_caught_up("y", 120));
+	posted = events_stat("posted");
+	TH_LOG("%ld events posted", posted - base);
+	EXPECT_EQ(3 + 8 + 8, posted - base);
+
+	EXPECT_TRUE(stream_complete("x", base, posted));
+	EXPECT_TRUE(stream_complete("y", base, posted));
+}
+
+/* 7. Unregister with events queued; a blocked client delays no one. */
+TEST_F_TIMEOUT(ev, unregister_while_queued, 600)
+{
+	long discarded, posted;
+	int cpu = cpu_last_online(), status, i;
+	pid_t child;
+
+	ASSERT_LT(0, cpu);
+	ASSERT_EQ(0, ctl("register held %d", F_PROC));
+	ASSERT_EQ(0, ctl("register slow %d 100", F_PROC));
+	ASSERT_EQ(0, ctl("register fast %d", F_PROC));
+	ASSERT_EQ(0, ctl("hold held 1"));
+	posted = events_stat("posted");
+	discarded = events_stat("discarded");
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, cpu_set_online(cpu, false));
+		ASSERT_EQ(0, cpu_set_online(cpu, true));
+	}
+	/* fast gets all four while held sits in its first callback */
+	ASSERT_TRUE(wait_calls("fast", 4, 60));
+	ASSERT_TRUE(client_read("held"));
+	EXPECT_EQ(0, cl.calls);
+	ASSERT_TRUE(wait_calls("slow", 4, 60));
+	ASSERT_TRUE(client_read("slow"));
+	EXPECT_EQ(0, cl.seq_errors);
+	EXPECT_LE(100000, cl.r[3].lat_us);
+
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child)
+		_exit(ctl("unregister held") ? 1 : 0);
+	usleep(1000000);
+	/* still inside the held callback: unregister has not returned */
+	EXPECT_EQ(0, waitpid(child, &status, WNOHANG));
+	ASSERT_EQ(0, ctl("hold held 0"));
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+	EXPECT_EQ(4, events_stat("posted") - posted);
+	EXPECT_EQ(3, events_stat("discarded") - discarded);
+	EXPECT_TRUE(file_has_line(DHP_DEBUGFS "/event_clients",
+				  "# clients 2\n"));
+}
+
+static int poll_highmem(int secs)
+{
+	struct pollfd p;
+	char buf[256];
+	int fd;
+
+	fd = open(DHP_HIGHMEM, O_RDONLY);
+	if (fd < 0)
+		return 2;
+	if (read(fd, buf, sizeof(buf)) <= 0)
+		return 2;
+	p.fd = fd;
+	p.events = POLLPRI | POLLIN;
+	return poll(&p, 1, secs * 1000) == 1 ? 0 : 1;
+}
+
+/* 9. The high-memory condition follows a DIMM, wakes pollers, waiters. */
+TEST_F_TIMEOUT(ev, high_memory, 900)
+{
+	static const char *const bad[] = {
+		"5 3", "0 10", "abc", "1 99999999999", "7", "",
+	};
+	long avail, trans;
+	pid_t poller, waiter;
+	int status, i;
+	char id[32];
+
+	avail = stat_value(DHP_HIGHMEM, "available_mb");
+	ASSERT_LT(0, avail);
+	ASSERT_EQ(0, write_filef(DHP_HIGHMEM, "%ld %ld", avail + 256,
+				 avail + 512));
+	EXPECT_EQ(0, stat_value(DHP_HIGHMEM, "state"));
+	trans = stat_value(DHP_HIGHMEM, "transitions");
+	EXPECT_EQ(0, count_accepted(DHP_HIGHMEM, bad, ARRAY_SIZE(bad)));
+	EXPECT_EQ(avail + 512, stat_value(DHP_HIGHMEM, "high_mb"));
+
+	poller = fork();
+	ASSERT_LE(0, poller);
+	if (!poller)
+		_exit(poll_highmem(300));
+	waiter = fork();
+	ASSERT_LE(0, waiter);
+	if (!waiter)
+		_exit(ctl("wait_high 1 300000") ? 1 : 0);
+	usleep(500000);
+
+	ASSERT_NE(0, dimm_add("1G", id));
+	ASSERT_EQ(poller, waitpid(poller, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+	ASSERT_EQ(waiter, waitpid(waiter, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+	EXPECT_EQ(1, stat_value(DHP_HIGHMEM, "state"));
+	EXPECT_LT(trans, stat_value(DHP_HIGHMEM, "transitions"));
+
+	ASSERT_EQ(0, dimm_del(id));
+	for (i = 0; i < 300 && stat_value(DHP_HIGHMEM, "state"); i++)
+		usleep(100000);
+	EXPECT_EQ(0, stat_value(DHP_HIGHMEM, "state"));
+}
+
+/* Thresholds and periods out of range fail the load. */
+TEST(high_memory_params)
+{
+	static const char *const bad[] = {
+		"high_mb=0", "low_mb=2000 high_mb=1000", "low_mb=x",
+		"period_ms=5", "high_mb=99999999999",
+	};
+	unsigned int i;
+
+	unload_all();
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		EXPECT_EQ(-EINVAL, mod_load("dhp", bad[i]));
+	EXPECT_FALSE(mod_loaded("dhp"));
+	ASSERT_EQ(0, mod_load("dhp", "low_mb=100 high_mb=200 period_ms=50"));
+	EXPECT_EQ(200, stat_value(DHP_HIGHMEM, "high_mb"));
+	EXPECT_EQ(0, mod_unload("dhp"));
+}
+
+/* 10. Misuse of the API, and (un)registration from a callback. */
+TEST_F_TIMEOUT(ev, bad_input, 300)
+{
+	int cpu = cpu_last_online();
+
+	ASSERT_EQ(0, ctl("badinput"));
+	EXPECT_EQ(-EINVAL, stat_value(EV_RESULTS, "bad_null_cb"));
+	EXPECT_EQ(-EINVAL, stat_value(EV_RESULTS, "bad_no_category"));
+	EXPECT_EQ(-EINVAL, stat_value(EV_RESULTS, "bad_flags"));
+	EXPECT_EQ(-EINVAL, stat_value(EV_RESULTS, "bad_null_handle"));
+	EXPECT_EQ(-ENOENT, stat_value(EV_RESULTS, "bad_double"));
+	EXPECT_EQ(-ENOENT, stat_value(EV_RESULTS, "bad_foreign"));
+	EXPECT_GT(0, ctl("register z 0"));
+	EXPECT_GT(0, ctl("bogus"));
+	EXPECT_NE(0, mod_unload("dhp"));
+
+	ASSERT_LT(0, cpu);
+	ASSERT_EQ(0, ctl("register s %d", F_PROC));
+	ASSERT_EQ(0, ctl("selfunreg s"));
+	ASSERT_EQ(0, cpu_set_online(cpu, false));
+	ASSERT_EQ(0, cpu_set_online(cpu, true));
+	ASSERT_TRUE(wait_calls("s", 1, 30));
+	EXPECT_EQ(-EDEADLK, stat_value(EV_RESULTS, "selfunreg"));
+	ASSERT_TRUE(wait_calls("s", 2, 30));
+}
+
+/* Tracepoints for posting and delivery, through tracefs. */
+TEST_F_TIMEOUT(ev, tracepoints, 300)
+{
+	const char *t = "/sys/kernel/tracing";
+	char path[128];
+	int cpu = cpu_last_online();
+
+	if (access("/sys/kernel/tracing/trace", F_OK))
+		t = "/sys/kernel/debug/tracing";
+	snprintf(path, sizeof(path), "%s/events/dhp/enable", t);
+	if (access(path, F_OK))
+		SKIP(return, "no tracefs");
+	ASSERT_EQ(0, write_file(path, "1"));
+	ASSERT_EQ(0, ctl("register t %d", F_PROC));
+	ASSERT_LT(0, cpu);
+	ASSERT_EQ(0, cpu_set_online(cpu, false));
+	ASSERT_TRUE(wait_calls("t", 1, 30));
+	write_file(path, "0");
+	snprintf(path, sizeof(path), "%s/trace", t);
+	EXPECT_TRUE(file_has_line(path, "dhp_event_post"));
+	EXPECT_TRUE(file_has_line(path, "dhp_event_deliver"));
+	EXPECT_TRUE(file_has_line(path, "kind=cpu-removal"));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dhp_evtest: a client module for the selftests of the asynchronous
+ * notification and the high-memory condition.
+ *
+ * Each named client records what it is given, so that tests can check
+ * ranges, order and exactly-once delivery from user space. A client can be
+ * made slow (a sleep per callback) or held (its callback blocks until
+ * released), which lets a test queue events behind it on purpose.
+ *
+ * debugfs, /sys/kernel/debug/dhp_evtest/:
+ *   ctl         write one command:
+ *                 register NAME FLAGS [SLEEP_MS]   FLAGS as in dhp.h
+ *                 unregister NAME                  fails with dhp's errno
+ *                 hold NAME 0|1                    block its callback
+ *                 selfunreg NAME                   unregister from inside
+ *                 badinput                         the API misuse cases
+ *                 wait_high 0|1 MS                 dhp_wait_high_memory()
+ *   results     the misuse and self-unregister results, "name value"
+ *   clients/NAME
+ *               "# calls C delivered D seq_errors E overflow O", then one
+ *               line per callback: seq count kind cpu node start size
+ *               source active latency_us
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpumask.h>
+#include <linux/debugfs.h>
+#include <linux/delay.h>
+#include <linux/err.h>
+#include <linux/jiffies.h>
+#include <linux/ktime.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/wait.h>
+
+#include "dhp.h"
+#include "ctl_write.h"
+
+#define EV_MAX_CLIENTS	16
+#define EV_MAX_RECS	4096
+
+struct ev_rec {
+	struct dhp_event ev;
+	bool active;		/* CPU events: cpu_active() at delivery */
+	u64 latency_ns;
+};
+
+struct ev_client {
+	char name[16];
+	struct dhp_event_client *handle;
+	unsigned int sleep_ms;
+	bool hold;
+	bool selfunreg;
+	bool dying;		/* being unregistered; under ev_lock */
+	struct dentry *file;
+	struct mutex lock;	/* the records, against debugfs readers */
+	struct ev_rec *recs;
+	unsigned int nr;
+	unsigned long calls, delivered, seq_errors, overflow;
+	u64 last_seq;
+};
+
+static DEFINE_MUTEX(ev_lock);	/* the client table and the results */
+static struct ev_client *ev_clients[EV_MAX_CLIENTS];
+static DECLARE_WAIT_QUEUE_HEAD(ev_hold_wq);
+static struct dentry *ev_dir, *ev_clients_dir;
+static int selfunreg_ret = 1;
+static int bad_null_cb = 1, bad_no_category = 1, bad_flags = 1;
+static int bad_null_handle = 1, bad_double = 1, bad_foreign = 1;
+
+static void ev_callback(void *context, const struct dhp_event *ev)
+{
+	struct ev_client *c = context;
+	struct ev_rec *r;
+
+	if (READ_ONCE(c->hold))
+		wait_event_timeout(ev_hold_wq, !READ_ONCE(c->hold), 300 * HZ);
+	if (c->sleep_ms)
+		msleep(c->sleep_ms);
+	if (READ_ONCE(c->selfunreg)) {
+		WRITE_ONCE(c->selfunreg, false);
+		WRITE_ONCE(selfunreg_ret,
+			   dhp_unregister_event_callback(c->handle));
+	}
+
+	mutex_lock(&c->lock);
+	c->calls++;
+	c->delivered += ev->seq ? ev->count : 0;
+	/* Real events come in order, never twice; existing ones (0) first. */
+	if (ev->seq && ev->seq <= c->last_seq)
+		c->seq_errors++;
+	if (!ev->seq && c->last_seq)
+		c->seq_errors++;
+	if (ev->seq)
+		c->last_seq = ev->seq + ev->count - 1;
+	if (c->nr < EV_MAX_RECS) {
+		r = &c->recs[c->nr++];
+		r->ev = *ev;
+		r->latency_ns = ktime_get_ns() - ev->timestamp_ns;
+		r->active = (ev->kind == DHP_EV_CPU_ARRIVAL ||
+			     ev->kind == DHP_EV_CPU_REMOVAL) &&
+			    cpu_active(ev->cpu.cpu);
+	} else {
+		c->overflow++;
+	}
+	mutex_unlock(&c->lock);
+}
+
+static int ev_client_show(struct seq_file *m, void *v)
+{
+	struct ev_client *c = m->private;
+	const struct ev_rec *r;
+	unsigned int i;
+
+	mutex_lock(&c->lock);
+	seq_printf(m, "# calls %lu delivered %lu seq_errors %lu overflow %lu\n",
+		   c->calls, c->delivered, c->seq_errors, c->overflow);
+	for (i = 0; i < c->nr; i++) {
+		r = &c->recs[i];
+		if (r->ev.kind == DHP_EV_CPU_ARRIVAL ||
+		    r->ev.kind == DHP_EV_CPU_REMOVAL)
+			seq_printf(m, "%llu %u %d %u %d 0 0 0 %d %llu\n",
+				   r->ev.seq, r->ev.count, r->ev.kind,
+				   r->ev.cpu.cpu, r->ev.cpu.node, r->active,
+				   r->latency_ns / 1000);
+		else
+			seq_printf(m, "%llu %u %d -1 %d %#llx %#llx %d 0 %llu\n",
+				   r->ev.seq, r->ev.count, r->ev.kind,
+				   r->ev.mem.node, r->ev.mem.start,
+				   r->ev.mem.size, r->ev.mem.source,
+				   r->latency_ns / 1000);
+	}
+	mutex_unlock(&c->lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(ev_client);
+
+/* ev_lock held. */
+static struct ev_client **ev_find(const char *name)
+{
+	int i;
+
+	for (i = 0; i < EV_MAX_CLIENTS; i++)
+		if (ev_clients[i] && !strcmp(ev_clients[i]->name, name))
+			return &ev_clients[i];
+	return NULL;
+}
+
+static void ev_free(struct ev_client *c)
+{
+	debugfs_remove(c->file);
+	kvfree(c->recs);
+	kfree(c);
+}
+
+/* ev_lock held. */
+static int ev_register(const char *name, unsigned int flags,
+		       unsigned int sleep_ms)
+{
+	struct ev_client **slot = NULL, *c;
+	int i;
+
+	if (ev_find(name) || sleep_ms > 10000)
+		return -EINVAL;
+	for (i = 0; i < EV_MAX_CLIENTS && !slot; i++)
+		if (!ev_clients[i])
+			slot = &ev_clients[i];
+	if (!slot)
+		return -ENOSPC;
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return -ENOMEM;
+	c->recs = kvcalloc(EV_MAX_RECS, sizeof(*c->recs), GFP_KERNEL);
+	if (!c->recs) {
+		kfree(c);
+		return -ENOMEM;
+	}
+	strscpy(c->name, name, sizeof(c->name));
+	mutex_init(&c->lock);
+	c->sleep_ms = sleep_ms;
+	c->file = debugfs_create_file(c->name, 0400, ev_clients_dir, c,
+				      &ev_client_fops);
+	c->handle = dhp_register_event_callback(ev_callback, c, flags);
+	if (IS_ERR(c->handle)) {
+		int err = PTR_ERR(c->handle);
+
+		ev_free(c);
+		return err;
+	}
+	*slot = c;
+	return 0;
+}
+
+/*
+ * Called with ev_lock held and returns with it held, but drops it while
+ * dhp waits for a running callback, so that "hold NAME 0" can release it.
+ */
+static int ev_unregister(struct ev_client **slot)
+{
+	struct ev_client *c = *slot;
+	int ret;
+
+	if (c->dying)
+		return -EBUSY;
+	c->dying = true;
+	mutex_unlock(&ev_lock);
+	ret = dhp_unregister_event_callback(c->handle);
+	mutex_lock(&ev_lock);
+	c->dying = false;
+	if (!ret) {
+		*slot = NULL;	/* the slot stays put: the table never moves */
+		ev_free(c);
+	}
+	return ret;
+}
+
+static void ev_noop(void *context, const struct dhp_event *ev)
+{
+}
+
+/* ev_lock held. */
+static void ev_badinput(void)
+{
+	static int not_a_client;
+	struct dhp_event_client *h;
+
+	bad_null_cb = PTR_ERR_OR_ZERO(dhp_register_event_callback(NULL, NULL,
+								  DHP_EV_MEMORY));
+	h = dhp_register_event_callback(ev_noop, NULL, 0);
+	bad_no_category = PTR_ERR_OR_ZERO(h);
+	if (!IS_ERR(h))
+		dhp_unregister_event_callback(h);
+	h = dhp_register_event_callback(ev_noop, NULL, DHP_EV_MEMORY | 0x100);
+	bad_flags = PTR_ERR_OR_ZERO(h);
+	if (!IS_ERR(h))
+		dhp_unregister_event_callback(h);
+	bad_null_handle = dhp_unregister_event_callback(NULL);
+	h = dhp_register_event_callback(ev_noop, NULL, DHP_EV_PROCESSOR);
+	if (IS_ERR(h)) {
+		bad_double = PTR_ERR(h);
+	} else {
+		dhp_unregister_event_callback(h);
+		bad_double = dhp_unregister_event_callback(h);
+	}
+	bad_foreign = dhp_unregister_event_callback((void *)&not_a_client);
+}
+
+static int ev_wait_high(int state, unsigned int ms)
+{
+	long ret = dhp_wait_high_memory(state, msecs_to_jiffies(ms));
+
+	if (ret > 0)
+		return 0;
+	return ret ? ret : -ETIMEDOUT;
+}
+
+/* The unlocked part of a command: it may block a long time. */
+static int ev_command(char *cmd)
+{
+	unsigned int flags, sleep_ms = 0, ms;
+	struct ev_client **slot;
+	char name[16];
+	int on, ret;
+
+	if (sscanf(cmd, "wait_high %d %u", &on, &ms) == 2)
+		return on < 0 || on > 1 || ms > 600000 ? -EINVAL :
+		       ev_wait_high(on, ms);
+
+	mutex_lock(&ev_lock);
+	ret = -EINVAL;
+	if (sscanf(cmd, "register %15s %u %u", name, &flags, &sleep_ms) >= 2) {
+		ret = ev_register(name, flags, sleep_ms);
+	} else if (sscanf(cmd, "unregister %15s", name) == 1) {
+		slot = ev_find(name);
+		ret = slot ? ev_unregister(slot) : -ENOENT;
+	} else if (sscanf(cmd, "hold %15s %d", name, &on) == 2) {
+		slot = ev_find(name);
+		ret = slot ? 0 : -ENOENT;
+		if (slot) {
+			WRITE_ONCE((*slot)->hold, on);
+			wake_up_all(&ev_hold_wq);
+		}
+	} else if (sscanf(cmd, "selfunreg %15s", name) == 1) {
+		slot = ev_find(name);
+		ret = slot ? 0 : -ENOENT;
+		if (slot) {
+			selfunreg_ret = 1;
+			WRITE_ONCE((*slot)->selfunreg, true);
+		}
+	} else if (sysfs_streq(cmd, "badinput")) {
+		ev_badinput();
+		ret = 0;
+	}
+	mutex_unlock(&ev_lock);
+	return ret;
+}
+
+DEFINE_CTL_FOPS(ev_ctl, ev_command);
+
+static int ev_results_show(struct seq_file *m, void *v)
+{
+	mutex_lock(&ev_lock);
+	seq_printf(m, "selfunreg %d\nbad_null_cb %d\nbad_no_category %d\n",
+		   READ_ONCE(selfunreg_ret), bad_null_cb, bad_no_category);
+	seq_printf(m, "bad_flags %d\nbad_null_handle %d\nbad_double %d\nbad_foreign %d\n",
+		   bad_flags, bad_null_handle, bad_double, bad_foreign);
+	mutex_unlock(&ev_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(ev_results);
+
+static int __init ev_init(void)
+{
+	ev_dir = debugfs_create_dir("dhp_evtest", NULL);
+	ev_clients_dir = debugfs_create_dir("clients", ev_dir);
+	debugfs_create_file("ctl", 0200, ev_dir, NULL, &ev_ctl_fops);
+	debugfs_create_file("results", 0400, ev_dir, NULL, &ev_results_fops);
+	return 0;
+}
+
+static void __exit ev_exit(void)
+{
+	int i;
+
+	mutex_lock(&ev_lock);
+	for (i = 0; i < EV_MAX_CLIENTS; i++) {
+		if (!ev_clients[i])
+			continue;
+		WRITE_ONCE(ev_clients[i]->hold, false);
+		wake_up_all(&ev_hold_wq);
+		ev_unregister(&ev_clients[i]);
+	}
+	mutex_unlock(&ev_lock);
+	debugfs_remove_recursive(ev_dir);
+}
+
+module_init(ev_init);
+module_exit(ev_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("dhp selftest client for asynchronous notifications");
