@@ -10,10 +10,15 @@
  * because it is freed only once the CPU is dead. When a context is freed its
  * request count is folded into a total, as lib/percpu_counter.c does.
  *
+ * It also registers for the asynchronous notification, as a driver that
+ * sizes its buffers by the memory it may use would: it logs each arrival
+ * and removal and keeps a running total of memory seen to arrive.
+ *
  * debugfs, /sys/kernel/debug/dhp_sample/:
  *   io     write N: run the hot path N times on every online CPU
  *   cpus   per CPU with a context: "cpu node requests"
- *   stats  allocs, frees, vetoes, missing (hot path found no context), folded
+ *   stats  allocs, frees, vetoes, missing (hot path found no context), folded,
+ *          cpu_events, mem_added_mb, mem_removed_mb
  *   fail   write "CPU ERRNO" to veto ADD_START of CPU (-1: any) with ERRNO,
  *          "off" to stop; read gives the setting
  */
@@ -52,7 +57,11 @@ static DEFINE_MUTEX(sample_fail_lock);
 static int sample_fail_cpu = -2;	/* -2: off, -1: any CPU */
 static int sample_fail_errno;
 
+/* Written by the event callback only (one at a time), read by debugfs. */
+static unsigned long sample_cpu_events, sample_mem_added, sample_mem_removed;
+
 static struct dhp_cpu_client *sample_client;
+static struct dhp_event_client *sample_events;
 static struct dentry *sample_dir;
 
 static void sample_free_cpu(unsigned int cpu)
@@ -111,6 +120,38 @@ static void sample_cpu_change(void *context, const struct dhp_cpu_change *change
 		break;
 	case DHP_CPU_REMOVE_COMPLETE:
 		sample_free_cpu(change->cpu);
+		break;
+	default:
+		break;
+	}
+}
+
+/* The asynchronous callback: process context, may sleep. */
+static void sample_event(void *context, const struct dhp_event *ev)
+{
+	static const char *const src[] = { "other", "boot", "ACPI DIMM",
+					   "virtio-mem" };
+
+	switch (ev->kind) {
+	case DHP_EV_CPU_ARRIVAL:
+	case DHP_EV_CPU_REMOVAL:
+		WRITE_ONCE(sample_cpu_events, sample_cpu_events + 1);
+		pr_info("event %llu: cpu %u (node %d) %s\n", ev->seq,
+			ev->cpu.cpu, ev->cpu.node,
+			ev->kind == DHP_EV_CPU_ARRIVAL ? "arrived" : "left");
+		break;
+	case DHP_EV_MEM_ARRIVAL:
+	case DHP_EV_MEM_REMOVAL:
+		if (ev->kind == DHP_EV_MEM_ARRIVAL)
+			WRITE_ONCE(sample_mem_added,
+				   sample_mem_added + (ev->mem.size >> 20));
+		else
+			WRITE_ONCE(sample_mem_removed,
+				   sample_mem_removed + (ev->mem.size >> 20));
+		pr_info("event %llu: %llu MiB at %#llx (node %d, %s) %s\n",
+			ev->seq, ev->mem.size >> 20, ev->mem.start,
+			ev->mem.node, src[ev->mem.source],
+			ev->kind == DHP_EV_MEM_ARRIVAL ? "arrived" : "left");
 		break;
 	default:
 		break;
@@ -182,6 +223,9 @@ static int sample_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "allocs %lu\nfrees %lu\nvetoes %lu\nmissing %lu\nfolded %lu\n",
 		   READ_ONCE(sample_allocs), READ_ONCE(sample_frees),
 		   READ_ONCE(sample_vetoes), missing, READ_ONCE(sample_folded));
+	seq_printf(m, "cpu_events %lu\nmem_added_mb %lu\nmem_removed_mb %lu\n",
+		   READ_ONCE(sample_cpu_events), READ_ONCE(sample_mem_added),
+		   READ_ONCE(sample_mem_removed));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(sample_stats);
@@ -239,6 +283,16 @@ static const struct file_operations sample_fail_fops = {
 	.write = sample_fail_write,
 };
 
+static void sample_exit_cpus(void)
+{
+	unsigned int cpu;
+
+	dhp_unregister_cpu_callback(sample_client);
+	/* No callback runs any more: the remaining contexts are ours. */
+	for_each_possible_cpu(cpu)
+		sample_free_cpu(cpu);
+}
+
 static int __init sample_init(void)
 {
 	sample_client = dhp_register_cpu_callback(sample_cpu_change, NULL,
@@ -246,6 +300,16 @@ static int __init sample_init(void)
 	if (IS_ERR(sample_client)) {
 		pr_err("cannot register with dhp: %ld\n", PTR_ERR(sample_client));
 		return PTR_ERR(sample_client);
+	}
+	/* Later events only: the sync replay already sized the CPUs. */
+	sample_events = dhp_register_event_callback(sample_event, NULL,
+						    DHP_EV_PROCESSOR |
+						    DHP_EV_MEMORY);
+	if (IS_ERR(sample_events)) {
+		pr_err("cannot register for dhp events: %ld\n",
+		       PTR_ERR(sample_events));
+		sample_exit_cpus();
+		return PTR_ERR(sample_events);
 	}
 
 	sample_dir = debugfs_create_dir("dhp_sample", NULL);
@@ -258,13 +322,9 @@ static int __init sample_init(void)
 
 static void __exit sample_exit(void)
 {
-	unsigned int cpu;
-
 	debugfs_remove_recursive(sample_dir);
-	dhp_unregister_cpu_callback(sample_client);
-	/* No callback runs any more: the remaining contexts are ours. */
-	for_each_possible_cpu(cpu)
-		sample_free_cpu(cpu);
+	dhp_unregister_event_callback(sample_events);
+	sample_exit_cpus();
 	pr_info("unloaded: allocs %lu frees %lu\n", sample_allocs, sample_frees);
 }
 

@@ -3,9 +3,11 @@
 #
 # Runs inside the demo guest (/dhp): load dhp and the sample, bring up $1
 # new CPUs (hot-added through the host where the kernel can, else present
-# CPUs left offline at boot), and show what dhp saw.
+# CPUs left offline at boot), hot-add a DIMM of size $2, and show what dhp
+# and its sample client saw.
 set -e
 n=${1:-2}
+dimm=${2:-1G}
 D=/sys/kernel/debug/dhp
 S=/sys/kernel/debug/dhp_sample
 
@@ -46,10 +48,25 @@ while [ "$i" -lt "$n" ]; do
 done
 echo "dhp: online CPUs now $(cat /sys/devices/system/cpu/online)"
 
+echo "dhp: asking the host for a $dimm DIMM"
+./hostctl dimm-add "$dimm"
+t=0
+while [ "$(sed -n 's/^mem_added_mb //p' $S/stats)" = 0 ] && [ "$t" -lt 300 ]; do
+	sleep 0.2
+	t=$((t + 1))
+done
+sleep 1
+echo "dhp: what the sample driver was told (dmesg):"
+dmesg | grep 'dhp_sample: event' || true
+
 echo 100 > $S/io
 show $D/cpu_clients
 show $D/cpus
 show $D/log
+show $D/events
+show $D/event_clients
+show $D/memory
+show $D/high_memory
 show $S/cpus
 show $S/stats
 rmmod dhp_sample

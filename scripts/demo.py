@@ -21,6 +21,8 @@ def main():
                     '(CPUs present at boot are onlined), debug')
     ap.add_argument('--add', type=int, default=2,
                     help='vCPUs to add (default 2)')
+    ap.add_argument('--dimm', default='1G',
+                    help='size of the DIMM to hot-add (default 1G)')
     args = ap.parse_args()
 
     kernel = vm.Kernel(args.kernel)
@@ -32,7 +34,9 @@ def main():
     argv = [sys.executable, os.path.join(REPO, 'scripts', 'vm.py'),
             '--kernel', kernel.name, '--files', files, '--cpus', '2',
             '--maxcpus', str(2 + args.add), '--timeout', '900',
-            '--loglevel', '4', '--', f'sh ./demo-guest.sh {args.add}']
+            '--mem', '1G', '--slots', '2', '--maxmem', '8G',
+            '--loglevel', '4', '--',
+            f'sh ./demo-guest.sh {args.add} {args.dimm}']
     return subprocess.call(argv)
 
 
