@@ -191,4 +191,79 @@ int dhp_unregister_event_callback(struct dhp_event_client *client);
 bool dhp_high_memory(void);
 long dhp_wait_high_memory(bool state, long timeout);
 
+/* ---- Resource rebalance ----------------------------------------------- */
+
+/**
+ * enum dhp_rb_class - the device class, which decides the default policy
+ * @DHP_RB_CLASS_OTHER: takes part in rebalance by default.
+ * @DHP_RB_CLASS_NET: a network adapter (Windows class Net): opts out by
+ *	default.
+ */
+enum dhp_rb_class {
+	DHP_RB_CLASS_OTHER,
+	DHP_RB_CLASS_NET,
+};
+
+/**
+ * enum dhp_rb_policy - DEVPKEY_Device_DHP_Rebalance_Policy
+ * @DHP_RB_POLICY_DEFAULT: as the class says.
+ * @DHP_RB_POLICY_PARTICIPATE: always takes part.
+ * @DHP_RB_POLICY_OPT_OUT: never takes part.
+ *
+ * Changeable at run time in debugfs, rebalance/<name>/policy.
+ */
+enum dhp_rb_policy {
+	DHP_RB_POLICY_DEFAULT,
+	DHP_RB_POLICY_PARTICIPATE,
+	DHP_RB_POLICY_OPT_OUT,
+};
+
+/**
+ * struct dhp_rb_ops - a device's part in a rebalance round
+ * @query_stop: may the device stop now? Must return 0: the seed says a
+ *	driver never refuses. A non-zero return is reported as that driver's
+ *	bug and the device sits this round out.
+ * @stop: stop the device. From now until @start, new I/O must be queued by
+ *	the driver, neither failed nor lost; I/O in flight may complete.
+ * @start: the device's IRQs have moved; start again and replay the queued
+ *	I/O in order. Returns how many requests were queued meanwhile.
+ *
+ * All three run in process context on dhp's workqueue and may sleep; dhp
+ * calls them for one device at a time, never concurrently.
+ */
+struct dhp_rb_ops {
+	int (*query_stop)(void *context);
+	void (*stop)(void *context);
+	unsigned int (*start)(void *context);
+};
+
+/**
+ * struct dhp_rb_device_info - what a driver tells dhp of a device
+ * @name: unique, at most 31 characters of [A-Za-z0-9_.:-]; names the
+ *	debugfs directory.
+ * @class: see &enum dhp_rb_class.
+ * @policy: see &enum dhp_rb_policy.
+ * @node: the device's NUMA node, preferred for its IRQs, or NUMA_NO_NODE.
+ * @irqs: the IRQs the device has requested (at least one). Managed IRQs
+ *	are left to the kernel. dhp copies the array.
+ * @nr_irqs: how many.
+ * @ops: the round's operations, all three required.
+ * @context: passed to @ops.
+ */
+struct dhp_rb_device_info {
+	const char *name;
+	enum dhp_rb_class class;
+	enum dhp_rb_policy policy;
+	int node;
+	const unsigned int *irqs;
+	unsigned int nr_irqs;
+	const struct dhp_rb_ops *ops;
+	void *context;
+};
+
+struct dhp_rb_device;
+
+struct dhp_rb_device *dhp_register_rebalance(const struct dhp_rb_device_info *info);
+int dhp_unregister_rebalance(struct dhp_rb_device *dev);
+
 #endif /* _DHP_H */
