@@ -161,9 +161,14 @@ static int __init dhp_init(void)
 	ret = dhp_mem_init();
 	if (ret)
 		goto out_highmem;
+	ret = dhp_rebalance_init();
+	if (ret)
+		goto out_mem;
 	pr_info("loaded, log_size %u\n", dhp_log_len);
 	return 0;
 
+out_mem:
+	dhp_mem_exit();
 out_highmem:
 	dhp_highmem_exit();
 out_cpu:
@@ -180,6 +185,7 @@ static void __exit dhp_exit(void)
 {
 	/* Files first: no reader may see the state torn down below. */
 	debugfs_remove_recursive(dhp_debugfs);
+	dhp_rebalance_exit();
 	dhp_mem_exit();
 	dhp_highmem_exit();
 	dhp_cpu_exit();

@@ -68,6 +68,10 @@ void dhp_mem_unlock(void);
 int dhp_mem_existing(struct list_head *out);
 void dhp_mem_source_of(struct dhp_event *ev, bool existing);
 
+/* Resource rebalance (dhp_rebalance.c). */
+int dhp_rebalance_init(void);
+void dhp_rebalance_exit(void);
+
 /* The high-memory condition (dhp_highmem.c). */
 int dhp_highmem_init(void);
 void dhp_highmem_exit(void);

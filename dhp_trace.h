@@ -7,6 +7,17 @@
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM dhp
 
+#ifndef _DHP_TRACE_STEPS
+#define _DHP_TRACE_STEPS
+/* Steps of a rebalance round, for the dhp_rebalance event. */
+enum {
+	DHP_RB_TRACE_REFUSED,	/* value: the query-stop refusal */
+	DHP_RB_TRACE_STOPPED,
+	DHP_RB_TRACE_SPREAD,	/* value: 0 or an irq_set_affinity() error */
+	DHP_RB_TRACE_STARTED,	/* value: I/O queued while stopped */
+};
+#endif
+
 #if !defined(_DHP_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
 #define _DHP_TRACE_H
 
@@ -65,6 +76,25 @@ TRACE_EVENT(dhp_high_memory,
 			   __entry->avail_mb = avail_mb;),
 	    TP_printk("state=%d available_mb=%lu", __entry->state,
 		      __entry->avail_mb)
+);
+
+/* One step of a device's rebalance round. */
+TRACE_EVENT(dhp_rebalance,
+	    TP_PROTO(const char *name, int step, int value),
+	    TP_ARGS(name, step, value),
+	    TP_STRUCT__entry(__array(char, name, 32)
+			     __field(int, step)
+			     __field(int, value)),
+	    TP_fast_assign(strscpy(__entry->name, name, sizeof(__entry->name));
+			   __entry->step = step;
+			   __entry->value = value;),
+	    TP_printk("device=%s step=%s value=%d", __entry->name,
+		      __print_symbolic(__entry->step,
+				       { DHP_RB_TRACE_REFUSED, "refused" },
+				       { DHP_RB_TRACE_STOPPED, "stopped" },
+				       { DHP_RB_TRACE_SPREAD, "spread" },
+				       { DHP_RB_TRACE_STARTED, "started" }),
+		      __entry->value)
 );
 
 #endif /* _DHP_TRACE_H */

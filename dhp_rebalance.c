@@ -1,0 +1,551 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dhp_rebalance: resource rebalance when CPUs come and go (the seed's fourth
+ * method). Linux restores only managed IRQs after hotplug and irqbalance
+ * rescans every 10 s; dhp moves the IRQs of the devices that take part at
+ * once.
+ *
+ * A round, for each device whose policy resolves to "participate":
+ *   query-stop  a refusal is that driver's bug: reported, device skipped
+ *   stop        the driver queues new I/O from now on
+ *   spread      its IRQs over the online CPUs (dhp_spread.h), preferring
+ *               its node: affinity and hint, or the hint only
+ *   start       the driver replays the queued I/O, in order
+ *
+ * Rounds run in process context from dhp_rb_work, queued by dhp's own
+ * asynchronous client for CPU arrivals and removals: never in a hotplug
+ * callback. Events that come while a round runs re-queue the work once, so
+ * they coalesce into one next round. Managed IRQs are left to the kernel.
+ *
+ * Locking: dhp_rb_lock (mutex) protects the device list, each device's
+ * policy, targets and counters, and is held for the whole round, so driver
+ * operations of different devices never overlap and unregistration waits
+ * for a round in progress. The round takes cpus_read_lock() only while it
+ * computes and applies a device's spread (a stable online set), not around
+ * the driver's operations. Order: dhp_rb_lock, then cpus_read_lock.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpu.h>
+#include <linux/cpumask.h>
+#include <linux/ctype.h>
+#include <linux/debugfs.h>
+#include <linux/err.h>
+#include <linux/export.h>
+#include <linux/interrupt.h>
+#include <linux/irq.h>
+#include <linux/ktime.h>
+#include <linux/list.h>
+#include <linux/atomic.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/workqueue.h>
+
+#include "dhp_internal.h"
+#include "dhp_spread.h"
+#include "dhp_trace.h"
+
+#define DHP_RB_MAX_IRQS	256
+
+static bool rebalance_hint_only;
+module_param(rebalance_hint_only, bool, 0644);
+MODULE_PARM_DESC(rebalance_hint_only,
+		 "set IRQ affinity hints only and leave affinity to irqbalance (default: set both)");
+
+struct dhp_rb_device {
+	struct list_head node;
+	char name[32];
+	enum dhp_rb_class class;
+	enum dhp_rb_policy policy;
+	int numa_node;
+	unsigned int id;
+	const struct dhp_rb_ops *ops;
+	void *context;
+	struct dentry *dir;
+	unsigned int nr_irqs;
+	unsigned int *irqs;
+	unsigned int *targets;		/* the last spread, one CPU per IRQ */
+	cpumask_var_t *hints;		/* the hints set: must outlive them */
+	bool *managed;
+	unsigned long rounds, skipped, refusals, queued_total;
+	unsigned int last_queued;
+	u64 last_stall_ns, max_stall_ns;
+	int last_err;
+};
+
+static DEFINE_MUTEX(dhp_rb_lock);
+static LIST_HEAD(dhp_rb_devices);
+static unsigned int dhp_rb_next_id;
+static unsigned long dhp_rb_rounds;		/* under dhp_rb_lock */
+static atomic_long_t dhp_rb_requests, dhp_rb_coalesced;
+static struct dentry *dhp_rb_dir;
+static struct dhp_event_client *dhp_rb_events;
+
+static void dhp_rb_round(struct work_struct *work);
+static DECLARE_WORK(dhp_rb_work, dhp_rb_round);
+
+static const char *const dhp_rb_policies[] = {
+	[DHP_RB_POLICY_DEFAULT]		= "default",
+	[DHP_RB_POLICY_PARTICIPATE]	= "participate",
+	[DHP_RB_POLICY_OPT_OUT]		= "opt-out",
+};
+
+static bool dhp_rb_participates(const struct dhp_rb_device *d)
+{
+	if (d->policy == DHP_RB_POLICY_DEFAULT)
+		return d->class != DHP_RB_CLASS_NET;
+	return d->policy == DHP_RB_POLICY_PARTICIPATE;
+}
+
+/* Spreads @d's IRQs over the online CPUs; cpus_read_lock() held. */
+static void dhp_rb_apply(struct dhp_rb_device *d, unsigned int *cpus,
+			 int *nodes)
+{
+	unsigned int i, n = 0, cpu;
+	int err;
+
+	for_each_online_cpu(cpu) {
+		cpus[n] = cpu;
+		nodes[n++] = cpu_to_node(cpu);
+	}
+	dhp_spread(d->nr_irqs, cpus, nodes, n, d->numa_node,
+		   d->id * d->nr_irqs, d->targets);
+
+	d->last_err = 0;
+	for (i = 0; i < d->nr_irqs; i++) {
+		if (d->managed[i])
+			continue;
+		cpumask_copy(d->hints[i], cpumask_of(d->targets[i]));
+		if (!READ_ONCE(rebalance_hint_only)) {
+			err = irq_set_affinity(d->irqs[i], d->hints[i]);
+			if (err) {
+				d->last_err = err;
+				pr_warn_ratelimited("%s: IRQ %u to CPU %u: %d\n",
+						    d->name, d->irqs[i],
+						    d->targets[i], err);
+			}
+		}
+		irq_update_affinity_hint(d->irqs[i], d->hints[i]);
+	}
+}
+
+/* One device's part of a round; dhp_rb_lock held. */
+static void dhp_rb_device_round(struct dhp_rb_device *d, unsigned int *cpus,
+				int *nodes)
+{
+	u64 t0;
+	int ret;
+
+	ret = d->ops->query_stop(d->context);
+	if (ret) {
+		d->refusals++;
+		trace_dhp_rebalance(d->name, DHP_RB_TRACE_REFUSED, ret);
+		pr_warn_ratelimited("%s refused query-stop (%d): a driver bug, a device must not refuse; skipped this round\n",
+				    d->name, ret);
+		return;
+	}
+	t0 = ktime_get_ns();
+	d->ops->stop(d->context);
+	trace_dhp_rebalance(d->name, DHP_RB_TRACE_STOPPED, 0);
+
+	cpus_read_lock();
+	dhp_rb_apply(d, cpus, nodes);
+	cpus_read_unlock();
+	trace_dhp_rebalance(d->name, DHP_RB_TRACE_SPREAD, d->last_err);
+
+	d->last_queued = d->ops->start(d->context);
+	d->last_stall_ns = ktime_get_ns() - t0;
+	d->max_stall_ns = max(d->max_stall_ns, d->last_stall_ns);
+	d->queued_total += d->last_queued;
+	d->rounds++;
+	trace_dhp_rebalance(d->name, DHP_RB_TRACE_STARTED, d->last_queued);
+}
+
+static void dhp_rb_round(struct work_struct *work)
+{
+	struct dhp_rb_device *d;
+	unsigned int *cpus;
+	int *nodes;
+
+	cpus = kcalloc(nr_cpu_ids, sizeof(*cpus), GFP_KERNEL);
+	nodes = kcalloc(nr_cpu_ids, sizeof(*nodes), GFP_KERNEL);
+	if (!cpus || !nodes) {
+		pr_err("rebalance round skipped: out of memory\n");
+		goto out;
+	}
+	mutex_lock(&dhp_rb_lock);
+	dhp_rb_rounds++;
+	list_for_each_entry(d, &dhp_rb_devices, node) {
+		if (dhp_rb_participates(d))
+			dhp_rb_device_round(d, cpus, nodes);
+		else
+			d->skipped++;
+		cond_resched();
+	}
+	mutex_unlock(&dhp_rb_lock);
+out:
+	kfree(cpus);
+	kfree(nodes);
+}
+
+static void dhp_rb_request(void)
+{
+	/* Pending already: this event joins the next round. */
+	if (!queue_work(system_unbound_wq, &dhp_rb_work))
+		atomic_long_inc(&dhp_rb_coalesced);
+	atomic_long_inc(&dhp_rb_requests);
+}
+
+/* dhp's own asynchronous client: a CPU came or went. */
+static void dhp_rb_event(void *context, const struct dhp_event *ev)
+{
+	dhp_rb_request();
+}
+
+static bool dhp_rb_name_ok(const char *name)
+{
+	size_t i, len = name ? strnlen(name, 32) : 0;
+
+	if (!len || len > 31)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!isalnum(name[i]) && !strchr("_.:-", name[i]))
+			return false;
+	return true;
+}
+
+/* Checks what does not need the lock; returns a message or NULL. */
+static const char *dhp_rb_check(const struct dhp_rb_device_info *info)
+{
+	unsigned int i, j;
+
+	if (!info)
+		return "NULL info";
+	if (!dhp_rb_name_ok(info->name))
+		return "bad name: 1 to 31 of [A-Za-z0-9_.:-]";
+	if (info->class > DHP_RB_CLASS_NET)
+		return "unknown class";
+	if (info->policy > DHP_RB_POLICY_OPT_OUT)
+		return "unknown policy";
+	if (!info->ops || !info->ops->query_stop || !info->ops->stop ||
+	    !info->ops->start)
+		return "query_stop, stop and start are all required";
+	if (!info->irqs || !info->nr_irqs || info->nr_irqs > DHP_RB_MAX_IRQS)
+		return "a device needs 1 to 256 IRQs";
+	for (i = 0; i < info->nr_irqs; i++) {
+		if (!irq_get_irq_data(info->irqs[i]))
+			return "an IRQ does not exist";
+		if (!irq_has_action(info->irqs[i]))
+			return "an IRQ is not requested: not the device's";
+		for (j = 0; j < i; j++)
+			if (info->irqs[j] == info->irqs[i])
+				return "an IRQ is listed twice";
+	}
+	return NULL;
+}
+
+/* Whether a registered device has @name or one of @irqs; dhp_rb_lock. */
+static const char *dhp_rb_conflict(const struct dhp_rb_device_info *info)
+{
+	struct dhp_rb_device *d;
+	unsigned int i, j;
+
+	list_for_each_entry(d, &dhp_rb_devices, node) {
+		if (!strcmp(d->name, info->name))
+			return "the name is taken";
+		for (i = 0; i < d->nr_irqs; i++)
+			for (j = 0; j < info->nr_irqs; j++)
+				if (d->irqs[i] == info->irqs[j])
+					return "an IRQ belongs to another device";
+	}
+	return NULL;
+}
+
+static void dhp_rb_free(struct dhp_rb_device *d)
+{
+	unsigned int i;
+
+	for (i = 0; d->hints && i < d->nr_irqs; i++)
+		free_cpumask_var(d->hints[i]);
+	kfree(d->hints);
+	kfree(d->irqs);
+	kfree(d->targets);
+	kfree(d->managed);
+	kfree(d);
+}
+
+static struct dhp_rb_device *dhp_rb_alloc(const struct dhp_rb_device_info *info)
+{
+	unsigned int i, n = info->nr_irqs;
+	struct dhp_rb_device *d;
+
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d)
+		return NULL;
+	d->nr_irqs = n;
+	d->irqs = kmemdup(info->irqs, n * sizeof(*d->irqs), GFP_KERNEL);
+	d->targets = kcalloc(n, sizeof(*d->targets), GFP_KERNEL);
+	d->managed = kcalloc(n, sizeof(*d->managed), GFP_KERNEL);
+	d->hints = kcalloc(n, sizeof(*d->hints), GFP_KERNEL);
+	if (!d->irqs || !d->targets || !d->managed || !d->hints)
+		goto fail;
+	for (i = 0; i < n; i++)
+		if (!zalloc_cpumask_var(&d->hints[i], GFP_KERNEL))
+			goto fail;
+	for (i = 0; i < n; i++)
+		d->managed[i] =
+			irqd_affinity_is_managed(irq_get_irq_data(d->irqs[i]));
+	strscpy(d->name, info->name, sizeof(d->name));
+	d->class = info->class;
+	d->policy = info->policy;
+	d->numa_node = info->node;
+	d->ops = info->ops;
+	d->context = info->context;
+	return d;
+fail:
+	dhp_rb_free(d);
+	return NULL;
+}
+
+static int dhp_rb_info_show(struct seq_file *m, void *v)
+{
+	struct dhp_rb_device *d = m->private;
+	struct irq_data *data;
+	unsigned int i;
+
+	mutex_lock(&dhp_rb_lock);
+	seq_printf(m, "class %s\npolicy %s\nresolved %s\nnode %d\n",
+		   d->class == DHP_RB_CLASS_NET ? "net" : "other",
+		   dhp_rb_policies[d->policy],
+		   dhp_rb_participates(d) ? "participate" : "opt-out",
+		   d->numa_node);
+	seq_printf(m, "rounds %lu\nskipped %lu\nrefusals %lu\nlast_stall_us %llu\nmax_stall_us %llu\nlast_queued %u\nqueued_total %lu\nlast_err %d\n",
+		   d->rounds, d->skipped, d->refusals,
+		   d->last_stall_ns / 1000, d->max_stall_ns / 1000,
+		   d->last_queued, d->queued_total, d->last_err);
+	seq_puts(m, "# irq hint effective managed\n");
+	for (i = 0; i < d->nr_irqs; i++) {
+		data = irq_get_irq_data(d->irqs[i]);
+		seq_printf(m, "irq %u %*pbl %*pbl %d\n", d->irqs[i],
+			   cpumask_pr_args(d->hints[i]),
+			   cpumask_pr_args(irq_data_get_effective_affinity_mask(data)),
+			   d->managed[i]);
+	}
+	mutex_unlock(&dhp_rb_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(dhp_rb_info);
+
+static int dhp_rb_policy_show(struct seq_file *m, void *v)
+{
+	struct dhp_rb_device *d = m->private;
+
+	mutex_lock(&dhp_rb_lock);
+	seq_printf(m, "%s\n", dhp_rb_policies[d->policy]);
+	mutex_unlock(&dhp_rb_lock);
+	return 0;
+}
+
+static int dhp_rb_policy_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, dhp_rb_policy_show, inode->i_private);
+}
+
+static ssize_t dhp_rb_policy_write(struct file *file, const char __user *ubuf,
+				   size_t len, loff_t *ppos)
+{
+	struct dhp_rb_device *d = ((struct seq_file *)file->private_data)->private;
+	char buf[16];
+	int p;
+
+	if (!len || len >= sizeof(buf))
+		goto bad;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	p = sysfs_match_string(dhp_rb_policies, buf);
+	if (p < 0)
+		goto bad;
+	mutex_lock(&dhp_rb_lock);
+	d->policy = p;
+	mutex_unlock(&dhp_rb_lock);
+	return len;
+bad:
+	pr_err("%s: policy must be default, participate or opt-out\n",
+	       d->name);
+	return -EINVAL;
+}
+
+static const struct file_operations dhp_rb_policy_fops = {
+	.owner = THIS_MODULE,
+	.open = dhp_rb_policy_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = single_release,
+	.write = dhp_rb_policy_write,
+};
+
+/**
+ * dhp_register_rebalance() - take part in resource rebalance
+ * @info: the device; copied, need not outlive the call.
+ *
+ * From now on, every CPU arrival or removal gives the device a round (if
+ * its policy resolves to participate): query_stop, stop, its IRQs spread
+ * over the online CPUs, start. No round runs for it before the next CPU
+ * event (or a write to debugfs rebalance/trigger).
+ *
+ * Context: process context, may sleep. Not from the device's own rebalance
+ * operations (-EDEADLK).
+ *
+ * Return: a handle for dhp_unregister_rebalance(), or an ERR_PTR():
+ * -EINVAL for bad @info (with a message saying what), -EEXIST for a name
+ * in use, -EBUSY for an IRQ another device registered, -EDEADLK, -ENOMEM.
+ */
+struct dhp_rb_device *dhp_register_rebalance(const struct dhp_rb_device_info *info)
+{
+	const char *why = dhp_rb_check(info);
+	struct dhp_rb_device *d;
+	int err = -EINVAL;
+
+	if (!why && current_work() == &dhp_rb_work) {
+		why = "called from a rebalance operation";
+		err = -EDEADLK;
+	}
+	if (why) {
+		pr_err("register rebalance %s: %s (from %pS)\n",
+		       info && dhp_rb_name_ok(info->name) ? info->name : "?",
+		       why, __builtin_return_address(0));
+		return ERR_PTR(err);
+	}
+	d = dhp_rb_alloc(info);
+	if (!d)
+		return ERR_PTR(-ENOMEM);
+
+	mutex_lock(&dhp_rb_lock);
+	why = dhp_rb_conflict(info);
+	if (!why) {
+		d->id = dhp_rb_next_id++;
+		list_add_tail(&d->node, &dhp_rb_devices);
+		d->dir = debugfs_create_dir(d->name, dhp_rb_dir);
+		debugfs_create_file("info", 0400, d->dir, d,
+				    &dhp_rb_info_fops);
+		debugfs_create_file("policy", 0600, d->dir, d,
+				    &dhp_rb_policy_fops);
+	}
+	mutex_unlock(&dhp_rb_lock);
+	if (why) {
+		pr_err("register rebalance %s: %s\n", info->name, why);
+		err = strstr(why, "name") ? -EEXIST : -EBUSY;
+		dhp_rb_free(d);
+		return ERR_PTR(err);
+	}
+	return d;
+}
+EXPORT_SYMBOL_GPL(dhp_register_rebalance);
+
+/**
+ * dhp_unregister_rebalance() - leave resource rebalance
+ * @dev: a handle from dhp_register_rebalance().
+ *
+ * Waits for a round in progress; when it returns no operation of the
+ * device runs or will run, and dhp has cleared the affinity hints it set
+ * (call it before free_irq()). The IRQs keep their affinity.
+ *
+ * Context: process context, may sleep.
+ * Return: 0; -EINVAL for NULL; -EDEADLK from a rebalance operation;
+ * -ENOENT (with a warning) for a handle that is not registered.
+ */
+int dhp_unregister_rebalance(struct dhp_rb_device *dev)
+{
+	struct dhp_rb_device *d;
+	bool found = false;
+	unsigned int i;
+
+	if (!dev) {
+		pr_err("unregister rebalance: NULL handle\n");
+		return -EINVAL;
+	}
+	if (current_work() == &dhp_rb_work) {
+		pr_err("unregister rebalance: called from a rebalance operation, would deadlock\n");
+		return -EDEADLK;
+	}
+	mutex_lock(&dhp_rb_lock);
+	list_for_each_entry(d, &dhp_rb_devices, node) {
+		if (d == dev) {
+			found = true;
+			list_del(&d->node);
+			break;
+		}
+	}
+	mutex_unlock(&dhp_rb_lock);
+	if (!found) {
+		pr_warn_once("unregister rebalance: %p is not registered (double or foreign unregister, from %pS)\n",
+			     dev, __builtin_return_address(0));
+		return -ENOENT;
+	}
+	/* Waits for readers of the files, which take dhp_rb_lock. */
+	debugfs_remove_recursive(dev->dir);
+	for (i = 0; i < dev->nr_irqs; i++)
+		if (!dev->managed[i])
+			irq_update_affinity_hint(dev->irqs[i], NULL);
+	dhp_rb_free(dev);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(dhp_unregister_rebalance);
+
+static int dhp_rb_stats_show(struct seq_file *m, void *v)
+{
+	struct dhp_rb_device *d;
+	unsigned int n = 0;
+
+	mutex_lock(&dhp_rb_lock);
+	list_for_each_entry(d, &dhp_rb_devices, node)
+		n++;
+	seq_printf(m, "devices %u\nrounds %lu\nrequests %lu\ncoalesced %lu\nhint_only %d\n",
+		   n, dhp_rb_rounds, atomic_long_read(&dhp_rb_requests),
+		   atomic_long_read(&dhp_rb_coalesced),
+		   READ_ONCE(rebalance_hint_only));
+	mutex_unlock(&dhp_rb_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(dhp_rb_stats);
+
+/* Any write asks for a round now, e.g. after changing a policy. */
+static ssize_t dhp_rb_trigger_write(struct file *file, const char __user *ubuf,
+				    size_t len, loff_t *ppos)
+{
+	dhp_rb_request();
+	return len;
+}
+
+static const struct file_operations dhp_rb_trigger_fops = {
+	.owner = THIS_MODULE,
+	.write = dhp_rb_trigger_write,
+};
+
+int dhp_rebalance_init(void)
+{
+	dhp_rb_dir = debugfs_create_dir("rebalance", dhp_debugfs);
+	debugfs_create_file("stats", 0400, dhp_rb_dir, NULL,
+			    &dhp_rb_stats_fops);
+	debugfs_create_file("trigger", 0200, dhp_rb_dir, NULL,
+			    &dhp_rb_trigger_fops);
+	debugfs_create_bool("hint_only", 0600, dhp_rb_dir,
+			    &rebalance_hint_only);
+	dhp_rb_events = dhp_register_event_callback(dhp_rb_event, NULL,
+						    DHP_EV_PROCESSOR);
+	return PTR_ERR_OR_ZERO(dhp_rb_events);
+}
+
+/* Devices hold references on dhp.ko: the list is empty here. */
+void dhp_rebalance_exit(void)
+{
+	if (!IS_ERR_OR_NULL(dhp_rb_events))
+		dhp_unregister_event_callback(dhp_rb_events);
+	cancel_work_sync(&dhp_rb_work);
+}
