@@ -140,6 +140,30 @@ def build_guest_progs(res):
     return ok
 
 
+def unit_tests(res):
+    """The pure logic's unit tests, built and run on the host."""
+    ksft = os.path.join(vm.cache_dir(), 'ksft')
+    sel = os.path.join(REPO, 'selftests')
+    p = subprocess.run(['make', '-C', sel, f'KSFT_DIR={ksft}', 'unit'],
+                       capture_output=True, text=True)
+    if p.returncode:
+        print('# ' + (p.stdout + p.stderr).strip().replace('\n', '\n# '))
+        res.add(False, 'unit tests build')
+        return
+    p = subprocess.run([os.path.join(sel, 'unit', 'logic_test')],
+                       capture_output=True, text=True, timeout=120)
+    counted = 0
+    for line in p.stdout.splitlines():
+        m = TAP.match(line)
+        if m:
+            counted += 1
+            res.add(m.group(1) == 'ok', f'unit: {m.group(3)}')
+        elif line.startswith('# ') and 'Expected' in line:
+            print(line)
+    if p.returncode or not counted:
+        res.add(False, 'unit tests run', why=f'exit {p.returncode}')
+
+
 TAP = re.compile(r'^(not ok|ok) (\d+) ?([^#]*?) *(#.*)?$')
 RUN = re.compile(r'^#\s+RUN\s+(\S+) \.\.\.')
 
@@ -223,6 +247,7 @@ def main():
     if not args.no_static:
         checkpatch(res)
     progs = build_guest_progs(res)
+    unit_tests(res)
 
     for name, kname, opts, cmd in SUITES:
         if suites and name not in suites or kname not in trees:
