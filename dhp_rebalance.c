@@ -179,7 +179,6 @@ static void dhp_rb_round(struct work_struct *work)
 		goto out;
 	}
 	mutex_lock(&dhp_rb_lock);
-	dhp_rb_rounds++;
 	list_for_each_entry(d, &dhp_rb_devices, node) {
 		if (dhp_rb_participates(d))
 			dhp_rb_device_round(d, cpus, nodes);
@@ -187,6 +186,7 @@ static void dhp_rb_round(struct work_struct *work)
 			d->skipped++;
 		cond_resched();
 	}
+	dhp_rb_rounds++;	/* counted when done: readers see the result */
 	mutex_unlock(&dhp_rb_lock);
 out:
 	kfree(cpus);
@@ -319,8 +319,8 @@ static int dhp_rb_info_show(struct seq_file *m, void *v)
 	unsigned int i;
 
 	mutex_lock(&dhp_rb_lock);
-	seq_printf(m, "class %s\npolicy %s\nresolved %s\nnode %d\n",
-		   d->class == DHP_RB_CLASS_NET ? "net" : "other",
+	seq_printf(m, "id %u\nclass %s\npolicy %s\nresolved %s\nnode %d\n",
+		   d->id, d->class == DHP_RB_CLASS_NET ? "net" : "other",
 		   dhp_rb_policies[d->policy],
 		   dhp_rb_participates(d) ? "participate" : "opt-out",
 		   d->numa_node);

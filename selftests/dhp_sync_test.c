@@ -594,6 +594,15 @@ TEST_F(sync, bad_input)
 	EXPECT_EQ(-EINVAL, stat_value(TEST_STATS, "bad_null_handle"));
 	EXPECT_EQ(-ENOENT, stat_value(TEST_STATS, "bad_double"));
 	EXPECT_EQ(-ENOENT, stat_value(TEST_STATS, "bad_foreign"));
+	/* the rebalance API too */
+	EXPECT_EQ(-EINVAL, stat_value(TEST_STATS, "rb_null"));
+	EXPECT_EQ(-EINVAL, stat_value(TEST_STATS, "rb_no_irqs"));
+	EXPECT_EQ(-EINVAL, stat_value(TEST_STATS, "rb_no_ops"));
+	EXPECT_EQ(-EINVAL, stat_value(TEST_STATS, "rb_bad_name"));
+	EXPECT_EQ(-EINVAL, stat_value(TEST_STATS, "rb_no_such_irq"));
+	EXPECT_EQ(-EINVAL, stat_value(TEST_STATS, "rb_unrequested"));
+	EXPECT_EQ(-EINVAL, stat_value(TEST_STATS, "rb_null_handle"));
+	EXPECT_EQ(-ENOENT, stat_value(TEST_STATS, "rb_foreign"));
 
 	EXPECT_EQ(0, count_accepted(SAMPLE_DEBUGFS "/fail", fail_bad,
 				    ARRAY_SIZE(fail_bad)));

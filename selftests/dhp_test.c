@@ -24,7 +24,8 @@
  *            veto off
  *            selfunreg IDX        client IDX calls (un)register from its next
  *                                 callback; the results land in stats
- *            badinput             run the API misuse cases
+ *            badinput             run the API misuse cases (synchronous
+ *                                 and rebalance)
  *            churn MS             register + unregister in a loop for MS ms
  *            reset                zero the counters
  *   stats  read the counters and results, "name value" per line
@@ -34,6 +35,7 @@
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/err.h>
+#include <linux/irq.h>
 #include <linux/jiffies.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -71,6 +73,9 @@ static int selfunreg_ret = 1, selfreg_ret = 1;	/* 1: not run */
 
 static int bad_null_cb = 1, bad_flags = 1, bad_null_handle = 1;
 static int bad_double = 1, bad_foreign = 1;
+static int rb_null = 1, rb_no_irqs = 1, rb_no_ops = 1, rb_bad_name = 1;
+static int rb_no_such_irq = 1, rb_unrequested = 1, rb_null_handle = 1;
+static int rb_foreign = 1;
 static unsigned long churn_rounds;
 
 static const struct {
@@ -207,6 +212,64 @@ static void test_badinput(void)
 	bad_foreign = dhp_unregister_cpu_callback((void *)&not_a_client);
 }
 
+static int test_rb_noop(void *context)
+{
+	return 0;
+}
+
+static void test_rb_stop(void *context)
+{
+}
+
+static unsigned int test_rb_start(void *context)
+{
+	return 0;
+}
+
+static const struct dhp_rb_ops test_rb_ops = {
+	.query_stop = test_rb_noop,
+	.stop = test_rb_stop,
+	.start = test_rb_start,
+};
+
+static int test_rb_try(const char *name, const unsigned int *irqs,
+		       unsigned int n, const struct dhp_rb_ops *ops)
+{
+	struct dhp_rb_device_info info = {
+		.name = name, .node = NUMA_NO_NODE, .irqs = irqs,
+		.nr_irqs = n, .ops = ops,
+	};
+	struct dhp_rb_device *d = dhp_register_rebalance(&info);
+
+	if (!IS_ERR(d))		/* a dhp bug: undo it as well as we can */
+		dhp_unregister_rebalance(d);
+	return PTR_ERR_OR_ZERO(d);
+}
+
+/* Rebalance misuse; test_lock held. */
+static void test_rb_badinput(void)
+{
+	static int not_a_device;
+	unsigned int irq[1];
+	int base;
+
+	rb_null = PTR_ERR_OR_ZERO(dhp_register_rebalance(NULL));
+	/* an IRQ that exists, but nobody requested: not the device's */
+	base = irq_alloc_descs(-1, 0, 1, NUMA_NO_NODE);
+	irq[0] = base < 0 ? 0 : base;
+	rb_no_irqs = test_rb_try("t-noirq", irq, 0, &test_rb_ops);
+	rb_no_ops = test_rb_try("t-noops", irq, 1, NULL);
+	rb_bad_name = test_rb_try("bad name!", irq, 1, &test_rb_ops);
+	rb_unrequested = base < 0 ? base :
+			 test_rb_try("t-unreq", irq, 1, &test_rb_ops);
+	if (base >= 0)
+		irq_free_descs(base, 1);
+	irq[0] = 1U << 30;
+	rb_no_such_irq = test_rb_try("t-nosuch", irq, 1, &test_rb_ops);
+	rb_null_handle = dhp_unregister_rebalance(NULL);
+	rb_foreign = dhp_unregister_rebalance((void *)&not_a_device);
+}
+
 /* Called with test_lock held; CPUs may come and go meanwhile. */
 static int test_churn(unsigned int ms)
 {
@@ -264,6 +327,7 @@ static int test_command(char *cmd)
 	}
 	if (sysfs_streq(cmd, "badinput")) {
 		test_badinput();
+		test_rb_badinput();
 		return 0;
 	}
 	if (sscanf(cmd, "churn %u", &n) == 1)
@@ -310,6 +374,10 @@ static int test_stats_show(struct seq_file *m, void *v)
 		   bad_null_cb, bad_flags, bad_null_handle);
 	seq_printf(m, "bad_double %d\nbad_foreign %d\nchurn_rounds %lu\n",
 		   bad_double, bad_foreign, churn_rounds);
+	seq_printf(m, "rb_null %d\nrb_no_irqs %d\nrb_no_ops %d\nrb_bad_name %d\n",
+		   rb_null, rb_no_irqs, rb_no_ops, rb_bad_name);
+	seq_printf(m, "rb_no_such_irq %d\nrb_unrequested %d\nrb_null_handle %d\nrb_foreign %d\n",
+		   rb_no_such_irq, rb_unrequested, rb_null_handle, rb_foreign);
 	mutex_unlock(&test_lock);
 	return 0;
 }
