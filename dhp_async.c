@@ -423,7 +423,9 @@ EXPORT_SYMBOL_GPL(dhp_register_event_callback);
  * When this returns 0 the callback is not running and will never run
  * again; events still queued for the client are discarded and counted.
  *
- * Context: process context, may sleep: waits for a running callback.
+ * Context: process context, may sleep: waits for a running callback, so
+ * not from a CPU hotplug callback nor with cpus_read_lock() held if the
+ * client's callback may take it.
  *
  * Return: 0; -EINVAL for NULL; -EDEADLK from the client's own callback or
  * a synchronous dhp callback; -ENOENT (with a warning) for a handle that is

@@ -456,7 +456,9 @@ EXPORT_SYMBOL_GPL(dhp_register_rebalance);
  * device runs or will run, and dhp has cleared the affinity hints it set
  * (call it before free_irq()). The IRQs keep their affinity.
  *
- * Context: process context, may sleep.
+ * Context: process context, may sleep: waits for a round, which takes
+ * cpus_read_lock(), so not from a CPU hotplug callback nor with
+ * cpus_read_lock() held.
  * Return: 0; -EINVAL for NULL; -EDEADLK from a rebalance operation;
  * -ENOENT (with a warning) for a handle that is not registered.
  */
