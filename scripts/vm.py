@@ -1037,6 +1037,8 @@ class VM:
         docstring)."""
         t0 = time.monotonic()
         tmp = tempfile.mkdtemp(prefix='dhp-vm-')
+        os.makedirs(os.path.dirname(os.path.abspath(self.log_path)),
+                    exist_ok=True)
         self._logf = open(self.log_path, 'w')
         try:
             return self._run(command, tmp, t0)
