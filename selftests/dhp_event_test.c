@@ -27,6 +27,7 @@
 #define EV_CTL		EV_DEBUGFS "/ctl"
 #define EV_RESULTS	EV_DEBUGFS "/results"
 #define DHP_EVENTS	DHP_DEBUGFS "/events"
+#define DHP_EVENT_CLIENTS	DHP_DEBUGFS "/event_clients"
 #define DHP_HIGHMEM	DHP_DEBUGFS "/high_memory"
 #define MEM_SYSFS	"/sys/devices/system/memory"
 #define MAX_RECS	4096
@@ -531,7 +532,7 @@ static int event_clients(void)
 	char buf[256];
 	int n = -1;
 
-	if (read_file(DHP_DEBUGFS "/event_clients", buf, sizeof(buf)) > 0 &&
+	if (read_file(DHP_EVENT_CLIENTS, buf, sizeof(buf)) > 0 &&
 	    sscanf(buf, "# clients %d", &n) != 1)
 		n = -1;
 	return n;
