@@ -22,7 +22,8 @@ import vm  # noqa: E402
 
 # Module objects built by the top-level Kbuild, and where they land.
 MODULES = ['dhp.ko', 'samples/dhp_sample.ko', 'selftests/dhp_test.ko',
-           'selftests/dhp_evtest.ko', 'samples/dhp_edu.ko']
+           'selftests/dhp_evtest.ko', 'samples/dhp_edu.ko',
+           'samples/dhp_rbdev.ko']
 GUEST_PROGS = ['selftests/dhp_sync_test', 'selftests/dhp_event_test',
                'selftests/hostctl']
 # Lines of a kbuild run that are progress, not diagnostics.
