@@ -19,6 +19,8 @@
  *                      POLICY default|participate|opt-out (default: default)
  *                  remove NAME
  *                  refuse NAME 0|1    while 1, query_stop returns -EBUSY
+ *                  slowstop NAME MS   MS 0..10000: stop takes that long, as
+ *                      a device slow to quiesce would (I/O queues meanwhile)
  *                  load NAME MS       MS 1..600000: submit one request from
  *                      every online CPU, round after round, for MS ms; then
  *                      wait up to 60 s for every request to complete. The
@@ -76,6 +78,7 @@
 #include <linux/cpumask.h>
 #include <linux/ctype.h>
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/interrupt.h>
 #include <linux/irq.h>
 #include <linux/irq_work.h>
@@ -183,6 +186,7 @@ struct rbdev {
 	atomic_t users;			/* loads running, under rbdev_mutex */
 	bool dying;			/* removed: loads stop */
 	bool refusing;			/* query_stop says -EBUSY */
+	unsigned int stop_ms;		/* stop sleeps this long */
 };
 
 static DEFINE_MUTEX(rbdev_mutex);
@@ -491,6 +495,8 @@ static void rbdev_stop(void *context)
 	dev->stops++;
 	spin_unlock_irqrestore(&dev->lock, flags);
 
+	if (READ_ONCE(dev->stop_ms))
+		msleep(READ_ONCE(dev->stop_ms));
 	if (!wait_event_timeout(dev->wq, !rbdev_inflight(dev), RBDEV_STOP_WAIT))
 		pr_warn("%s: stop: %u requests still in flight after %d s; they will complete after start\n",
 			dev->name, rbdev_inflight(dev), RBDEV_STOP_WAIT / HZ);
@@ -1005,22 +1011,26 @@ static int rbdev_cmd_remove(int argc, char **argv)
 	return ret;
 }
 
-static int rbdev_cmd_refuse(int argc, char **argv)
+/* "refuse NAME 0|1" and "slowstop NAME MS": one knob of a device. */
+static int rbdev_cmd_knob(int argc, char **argv)
 {
+	bool refuse = !strcmp(argv[0], "refuse");
 	struct rbdev *dev;
-	unsigned int on;
+	unsigned int val;
 	int ret;
 
-	ret = rbdev_parse_uint("refuse", argv[2], 0, 1, &on);
+	ret = rbdev_parse_uint(argv[0], argv[2], 0, refuse ? 1 : 10000, &val);
 	if (ret)
 		return ret;
 	mutex_lock(&rbdev_mutex);
 	dev = rbdev_find(argv[1]);
-	if (dev)
-		WRITE_ONCE(dev->refusing, on);
+	if (dev && refuse)
+		WRITE_ONCE(dev->refusing, val);
+	else if (dev)
+		WRITE_ONCE(dev->stop_ms, val);
 	mutex_unlock(&rbdev_mutex);
 	if (!dev) {
-		pr_err("ctl: refuse: no device '%.32s'\n", argv[1]);
+		pr_err("ctl: %s: no device '%.32s'\n", argv[0], argv[1]);
 		return -ENOENT;
 	}
 	return 0;
@@ -1062,7 +1072,8 @@ static const struct rbdev_cmd rbdev_cmds[] = {
 	{ "add", 4, 5, "add NAME other|net NIRQS [default|participate|opt-out]",
 	  rbdev_cmd_add },
 	{ "remove", 2, 2, "remove NAME", rbdev_cmd_remove },
-	{ "refuse", 3, 3, "refuse NAME 0|1", rbdev_cmd_refuse },
+	{ "refuse", 3, 3, "refuse NAME 0|1", rbdev_cmd_knob },
+	{ "slowstop", 3, 3, "slowstop NAME MS", rbdev_cmd_knob },
 	{ "load", 3, 3, "load NAME MS", rbdev_cmd_load },
 };
 
@@ -1106,7 +1117,7 @@ static ssize_t rbdev_ctl_write(struct file *file, const char __user *ubuf,
 		if (!strcmp(argv[0], cmd->name))
 			break;
 	if (cmd == rbdev_cmds + ARRAY_SIZE(rbdev_cmds)) {
-		pr_err("ctl: unknown command '%.32s': add, remove, refuse or load\n",
+		pr_err("ctl: unknown command '%.32s': add, remove, refuse, slowstop or load\n",
 		       argv[0]);
 		return -EINVAL;
 	}

@@ -25,7 +25,7 @@ MODULES = ['dhp.ko', 'samples/dhp_sample.ko', 'selftests/dhp_test.ko',
            'selftests/dhp_evtest.ko', 'samples/dhp_edu.ko',
            'samples/dhp_rbdev.ko']
 GUEST_PROGS = ['selftests/dhp_sync_test', 'selftests/dhp_event_test',
-               'selftests/hostctl']
+               'selftests/dhp_rebalance_test', 'selftests/hostctl']
 # Lines of a kbuild run that are progress, not diagnostics.
 KBUILD_NOISE = re.compile(
     r'^(make(\[\d+\])?: |make -C |'
@@ -39,13 +39,19 @@ SUITES = [
     ('sync', '6.1', ['--cpus', '2', '--maxcpus', '6'], './dhp_sync_test'),
     ('event', '6.1', ['--cpus', '2', '--maxcpus', '4'] + MEMORY,
      './dhp_event_test'),
+    ('rebalance', '6.1', ['--cpus', '2', '--maxcpus', '4', '--edu', '1'],
+     './dhp_rebalance_test'),
     ('sync', '6.12', ['--cpus', '2', '--maxcpus', '6'], './dhp_sync_test'),
     ('event', '6.12', ['--cpus', '2', '--maxcpus', '4'] + MEMORY,
      './dhp_event_test'),
+    ('rebalance', '6.12', ['--cpus', '2', '--maxcpus', '4', '--edu', '1'],
+     './dhp_rebalance_test'),
     ('sync', 'debug', ['--cpus', '2', '--maxcpus', '6', '--kmemleak'],
      './dhp_sync_test'),
     ('event', 'debug', ['--cpus', '2', '--maxcpus', '4', '--kmemleak'] +
      MEMORY, './dhp_event_test'),
+    ('rebalance', 'debug', ['--cpus', '2', '--maxcpus', '4', '--edu', '1',
+                            '--kmemleak'], './dhp_rebalance_test'),
 ]
 
 

@@ -1,0 +1,452 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tests of dhp's resource rebalance, run as root in a guest with
+ * hot-pluggable (6.1) or present-but-offline (6.12) CPUs and an edu PCI
+ * device (scripts/check.py). Devices come from samples/dhp_rbdev.ko (IRQs
+ * without hardware, I/O completed by them) and samples/dhp_edu.ko (QEMU's
+ * edu device, its MSI). What dhp did is checked where the kernel shows it:
+ * /proc/irq/N/affinity_hint and effective_affinity_list, against the spread
+ * computed here by the same pure function dhp uses.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "dhp_util.h"
+#include "../dhp_spread.h"
+
+#define RB_DEBUGFS	DHP_DEBUGFS "/rebalance"
+#define RBDEV		"/sys/kernel/debug/dhp_rbdev"
+#define EDU		"/sys/kernel/debug/dhp_edu"
+#define MAX_IRQS	64
+#define NCPU		64
+
+struct dev {
+	char name[32];
+	int nr_irqs;
+	unsigned int irqs[MAX_IRQS];
+};
+
+static int rbdev(const char *cmd)
+{
+	return write_file(RBDEV "/ctl", cmd);
+}
+
+/* Reads a device's IRQ numbers from its rbdev stats. */
+static int dev_read(struct dev *d, const char *name)
+{
+	static char buf[1 << 14];
+	char path[128], *p;
+	int n = 0;
+
+	snprintf(path, sizeof(path), RBDEV "/%s/stats", name);
+	if (read_file(path, buf, sizeof(buf)) < 0)
+		return -1;
+	p = strstr(buf, "irqs ");
+	if (!p)
+		return -1;
+	p += 5;
+	while (n < MAX_IRQS && *p >= '0' && *p <= '9') {
+		d->irqs[n++] = strtoul(p, &p, 10);
+		while (*p == ' ')
+			p++;
+	}
+	snprintf(d->name, sizeof(d->name), "%s", name);
+	d->nr_irqs = n;
+	return n;
+}
+
+static long dev_stat(const char *name, const char *key)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), RBDEV "/%s/stats", name);
+	return stat_value(path, key);
+}
+
+static long rb_info(const char *name, const char *key)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), RB_DEBUGFS "/%s/info", name);
+	return stat_value(path, key);
+}
+
+static bool rb_info_has(const char *name, const char *line)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), RB_DEBUGFS "/%s/info", name);
+	return file_has_line(path, line);
+}
+
+/* The single CPU of a /proc/irq/N/<file> list or mask, or -1. */
+static int irq_cpu(unsigned int irq, const char *file)
+{
+	char path[128], buf[256];
+	unsigned long long mask = 0;
+	int cpu = -1, bit;
+	char *c;
+
+	snprintf(path, sizeof(path), "/proc/irq/%u/%s", irq, file);
+	if (read_file(path, buf, sizeof(buf)) <= 0)
+		return -1;
+	if (strstr(file, "_list"))
+		return strchr(buf, '-') || strchr(buf, ',') ? -1 : atoi(buf);
+	/* a hex mask with commas every 32 bits: keep the low 64 bits */
+	for (c = buf; *c && *c != '\n'; c++)
+		if (*c != ',')
+			mask = mask << 4 | (*c <= '9' ? *c - '0' : (*c | 32) - 'a' + 10);
+	for (bit = 0; bit < 64; bit++) {
+		if (!(mask >> bit & 1))
+			continue;
+		if (cpu >= 0)
+			return -1;
+		cpu = bit;
+	}
+	return cpu;
+}
+
+/* What dhp_spread() gives @nr IRQs at @offset over the online CPUs. */
+static void expected(unsigned int nr, unsigned int offset, unsigned int *out)
+{
+	unsigned int cpus[NCPU], n = 0;
+	int nodes[NCPU], cpu;
+
+	for (cpu = 0; cpu < NCPU; cpu++) {
+		if (cpu_state(cpu) == 1) {
+			cpus[n] = cpu;
+			nodes[n++] = 0;		/* the guests have one node */
+		}
+	}
+	dhp_spread(nr, cpus, nodes, n, -1, offset, out);
+}
+
+/* Whether every IRQ of @d has hint and effective CPU as dhp_spread says. */
+static bool follows_spread(const struct dev *d, unsigned int offset,
+			   bool effective)
+{
+	unsigned int want[MAX_IRQS];
+	int i;
+
+	expected(d->nr_irqs, offset, want);
+	for (i = 0; i < d->nr_irqs; i++) {
+		int hint = irq_cpu(d->irqs[i], "affinity_hint");
+		int eff = irq_cpu(d->irqs[i], "effective_affinity_list");
+
+		if (hint != (int)want[i] || (effective && eff != (int)want[i])) {
+			fprintf(stderr, "# %s irq %u: hint %d effective %d, spread says %u\n",
+				d->name, d->irqs[i], hint, eff, want[i]);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* The offset dhp spreads a device's IRQs from: its id times its IRQs. */
+static unsigned int offset_of(const struct dev *d)
+{
+	return rb_info(d->name, "id") * d->nr_irqs;
+}
+
+/* Waits (rounds are asynchronous) until @d follows the spread. */
+static bool wait_spread(const struct dev *d, bool effective)
+{
+	int i;
+
+	for (i = 0; i < 300; i++) {
+		if (follows_spread(d, offset_of(d), effective))
+			return true;
+		usleep(100000);
+	}
+	return false;
+}
+
+/* Brings one more CPU online: hot-added where the kernel can. */
+static int cpu_up_new(void)
+{
+	int cpu = cpu_hotadd();
+
+	if (cpu < 0)
+		cpu = cpu_new();
+	if (cpu >= 0 && cpu_set_online(cpu, true))
+		return -1;
+	return cpu;
+}
+
+static void unload_all(void)
+{
+	mod_unload("dhp_edu");
+	mod_unload("dhp_rbdev");
+	mod_unload("dhp_test");
+	mod_unload("dhp");
+}
+
+FIXTURE(rb) {
+	bool was_online[NCPU];
+};
+
+FIXTURE_SETUP(rb)
+{
+	unload_all();
+	ASSERT_EQ(0, mod_load("dhp", NULL));
+	ASSERT_EQ(0, mod_load("dhp_rbdev", NULL));
+	for (int cpu = 0; cpu < NCPU; cpu++)
+		self->was_online[cpu] = cpu_state(cpu) == 1;
+}
+
+FIXTURE_TEARDOWN(rb)
+{
+	for (int cpu = 1; cpu < NCPU; cpu++)
+		if (cpu_state(cpu) >= 0 &&
+		    cpu_state(cpu) != self->was_online[cpu])
+			cpu_set_online(cpu, self->was_online[cpu]);
+	unload_all();
+}
+
+/* 1. IRQs follow the spread over the new online set, on add and removal. */
+TEST_F_TIMEOUT(rb, irqs_follow_cpus, 600)
+{
+	struct dev d;
+	int cpu;
+
+	ASSERT_EQ(0, rbdev("add d0 other 4"));
+	ASSERT_EQ(4, dev_read(&d, "d0"));
+	EXPECT_TRUE(rb_info_has("d0", "resolved participate\n"));
+
+	cpu = cpu_up_new();
+	ASSERT_LT(0, cpu);
+	ASSERT_TRUE(wait_spread(&d, true));
+	EXPECT_LE(1, rb_info("d0", "rounds"));
+	EXPECT_EQ(0, rb_info("d0", "last_err"));
+
+	/* a removal gives a round too */
+	ASSERT_EQ(0, cpu_set_online(cpu, false));
+	ASSERT_TRUE(wait_spread(&d, true));
+	EXPECT_LE(2, rb_info("d0", "rounds"));
+	EXPECT_EQ(0, dev_stat("d0", "stopped"));
+	EXPECT_EQ(dev_stat("d0", "stops"), dev_stat("d0", "starts"));
+}
+
+/* 2. A network device keeps out by default, until its policy says so. */
+TEST_F_TIMEOUT(rb, network_opts_out_by_default, 600)
+{
+	int before[MAX_IRQS], i, cpu;
+	struct dev n;
+
+	ASSERT_EQ(0, rbdev("add n0 net 2"));
+	ASSERT_EQ(2, dev_read(&n, "n0"));
+	EXPECT_TRUE(rb_info_has("n0", "policy default\n"));
+	EXPECT_TRUE(rb_info_has("n0", "resolved opt-out\n"));
+	for (i = 0; i < n.nr_irqs; i++)
+		before[i] = irq_cpu(n.irqs[i], "effective_affinity_list");
+
+	cpu = cpu_up_new();
+	ASSERT_LT(0, cpu);
+	for (i = 0; i < 100 && rb_info("n0", "skipped") < 1; i++)
+		usleep(100000);
+	EXPECT_LE(1, rb_info("n0", "skipped"));
+	EXPECT_EQ(0, rb_info("n0", "rounds"));
+	EXPECT_EQ(0, dev_stat("n0", "stops"));
+	for (i = 0; i < n.nr_irqs; i++) {
+		EXPECT_EQ(before[i],
+			  irq_cpu(n.irqs[i], "effective_affinity_list"));
+		EXPECT_EQ(-1, irq_cpu(n.irqs[i], "affinity_hint"));
+	}
+
+	ASSERT_EQ(0, write_file(RB_DEBUGFS "/n0/policy", "participate"));
+	EXPECT_TRUE(rb_info_has("n0", "resolved participate\n"));
+	ASSERT_EQ(0, write_file(RB_DEBUGFS "/trigger", "1"));
+	ASSERT_TRUE(wait_spread(&n, true));
+	EXPECT_LE(1, rb_info("n0", "rounds"));
+	EXPECT_GT(0, write_file(RB_DEBUGFS "/n0/policy", "sometimes"));
+	EXPECT_GT(0, write_file(RB_DEBUGFS "/n0/policy", ""));
+	EXPECT_TRUE(rb_info_has("n0", "policy participate\n"));
+}
+
+/* 3. I/O on all CPUs across hot-adds: nothing failed, lost or reordered. */
+TEST_F_TIMEOUT(rb, io_across_hotplug, 900)
+{
+	int status, i, cpu, cycles = 0;
+	pid_t child;
+
+	ASSERT_EQ(0, rbdev("add d1 other 4"));
+	/* a device slow to quiesce: the load's I/O must queue meanwhile */
+	ASSERT_EQ(0, rbdev("slowstop d1 200"));
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child)
+		_exit(rbdev("load d1 12000") ? 1 : 0);
+
+	usleep(500000);
+	for (i = 0; i < 2; i++) {
+		cpu = cpu_up_new();
+		ASSERT_LT(0, cpu);
+		usleep(1000000);
+		cycles++;
+	}
+	ASSERT_EQ(0, cpu_set_online(cpu, false));
+	ASSERT_EQ(0, cpu_set_online(cpu, true));
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+
+	TH_LOG("%ld requests, %ld queued during stops, %ld rounds, last stall %ld us, max %ld us",
+	       dev_stat("d1", "submitted"), dev_stat("d1", "queued_total"),
+	       rb_info("d1", "rounds"), rb_info("d1", "last_stall_us"),
+	       rb_info("d1", "max_stall_us"));
+	EXPECT_LT(0, dev_stat("d1", "submitted"));
+	EXPECT_EQ(dev_stat("d1", "submitted"), dev_stat("d1", "completed"));
+	EXPECT_EQ(0, dev_stat("d1", "failed"));
+	EXPECT_EQ(0, dev_stat("d1", "order_errors"));
+	/* the queue-while-stopped path was exercised, and replayed */
+	EXPECT_LT(0, dev_stat("d1", "queued_total"));
+	EXPECT_EQ(dev_stat("d1", "queued_total"),
+		  rb_info("d1", "queued_total"));
+	EXPECT_LE(3, rb_info("d1", "rounds"));
+}
+
+/* The edu device's directory in debugfs, or NULL. */
+static const char *edu_dir(void)
+{
+	static char path[300];
+	struct dirent *e;
+	DIR *dir = opendir(EDU);
+
+	if (!dir)
+		return NULL;
+	while ((e = readdir(dir))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), EDU "/%s", e->d_name);
+		closedir(dir);
+		return path;
+	}
+	closedir(dir);
+	return NULL;
+}
+
+/* 4. The edu PCI device: its MSI moves with the rebalance, I/O goes on. */
+TEST_F_TIMEOUT(rb, edu_msi_moves, 900)
+{
+	int status, cpu, first, moved;
+	char path[400];
+	const char *dir;
+	struct dev d;
+	pid_t child;
+
+	/* a one-IRQ device first: edu gets id 1, so not always CPU 0 */
+	ASSERT_EQ(0, rbdev("add pad other 1"));
+	if (mod_load("dhp_edu", NULL))
+		SKIP(return, "dhp_edu does not load");
+	dir = edu_dir();
+	if (!dir)
+		SKIP(return, "no edu device (vm.py --edu 1)");
+	snprintf(path, sizeof(path), "%s/stats", dir);
+	d.nr_irqs = 1;
+	d.irqs[0] = stat_value(path, "irq");
+	/* the driver registers as edu-<pci name> */
+	snprintf(d.name, sizeof(d.name), "edu-%.27s", strrchr(dir, '/') + 1);
+	ASSERT_TRUE(rb_info_has(d.name, "resolved participate\n"));
+	ASSERT_EQ(1, rb_info(d.name, "id"));
+
+	snprintf(path, sizeof(path), "%s/submit", dir);
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child)
+		_exit(write_file(path, "5000") ? 1 : 0);
+	cpu = cpu_up_new();
+	ASSERT_LT(1, cpu);
+	ASSERT_TRUE(wait_spread(&d, true));
+	first = irq_cpu(d.irqs[0], "effective_affinity_list");
+	/* CPU 1 leaves: the second online CPU is now another one */
+	ASSERT_EQ(0, cpu_set_online(1, false));
+	ASSERT_TRUE(wait_spread(&d, true));
+	moved = irq_cpu(d.irqs[0], "effective_affinity_list");
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+
+	snprintf(path, sizeof(path), "%s/stats", dir);
+	TH_LOG("edu irq %u: CPU %d then %d, %ld requests, %ld queued during stops, %ld rounds",
+	       d.irqs[0], first, moved, stat_value(path, "submitted"),
+	       stat_value(path, "queued_total"), rb_info(d.name, "rounds"));
+	EXPECT_EQ(1, first);
+	EXPECT_EQ(cpu, moved);
+	EXPECT_EQ(stat_value(path, "submitted"), stat_value(path, "completed"));
+	EXPECT_EQ(0, stat_value(path, "errors"));
+	EXPECT_LE(2, rb_info(d.name, "rounds"));
+}
+
+/* 5. A device that refuses query-stop is skipped and reported. */
+TEST_F_TIMEOUT(rb, refusal_is_reported, 600)
+{
+	struct dev good;
+	long rounds;
+	int i;
+
+	ASSERT_EQ(0, rbdev("add r0 other 2"));
+	ASSERT_EQ(0, rbdev("refuse r0 1"));
+	ASSERT_EQ(0, rbdev("add g0 other 2"));
+	ASSERT_EQ(2, dev_read(&good, "g0"));
+	rounds = stat_value(RB_DEBUGFS "/stats", "rounds");
+	ASSERT_EQ(0, write_file(RB_DEBUGFS "/trigger", "1"));
+	for (i = 0; i < 100 && stat_value(RB_DEBUGFS "/stats", "rounds") ==
+	     rounds; i++)
+		usleep(100000);
+	EXPECT_EQ(1, rb_info("r0", "refusals"));
+	EXPECT_EQ(0, rb_info("r0", "rounds"));
+	EXPECT_EQ(0, dev_stat("r0", "stops"));
+	EXPECT_TRUE(wait_spread(&good, true));
+	EXPECT_EQ(1, rb_info("g0", "rounds"));
+}
+
+/* With hint_only, dhp sets hints and leaves affinity to irqbalance. */
+TEST_F_TIMEOUT(rb, hint_only, 600)
+{
+	char path[128];
+	int i, moved = 0;
+	struct dev d;
+
+	/* id 1 with 2 IRQs: offset 2, so one IRQ's hint is not CPU 0 */
+	ASSERT_EQ(0, rbdev("add pad other 1"));
+	ASSERT_EQ(0, rbdev("add h0 other 2"));
+	ASSERT_EQ(2, dev_read(&d, "h0"));
+	ASSERT_EQ(0, write_file(RB_DEBUGFS "/hint_only", "Y"));
+	for (i = 0; i < d.nr_irqs; i++) {
+		snprintf(path, sizeof(path), "/proc/irq/%u/smp_affinity_list",
+			 d.irqs[i]);
+		ASSERT_EQ(0, write_file(path, "0"));
+	}
+	ASSERT_EQ(0, write_file(RB_DEBUGFS "/trigger", "1"));
+	ASSERT_TRUE(wait_spread(&d, false));
+	for (i = 0; i < d.nr_irqs; i++) {
+		EXPECT_EQ(0, irq_cpu(d.irqs[i], "effective_affinity_list"));
+		moved += irq_cpu(d.irqs[i], "affinity_hint") != 0;
+	}
+	/* a hint went elsewhere, and the affinity did not follow it */
+	EXPECT_LT(0, moved);
+	EXPECT_EQ(1, stat_value(RB_DEBUGFS "/stats", "hint_only"));
+}
+
+/* 7. Bad input: rbdev's own, and the registrations dhp refuses. */
+TEST_F(rb, bad_input)
+{
+	static const char *const bad[] = {
+		"add x0 other 0", "add x1 purple 2", "add bad!name other 2",
+		"add x2 other 2 sometimes", "refuse nobody 1", "", "add",
+	};
+
+	EXPECT_EQ(0, count_accepted(RBDEV "/ctl", bad, ARRAY_SIZE(bad)));
+	ASSERT_EQ(0, rbdev("add dup other 1"));
+	EXPECT_EQ(-EEXIST, rbdev("add dup other 1"));
+	ASSERT_EQ(0, rbdev("remove dup"));
+	EXPECT_EQ(0, stat_value(RB_DEBUGFS "/stats", "devices"));
+	EXPECT_NE(0, mod_unload("dhp"));
+}
+
+TEST_HARNESS_MAIN
