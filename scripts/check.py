@@ -57,7 +57,7 @@ SUITES = [
 
 class Results:
     def __init__(self):
-        self.passed = self.failed = self.skipped = 0
+        self.passed = self.failed = self.skipped = self.retries = 0
         self.failures = []
 
     def add(self, ok, name, skip=False, why=''):
@@ -188,22 +188,15 @@ def stage(kernel, tree, name, extra=()):
     return dest
 
 
-def run_suite(name, kernel, opts, cmd, tree, res, timeout):
-    files = stage(kernel, tree, name)
-    log = os.path.join(vm.cache_dir(), 'runs',
-                       f'{name}-{kernel.name}-{time.strftime("%H%M%S")}.log')
-    argv = [sys.executable, os.path.join(REPO, 'scripts', 'vm.py'),
-            '--kernel', kernel.name, '--files', files, '--quiet',
-            '--timeout', str(timeout), '--log', log] + opts + ['--', cmd]
-    label = f'{name} on {kernel.name}'
-    progress(f'{label}: booting a guest (log {log})')
-    t = time.time()
-    counted = 0
-    running = '?'
+def guest_run(argv, label, res):
+    """Runs one guest; streams its KTAP into @res. Returns (exit status,
+    tests counted, whether the guest got as far as running the command)."""
+    counted, running, started = 0, '?', False
     p = subprocess.Popen(argv, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT, text=True)
     for line in p.stdout:
         line = line.rstrip('\n')
+        started = started or line.startswith('DHP-START')
         m = TAP.match(line)
         if not m:
             r = RUN.match(line)
@@ -215,13 +208,36 @@ def run_suite(name, kernel, opts, cmd, tree, res, timeout):
         skip = directive.startswith('# SKIP')
         res.add(m.group(1) == 'ok', f'{label}: {m.group(3) or running}',
                 skip=skip, why=directive[6:].strip() if skip else '')
-    status = p.wait()
-    took = time.time() - t
+    return p.wait(), counted, started
+
+
+def run_suite(name, kernel, opts, cmd, tree, res, timeout):
+    files = stage(kernel, tree, name)
+    label = f'{name} on {kernel.name}'
+    for attempt in (1, 2):
+        log = os.path.join(vm.cache_dir(), 'runs', f'{name}-{kernel.name}-'
+                           f'{time.strftime("%H%M%S")}-{attempt}.log')
+        argv = [sys.executable, os.path.join(REPO, 'scripts', 'vm.py'),
+                '--kernel', kernel.name, '--files', files, '--quiet',
+                '--timeout', str(timeout), '--log', log] + opts + ['--', cmd]
+        progress(f'{label}: booting a guest (log {log})')
+        t = time.time()
+        status, counted, started = guest_run(argv, label, res)
+        took = time.time() - t
+        progress(f'{label}: {counted} tests, exit {status}, {took:.0f} s')
+        # A guest that died booting, before dhp or any test was loaded, is
+        # QEMU/TCG trouble (seen: an int3 oops while 6.12 patches its text
+        # under TCG), not a test result: say so and boot once more.
+        if status == 125 and not started and attempt == 1:
+            progress(f'{label}: the guest died while booting, before any '
+                     f'test ran (see {log}); retrying once')
+            res.retries += 1
+            continue
+        break
     why = {124: 'guest timed out', 125: 'guest or QEMU died',
            126: 'kernel splat in the guest log'}.get(status, '')
     if status in (124, 125, 126) or not counted:
         res.add(False, f'{label}: guest run', why=why or 'no test ran')
-    progress(f'{label}: {counted} tests, exit {status}, {took:.0f} s')
 
 
 def main():
@@ -268,6 +284,8 @@ def main():
     mins = (time.time() - start) / 60
     if res.failures:
         print('# failed: ' + '; '.join(res.failures))
+    if res.retries:
+        print(f'# guests that died booting and were retried: {res.retries}')
     print(f'# total time {mins:.1f} min')
     print(f'{res.passed} passed, {res.failed} failed, '
           f'{res.skipped} skipped')

@@ -24,6 +24,7 @@
 #define RB_DEBUGFS	DHP_DEBUGFS "/rebalance"
 #define RBDEV		"/sys/kernel/debug/dhp_rbdev"
 #define EDU		"/sys/kernel/debug/dhp_edu"
+#define TRACING		"/sys/kernel/tracing"
 #define MAX_IRQS	64
 #define NCPU		64
 
@@ -219,12 +220,17 @@ TEST_F_TIMEOUT(rb, irqs_follow_cpus, 600)
 	ASSERT_EQ(0, rbdev("add d0 other 4"));
 	ASSERT_EQ(4, dev_read(&d, "d0"));
 	EXPECT_TRUE(rb_info_has("d0", "resolved participate\n"));
+	ASSERT_EQ(0, write_file(TRACING "/events/dhp/dhp_rebalance/enable",
+				"1"));
 
 	cpu = cpu_up_new();
 	ASSERT_LT(0, cpu);
 	ASSERT_TRUE(wait_spread(&d, true));
 	EXPECT_LE(1, rb_info("d0", "rounds"));
 	EXPECT_EQ(0, rb_info("d0", "last_err"));
+	write_file(TRACING "/events/dhp/dhp_rebalance/enable", "0");
+	EXPECT_TRUE(file_has_line(TRACING "/trace", "device=d0 step=stopped"));
+	EXPECT_TRUE(file_has_line(TRACING "/trace", "device=d0 step=started"));
 
 	/* a removal gives a round too */
 	ASSERT_EQ(0, cpu_set_online(cpu, false));
