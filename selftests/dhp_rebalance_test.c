@@ -19,7 +19,7 @@
 
 #include "kselftest_harness.h"
 #include "dhp_util.h"
-#include "../dhp_spread.h"
+#include "dhp_spread.h"
 
 #define RB_DEBUGFS	DHP_DEBUGFS "/rebalance"
 #define RBDEV		"/sys/kernel/debug/dhp_rbdev"

@@ -10,9 +10,9 @@
 typedef __u64 u64;
 
 #include "kselftest_harness.h"
-#include "../../include/dhp.h"
-#include "../../dhp_logic.h"
-#include "../../dhp_spread.h"
+#include "include/dhp.h"
+#include "dhp_logic.h"
+#include "dhp_spread.h"
 
 TEST(spread_one_cpu)
 {
