@@ -27,19 +27,27 @@
 
 static unsigned int log_size = 256;
 
-static int log_size_set(const char *val, const struct kernel_param *kp)
+/*
+ * Sets an unsigned int module parameter of dhp if @val is a number in
+ * [@min, @max]; else -EINVAL with a message, which fails the load.
+ */
+int dhp_param_set_uint(const char *val, const struct kernel_param *kp,
+		       unsigned int min, unsigned int max)
 {
 	unsigned int n;
-	int ret;
 
-	ret = kstrtouint(val, 0, &n);
-	if (ret || n < DHP_LOG_MIN || n > DHP_LOG_MAX) {
-		pr_err("log_size: '%s' is not a number in [%u, %u]\n",
-		       val, DHP_LOG_MIN, DHP_LOG_MAX);
+	if (kstrtouint(val, 0, &n) || n < min || n > max) {
+		pr_err("%s: '%s' is not a number in [%u, %u]\n", kp->name, val,
+		       min, max);
 		return -EINVAL;
 	}
 	*(unsigned int *)kp->arg = n;
 	return 0;
+}
+
+static int log_size_set(const char *val, const struct kernel_param *kp)
+{
+	return dhp_param_set_uint(val, kp, DHP_LOG_MIN, DHP_LOG_MAX);
 }
 
 static const struct kernel_param_ops log_size_ops = {

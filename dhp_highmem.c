@@ -68,15 +68,7 @@ MODULE_PARM_DESC(low_mb, "high-memory condition cleared below this much availabl
 
 static int dhp_hm_period_set(const char *val, const struct kernel_param *kp)
 {
-	unsigned int v;
-
-	if (kstrtouint(val, 0, &v) || v < 10 || v > 3600000) {
-		pr_err("period_ms: '%s' is not a number in [10, 3600000]\n",
-		       val);
-		return -EINVAL;
-	}
-	period_ms = v;
-	return 0;
+	return dhp_param_set_uint(val, kp, 10, 3600000);
 }
 
 static const struct kernel_param_ops dhp_hm_period_ops = {

@@ -11,6 +11,7 @@
 #include "dhp.h"
 
 struct dentry;
+struct kernel_param;
 
 /* The event log (dhp_core.c): a bounded ring, oldest entries overwritten. */
 enum dhp_log_type {
@@ -32,6 +33,9 @@ enum dhp_log_type {
 };
 
 void dhp_log(enum dhp_log_type type, int cpu, u64 client, u64 arg, int err);
+
+int dhp_param_set_uint(const char *val, const struct kernel_param *kp,
+		       unsigned int min, unsigned int max);
 
 /* The debugfs directory of dhp, or an error pointer if debugfs is off. */
 extern struct dentry *dhp_debugfs;
