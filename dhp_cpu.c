@@ -58,27 +58,15 @@
 #include <linux/slab.h>
 
 #include "dhp_internal.h"
+#include "dhp_logic.h"
 
-/* Where one client is in the protocol for one CPU. */
-enum dhp_client_cpu {
-	DHP_CC_NONE,
-	DHP_CC_STARTED,
-	DHP_CC_UP,
-	DHP_CC_REMOVING,
-};
-
-/* Each step moves a client from one protocol state to the next. */
-static const struct {
-	u8 from;
-	u8 to;
-	const char *name;
-} dhp_cpu_steps[DHP_CPU_NR_STATES] = {
-	[DHP_CPU_ADD_START]	  = { DHP_CC_NONE, DHP_CC_STARTED, "add-start" },
-	[DHP_CPU_ADD_COMPLETE]	  = { DHP_CC_STARTED, DHP_CC_UP, "add-complete" },
-	[DHP_CPU_ADD_FAILURE]	  = { DHP_CC_STARTED, DHP_CC_NONE, "add-failure" },
-	[DHP_CPU_REMOVE_START]	  = { DHP_CC_UP, DHP_CC_REMOVING, "remove-start" },
-	[DHP_CPU_REMOVE_COMPLETE] = { DHP_CC_REMOVING, DHP_CC_NONE, "remove-complete" },
-	[DHP_CPU_REMOVE_FAILURE]  = { DHP_CC_REMOVING, DHP_CC_UP, "remove-failure" },
+static const char *const dhp_cpu_step_names[DHP_CPU_NR_STATES] = {
+	[DHP_CPU_ADD_START]	  = "add-start",
+	[DHP_CPU_ADD_COMPLETE]	  = "add-complete",
+	[DHP_CPU_ADD_FAILURE]	  = "add-failure",
+	[DHP_CPU_REMOVE_START]	  = "remove-start",
+	[DHP_CPU_REMOVE_COMPLETE] = "remove-complete",
+	[DHP_CPU_REMOVE_FAILURE]  = "remove-failure",
 };
 
 struct dhp_cpu_client {
@@ -89,7 +77,7 @@ struct dhp_cpu_client {
 	u64 id;
 	unsigned long count[DHP_CPU_NR_STATES];
 	unsigned long vetoes;
-	u8 cpu_state[];		/* enum dhp_client_cpu, nr_cpu_ids entries */
+	u8 cpu_state[];		/* enum dhp_proto, nr_cpu_ids entries */
 };
 
 /* Where a CPU is as dhp sees it. */
@@ -154,7 +142,9 @@ bool dhp_cpu_in_callback(void)
 static bool dhp_cpu_due(const struct dhp_cpu_client *c, unsigned int cpu,
 			enum dhp_cpu_state state)
 {
-	return c->cpu_state[cpu] == dhp_cpu_steps[state].from;
+	u8 next;
+
+	return dhp_proto_step(c->cpu_state[cpu], state, &next);
 }
 
 /*
@@ -173,14 +163,14 @@ static int dhp_cpu_call(struct dhp_cpu_client *c, unsigned int cpu,
 
 	c->callback(c->context, &change, &status);
 	c->count[state]++;
-	c->cpu_state[cpu] = dhp_cpu_steps[state].to;
+	dhp_proto_step(c->cpu_state[cpu], state, &c->cpu_state[cpu]);
 
 	if (!status)
 		return 0;
 	if (state != DHP_CPU_ADD_START) {
 		pr_warn_ratelimited("client %llu (%ps): status %d in %s ignored: only add-start can veto\n",
 				    c->id, c->callback, status,
-				    dhp_cpu_steps[state].name);
+				    dhp_cpu_step_names[state]);
 		return 0;
 	}
 	if (status > 0 || status < -MAX_ERRNO) {

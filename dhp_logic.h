@@ -1,11 +1,68 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The pure decisions of dhp, free of kernel glue so they can be unit-tested
- * on their own (selftests/unit/): which memory events merge, and how the
- * high-memory condition moves. Include after the types they use.
+ * on their own (selftests/unit/ on the host, selftests/dhp_kunit.c in the
+ * kernel): which step of the synchronous protocol is due to a client, which
+ * memory events merge, and how the high-memory condition moves. Include
+ * after the types they use.
  */
 #ifndef _DHP_LOGIC_H
 #define _DHP_LOGIC_H
+
+/* Where one client is in the synchronous protocol for one CPU. */
+enum dhp_proto {
+	DHP_CC_NONE,		/* told nothing, or the last add/removal ended */
+	DHP_CC_STARTED,		/* got ADD_START, owed COMPLETE or FAILURE */
+	DHP_CC_UP,		/* got ADD_COMPLETE */
+	DHP_CC_REMOVING,	/* got REMOVE_START, owed COMPLETE or FAILURE */
+};
+
+/*
+ * The exactly-once rule of the synchronous protocol: whether @step is due
+ * to a client in protocol state @cur and, if so, the state it moves the
+ * client to, in *@next (the diagram is at the top of dhp_cpu.c).
+ *
+ * dhp delivers a step only to the clients it is due to, so every START is
+ * answered by exactly one COMPLETE or FAILURE whatever order cpuhp runs the
+ * callbacks in and whenever the client registered.
+ */
+static inline bool dhp_proto_step(u8 cur, enum dhp_cpu_state step, u8 *next)
+{
+	u8 from, to;
+
+	switch (step) {
+	case DHP_CPU_ADD_START:
+		from = DHP_CC_NONE;
+		to = DHP_CC_STARTED;
+		break;
+	case DHP_CPU_ADD_COMPLETE:
+		from = DHP_CC_STARTED;
+		to = DHP_CC_UP;
+		break;
+	case DHP_CPU_ADD_FAILURE:
+		from = DHP_CC_STARTED;
+		to = DHP_CC_NONE;
+		break;
+	case DHP_CPU_REMOVE_START:
+		from = DHP_CC_UP;
+		to = DHP_CC_REMOVING;
+		break;
+	case DHP_CPU_REMOVE_COMPLETE:
+		from = DHP_CC_REMOVING;
+		to = DHP_CC_NONE;
+		break;
+	case DHP_CPU_REMOVE_FAILURE:
+		from = DHP_CC_REMOVING;
+		to = DHP_CC_UP;
+		break;
+	default:
+		return false;
+	}
+	if (cur != from)
+		return false;
+	*next = to;
+	return true;
+}
 
 /*
  * Whether @b, the event right after @a in a client's stream, can be folded

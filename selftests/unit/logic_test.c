@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <linux/types.h>
 
+typedef __u8 u8;
 typedef __u64 u64;
 
 #include "kselftest_harness.h"
