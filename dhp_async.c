@@ -79,6 +79,12 @@ static u64 dhp_ev_pub_seq;		/* last published */
 static unsigned long dhp_ev_unclaimed;	/* published with no client */
 static unsigned long dhp_ev_discarded;	/* dropped by unregistrations */
 static unsigned long dhp_ev_delivered;	/* consumed by clients */
+/*
+ * References handed out at publication, one per client an event is for.
+ * Each goes by delivery or discard: once the queue is empty, fanout ==
+ * delivered + discarded.
+ */
+static unsigned long dhp_ev_fanout;
 
 static DEFINE_MUTEX(dhp_async_mutex);
 static LIST_HEAD(dhp_async_clients);
@@ -101,6 +107,7 @@ struct dhp_ev *dhp_ev_alloc(enum dhp_event_kind kind)
 	struct dhp_ev *e = kzalloc(sizeof(*e), GFP_KERNEL);
 
 	if (e) {
+		dhp_obj_count(DHP_OBJ_EVENT, true);
 		INIT_LIST_HEAD(&e->node);
 		e->ev.kind = kind;
 		e->ev.count = 1;
@@ -111,6 +118,8 @@ struct dhp_ev *dhp_ev_alloc(enum dhp_event_kind kind)
 /* Frees an event that was never posted, or was published and consumed. */
 void dhp_ev_free(struct dhp_ev *e)
 {
+	if (e)
+		dhp_obj_count(DHP_OBJ_EVENT, false);
 	kfree(e);
 }
 
@@ -196,6 +205,7 @@ static void dhp_dispatch(struct work_struct *work)
 			refs += dhp_ev_for(c, &e->ev);
 		spin_lock_irq(&dhp_ev_lock);
 		e->refs = refs;
+		dhp_ev_fanout += refs;
 		e->published = true;
 		dhp_ev_pub_seq = e->ev.seq;
 		if (!refs) {
@@ -377,6 +387,7 @@ struct dhp_event_client *dhp_register_event_callback(dhp_event_callback_t callba
 	c = kzalloc(sizeof(*c), GFP_KERNEL);
 	if (!c)
 		return ERR_PTR(-ENOMEM);
+	dhp_obj_count(DHP_OBJ_EV_CLIENT, true);
 	INIT_WORK(&c->work, dhp_client_work);
 	INIT_LIST_HEAD(&c->existing);
 	c->callback = callback;
@@ -402,6 +413,7 @@ struct dhp_event_client *dhp_register_event_callback(dhp_event_callback_t callba
 
 	if (err) {
 		dhp_ev_free_list(&c->existing);
+		dhp_obj_count(DHP_OBJ_EV_CLIENT, false);
 		kfree(c);
 		return ERR_PTR(err);
 	}
@@ -486,6 +498,7 @@ int dhp_unregister_event_callback(struct dhp_event_client *client)
 	dhp_ev_free_list(&client->existing);
 
 	dhp_log(DHP_LOG_EV_UNREGISTER, -1, client->id, discarded, 0);
+	dhp_obj_count(DHP_OBJ_EV_CLIENT, false);
 	kfree(client);
 	return 0;
 }
@@ -524,9 +537,9 @@ static int dhp_ev_stats_show(struct seq_file *m, void *v)
 	spin_lock_irq(&dhp_ev_lock);
 	list_for_each_entry(e, &dhp_ev_queue, node)
 		queued++;
-	seq_printf(m, "posted %llu\nqueued %lu\ndelivered %lu\nunclaimed %lu\ndiscarded %lu\n",
+	seq_printf(m, "posted %llu\nqueued %lu\ndelivered %lu\nunclaimed %lu\ndiscarded %lu\nfanout %lu\n",
 		   dhp_ev_next_seq - 1, queued, dhp_ev_delivered,
-		   dhp_ev_unclaimed, dhp_ev_discarded);
+		   dhp_ev_unclaimed, dhp_ev_discarded, dhp_ev_fanout);
 	spin_unlock_irq(&dhp_ev_lock);
 	return 0;
 }

@@ -9,6 +9,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/atomic.h>
 #include <linux/debugfs.h>
 #include <linux/ktime.h>
 #include <linux/module.h>
@@ -141,6 +142,56 @@ static int dhp_log_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(dhp_log);
 
+static atomic_long_t dhp_obj_allocs[DHP_OBJ_NR_TYPES];
+static atomic_long_t dhp_obj_frees[DHP_OBJ_NR_TYPES];
+static const char *const dhp_obj_names[DHP_OBJ_NR_TYPES] = {
+	[DHP_OBJ_EVENT]		= "events",
+	[DHP_OBJ_CPU_CLIENT]	= "cpu_clients",
+	[DHP_OBJ_EV_CLIENT]	= "event_clients",
+	[DHP_OBJ_RB_DEVICE]	= "rebalance_devices",
+};
+
+void dhp_obj_count(enum dhp_obj_type type, bool alloc)
+{
+	atomic_long_inc(alloc ? &dhp_obj_allocs[type] : &dhp_obj_frees[type]);
+}
+
+static int dhp_objects_show(struct seq_file *m, void *v)
+{
+	long a, f;
+	int t;
+
+	seq_puts(m, "# type allocated freed live\n");
+	for (t = 0; t < DHP_OBJ_NR_TYPES; t++) {
+		a = atomic_long_read(&dhp_obj_allocs[t]);
+		f = atomic_long_read(&dhp_obj_frees[t]);
+		seq_printf(m, "%s %ld %ld %ld\n", dhp_obj_names[t], a, f, a - f);
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(dhp_objects);
+
+/*
+ * At unload, when every object must be gone: one line with the totals, and
+ * an error per type that leaked (tests grep for both).
+ */
+static void dhp_objects_report(void)
+{
+	long a, f, all_a = 0, all_f = 0;
+	int t;
+
+	for (t = 0; t < DHP_OBJ_NR_TYPES; t++) {
+		a = atomic_long_read(&dhp_obj_allocs[t]);
+		f = atomic_long_read(&dhp_obj_frees[t]);
+		all_a += a;
+		all_f += f;
+		if (a != f)
+			pr_err("unload: leaked %ld of %ld %s\n", a - f, a,
+			       dhp_obj_names[t]);
+	}
+	pr_info("unloaded: objects allocated %ld, freed %ld\n", all_a, all_f);
+}
+
 struct dentry *dhp_debugfs;
 
 static int __init dhp_init(void)
@@ -155,6 +206,8 @@ static int __init dhp_init(void)
 	/* debugfs is for inspection only: dhp works without it. */
 	dhp_debugfs = debugfs_create_dir("dhp", NULL);
 	debugfs_create_file("log", 0400, dhp_debugfs, NULL, &dhp_log_fops);
+	debugfs_create_file("objects", 0400, dhp_debugfs, NULL,
+			    &dhp_objects_fops);
 
 	/* Event delivery first: the CPU and memory parts post into it. */
 	ret = dhp_async_init();
@@ -199,7 +252,7 @@ static void __exit dhp_exit(void)
 	dhp_cpu_exit();
 	dhp_async_exit();
 	kfree(dhp_log_ring);
-	pr_info("unloaded\n");
+	dhp_objects_report();
 }
 
 module_init(dhp_init);

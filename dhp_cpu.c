@@ -450,6 +450,7 @@ struct dhp_cpu_client *dhp_register_cpu_callback(dhp_cpu_callback_t callback,
 	c = kzalloc(struct_size(c, cpu_state, nr_cpu_ids), GFP_KERNEL);
 	if (!c)
 		return ERR_PTR(-ENOMEM);
+	dhp_obj_count(DHP_OBJ_CPU_CLIENT, true);
 	c->callback = callback;
 	c->context = context;
 	c->flags = flags;
@@ -474,6 +475,7 @@ struct dhp_cpu_client *dhp_register_cpu_callback(dhp_cpu_callback_t callback,
 	cpus_read_unlock();
 
 	if (err) {
+		dhp_obj_count(DHP_OBJ_CPU_CLIENT, false);
 		kfree(c);
 		return ERR_PTR(err);
 	}
@@ -542,6 +544,7 @@ int dhp_unregister_cpu_callback(struct dhp_cpu_client *client)
 			     client, __builtin_return_address(0));
 		return -ENOENT;
 	}
+	dhp_obj_count(DHP_OBJ_CPU_CLIENT, false);
 	kfree(client);
 	return 0;
 }

@@ -34,6 +34,22 @@ enum dhp_log_type {
 
 void dhp_log(enum dhp_log_type type, int cpu, u64 client, u64 arg, int err);
 
+/*
+ * The objects dhp allocates, counted (dhp_core.c) so that any run can check
+ * allocations == frees: debugfs "objects" while loaded, a line at unload.
+ * Callers count after a successful allocation and before the free; the
+ * counters are atomics touched only on the slow paths.
+ */
+enum dhp_obj_type {
+	DHP_OBJ_EVENT,		/* struct dhp_ev */
+	DHP_OBJ_CPU_CLIENT,	/* synchronous client */
+	DHP_OBJ_EV_CLIENT,	/* asynchronous client */
+	DHP_OBJ_RB_DEVICE,	/* rebalance device */
+	DHP_OBJ_NR_TYPES,
+};
+
+void dhp_obj_count(enum dhp_obj_type type, bool alloc);
+
 int dhp_param_set_uint(const char *val, const struct kernel_param *kp,
 		       unsigned int min, unsigned int max);
 

@@ -82,6 +82,13 @@ static DEFINE_MUTEX(dhp_rb_lock);
 static LIST_HEAD(dhp_rb_devices);
 static unsigned int dhp_rb_next_id;
 static unsigned long dhp_rb_rounds;		/* under dhp_rb_lock */
+/*
+ * A round's view of the online CPUs and their nodes, nr_cpu_ids entries,
+ * allocated at load so that a round cannot fail for lack of memory; used
+ * under dhp_rb_lock.
+ */
+static unsigned int *dhp_rb_cpus;
+static int *dhp_rb_nodes;
 static atomic_long_t dhp_rb_requests, dhp_rb_coalesced;
 static struct dentry *dhp_rb_dir;
 static struct dhp_event_client *dhp_rb_events;
@@ -169,28 +176,17 @@ static void dhp_rb_device_round(struct dhp_rb_device *d, unsigned int *cpus,
 static void dhp_rb_round(struct work_struct *work)
 {
 	struct dhp_rb_device *d;
-	unsigned int *cpus;
-	int *nodes;
 
-	cpus = kcalloc(nr_cpu_ids, sizeof(*cpus), GFP_KERNEL);
-	nodes = kcalloc(nr_cpu_ids, sizeof(*nodes), GFP_KERNEL);
-	if (!cpus || !nodes) {
-		pr_err("rebalance round skipped: out of memory\n");
-		goto out;
-	}
 	mutex_lock(&dhp_rb_lock);
 	list_for_each_entry(d, &dhp_rb_devices, node) {
 		if (dhp_rb_participates(d))
-			dhp_rb_device_round(d, cpus, nodes);
+			dhp_rb_device_round(d, dhp_rb_cpus, dhp_rb_nodes);
 		else
 			d->skipped++;
 		cond_resched();
 	}
 	dhp_rb_rounds++;	/* counted when done: readers see the result */
 	mutex_unlock(&dhp_rb_lock);
-out:
-	kfree(cpus);
-	kfree(nodes);
 }
 
 static void dhp_rb_request(void)
@@ -276,6 +272,7 @@ static void dhp_rb_free(struct dhp_rb_device *d)
 	kfree(d->irqs);
 	kfree(d->targets);
 	kfree(d->managed);
+	dhp_obj_count(DHP_OBJ_RB_DEVICE, false);
 	kfree(d);
 }
 
@@ -287,6 +284,7 @@ static struct dhp_rb_device *dhp_rb_alloc(const struct dhp_rb_device_info *info)
 	d = kzalloc(sizeof(*d), GFP_KERNEL);
 	if (!d)
 		return NULL;
+	dhp_obj_count(DHP_OBJ_RB_DEVICE, true);
 	d->nr_irqs = n;
 	d->irqs = kmemdup(info->irqs, n * sizeof(*d->irqs), GFP_KERNEL);
 	d->targets = kcalloc(n, sizeof(*d->targets), GFP_KERNEL);
@@ -532,6 +530,10 @@ static const struct file_operations dhp_rb_trigger_fops = {
 
 int dhp_rebalance_init(void)
 {
+	dhp_rb_cpus = kcalloc(nr_cpu_ids, sizeof(*dhp_rb_cpus), GFP_KERNEL);
+	dhp_rb_nodes = kcalloc(nr_cpu_ids, sizeof(*dhp_rb_nodes), GFP_KERNEL);
+	if (!dhp_rb_cpus || !dhp_rb_nodes)
+		goto nomem;
 	dhp_rb_dir = debugfs_create_dir("rebalance", dhp_debugfs);
 	debugfs_create_file("stats", 0400, dhp_rb_dir, NULL,
 			    &dhp_rb_stats_fops);
@@ -541,7 +543,16 @@ int dhp_rebalance_init(void)
 			    &rebalance_hint_only);
 	dhp_rb_events = dhp_register_event_callback(dhp_rb_event, NULL,
 						    DHP_EV_PROCESSOR);
-	return PTR_ERR_OR_ZERO(dhp_rb_events);
+	if (!IS_ERR(dhp_rb_events))
+		return 0;
+	debugfs_remove_recursive(dhp_rb_dir);
+	kfree(dhp_rb_cpus);
+	kfree(dhp_rb_nodes);
+	return PTR_ERR(dhp_rb_events);
+nomem:
+	kfree(dhp_rb_cpus);
+	kfree(dhp_rb_nodes);
+	return -ENOMEM;
 }
 
 /* Devices hold references on dhp.ko: the list is empty here. */
@@ -550,4 +561,6 @@ void dhp_rebalance_exit(void)
 	if (!IS_ERR_OR_NULL(dhp_rb_events))
 		dhp_unregister_event_callback(dhp_rb_events);
 	cancel_work_sync(&dhp_rb_work);
+	kfree(dhp_rb_cpus);
+	kfree(dhp_rb_nodes);
 }
