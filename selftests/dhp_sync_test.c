@@ -25,50 +25,6 @@
 #include "dhp_util.h"
 #include "hostctl.h"
 
-#define TEST_CTL	TEST_DEBUGFS "/ctl"
-#define TEST_STATS	TEST_DEBUGFS "/stats"
-#define SAMPLE_STATS	SAMPLE_DEBUGFS "/stats"
-#define NR_STEPS	6
-
-static const char *const steps[NR_STEPS] = {
-	"add_start", "add_complete", "add_failure",
-	"remove_start", "remove_complete", "remove_failure",
-};
-
-struct counts {
-	long step[NR_STEPS];
-	long allocs, frees, vetoes;
-};
-
-enum { S_START, S_COMPLETE, S_FAILURE, S_RSTART, S_RCOMPLETE, S_RFAILURE };
-
-static void counts_read(struct counts *c)
-{
-	int i;
-
-	for (i = 0; i < NR_STEPS; i++)
-		c->step[i] = stat_value(TEST_STATS, steps[i]);
-	c->allocs = stat_value(SAMPLE_STATS, "allocs");
-	c->frees = stat_value(SAMPLE_STATS, "frees");
-	c->vetoes = stat_value(SAMPLE_STATS, "vetoes");
-}
-
-/* The steps the test clients saw since @before, in @d. */
-static void counts_delta(const struct counts *before, long *d)
-{
-	struct counts now;
-	int i;
-
-	counts_read(&now);
-	for (i = 0; i < NR_STEPS; i++)
-		d[i] = now.step[i] - before->step[i];
-}
-
-static int dhp_state_number(const char *which)
-{
-	return (int)stat_value(DHP_DEBUGFS "/cpuhp_states", which);
-}
-
 /* Fields of a CPU's line in dhp's "cpus": phase, adds, failures, ... */
 static int dhp_cpu_line(int cpu, char *phase, long *adds, long *failures,
 			long *removes, long *last_err)
@@ -85,36 +41,6 @@ static int dhp_cpu_line(int cpu, char *phase, long *adds, long *failures,
 			return 0;
 	}
 	return -ENOENT;
-}
-
-/*
- * Every client in dhp's cpu_clients must be idle and balanced: each
- * add-start answered by one complete or failure, each remove-start by one
- * remove-complete or remove-failure. Returns the number of clients checked,
- * or -1 after printing the first unbalanced one.
- */
-static int dhp_clients_balanced(void)
-{
-	static char buf[1 << 20];
-	long id, st, co, fa, rs, rc, rf;
-	unsigned int flags;
-	char *line;
-	int n = 0;
-
-	if (read_file(DHP_DEBUGFS "/cpu_clients", buf, sizeof(buf)) < 0)
-		return -1;
-	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
-		if (line[0] == '#')
-			continue;
-		if (sscanf(line, "%ld %x %ld %ld %ld %ld %ld %ld", &id, &flags,
-			   &st, &co, &fa, &rs, &rc, &rf) != 8 ||
-		    st != co + fa || rs != rc + rf || rs > co) {
-			fprintf(stderr, "# unbalanced client: %s\n", line);
-			return -1;
-		}
-		n++;
-	}
-	return n;
 }
 
 static int sample_requests(int cpu)
@@ -343,54 +269,6 @@ TEST_F_TIMEOUT(sync, veto_by_last_client, 600)
 	ASSERT_INVARIANTS();
 }
 
-/* The highest CPU but 0 with a hotplug/fail file, or -ENOENT. */
-static int cpu_injectable(void)
-{
-	char path[128];
-	int cpu;
-
-	for (cpu = MAX_CPUS - 1; cpu > 0; cpu--) {
-		snprintf(path, sizeof(path), CPU_SYSFS "/cpu%d/hotplug/fail",
-			 cpu);
-		if (!access(path, W_OK))
-			return cpu;
-	}
-	return -ENOENT;
-}
-
-/* Sets the cpuhp fail injection of @cpu to @state; 0 or -errno. */
-static int inject(int cpu, int state)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), CPU_SYSFS "/cpu%d/hotplug/fail", cpu);
-	return write_filef(path, "%d", state);
-}
-
-/*
- * The nearest state after (@dir 1) or before (@dir -1) @state that the
- * kernel lets fail for @cpu, within the AP online range.
- */
-static int injectable_near(int cpu, int state, int dir)
-{
-	static struct cpuhp_state_name st[512];
-	int n, i, j;
-
-	n = cpuhp_states(st, 512);
-	for (i = 0; i < n && st[i].num != state; i++)
-		;
-	for (j = i + dir; j >= 0 && j < n; j += dir) {
-		if (!strcmp(st[j].name, "online") ||
-		    !strncmp(st[j].name, "ap:", 3))
-			break;
-		if (!inject(cpu, st[j].num)) {
-			inject(cpu, -1);
-			return st[j].num;
-		}
-	}
-	return -1;
-}
-
 /* 4. Failures injected by cpuhp at and around dhp's states. */
 TEST_F_TIMEOUT(sync, cpuhp_fail_injection, 900)
 {
@@ -409,7 +287,7 @@ TEST_F_TIMEOUT(sync, cpuhp_fail_injection, 900)
 	ASSERT_EQ(0, dhp_cpu_line(cpu, phase, &adds, &fails0, &rem, &err));
 
 	/* At dhp:online: the CPU started, so everyone gets FAILURE. */
-	ASSERT_EQ(0, inject(cpu, online));
+	ASSERT_EQ(0, cpuhp_inject(cpu, online));
 	counts_read(&before);
 	EXPECT_NE(0, cpu_set_online(cpu, true));
 	EXPECT_EQ(0, cpu_state(cpu));
@@ -424,7 +302,7 @@ TEST_F_TIMEOUT(sync, cpuhp_fail_injection, 900)
 	EXPECT_EQ(-ECANCELED, err);
 
 	/* At dhp:prepare: dhp's startup never runs, nobody hears a thing. */
-	ASSERT_EQ(0, inject(cpu, prepare));
+	ASSERT_EQ(0, cpuhp_inject(cpu, prepare));
 	counts_read(&before);
 	EXPECT_NE(0, cpu_set_online(cpu, true));
 	counts_delta(&before, d);
@@ -432,9 +310,9 @@ TEST_F_TIMEOUT(sync, cpuhp_fail_injection, 900)
 	EXPECT_EQ(0, d[S_FAILURE]);
 
 	/* After dhp:online: COMPLETE went out, so the undo is a removal. */
-	later = injectable_near(cpu, online, 1);
+	later = cpuhp_injectable_near(cpu, online, 1);
 	if (later > 0) {
-		ASSERT_EQ(0, inject(cpu, later));
+		ASSERT_EQ(0, cpuhp_inject(cpu, later));
 		counts_read(&before);
 		EXPECT_NE(0, cpu_set_online(cpu, true));
 		counts_delta(&before, d);
@@ -454,13 +332,13 @@ TEST_F_TIMEOUT(sync, cpuhp_fail_injection, 900)
 	 * offline never calls: walk down until the offline really fails.
 	 */
 	for (earlier = online; ; ) {
-		earlier = injectable_near(cpu, earlier, -1);
+		earlier = cpuhp_injectable_near(cpu, earlier, -1);
 		ASSERT_LT(0, earlier) TH_LOG("no state below %d fails", online);
-		ASSERT_EQ(0, inject(cpu, earlier));
+		ASSERT_EQ(0, cpuhp_inject(cpu, earlier));
 		counts_read(&before);
 		if (cpu_set_online(cpu, false))
 			break;
-		inject(cpu, -1);
+		cpuhp_inject(cpu, -1);
 		ASSERT_EQ(0, cpu_set_online(cpu, true));
 	}
 	TH_LOG("offline failed at state %d", earlier);
@@ -469,7 +347,7 @@ TEST_F_TIMEOUT(sync, cpuhp_fail_injection, 900)
 	EXPECT_EQ(3, d[S_RSTART]);
 	EXPECT_EQ(3, d[S_RFAILURE]);
 	EXPECT_EQ(0, d[S_RCOMPLETE]);
-	inject(cpu, -1);
+	cpuhp_inject(cpu, -1);
 	ASSERT_INVARIANTS();
 }
 

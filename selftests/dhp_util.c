@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/klog.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -242,4 +243,159 @@ int cpuhp_states(struct cpuhp_state_name *states, int max)
 			   states[n].name) == 2)
 			n++;
 	return n;
+}
+
+/*
+ * Every client in dhp's cpu_clients must be idle and balanced: each
+ * add-start answered by one complete or failure, each remove-start by one
+ * remove-complete or remove-failure. Returns the number of clients checked,
+ * or -1 after printing the first unbalanced one.
+ */
+int dhp_clients_balanced(void)
+{
+	static char buf[1 << 20];
+	long id, st, co, fa, rs, rc, rf;
+	unsigned int flags;
+	char *line;
+	int n = 0;
+
+	if (read_file(DHP_DEBUGFS "/cpu_clients", buf, sizeof(buf)) < 0)
+		return -1;
+	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+		if (line[0] == '#')
+			continue;
+		if (sscanf(line, "%ld %x %ld %ld %ld %ld %ld %ld", &id, &flags,
+			   &st, &co, &fa, &rs, &rc, &rf) != 8 ||
+		    st != co + fa || rs != rc + rf || rs > co) {
+			fprintf(stderr, "# unbalanced client: %s\n", line);
+			return -1;
+		}
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Reads and clears the kernel log into @buf, so that the next call sees
+ * only what came after. Returns the length or -errno.
+ */
+int klog_take(char *buf, size_t len)
+{
+	int n = klogctl(4 /* SYSLOG_ACTION_READ_CLEAR */, buf, len - 1);
+
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return n;
+}
+
+/*
+ * Checks dhp's unload lines in @log: each "unloaded: objects allocated A,
+ * freed F" must have A == F and no "leaked" line may appear. Returns how
+ * many unloads it found, or -1 after printing the first bad line.
+ */
+int dhp_unloads_balanced(const char *log)
+{
+	const char *p, *eol, *m;
+	long a, f;
+	int n = 0;
+
+	for (p = log; *p; p = *eol ? eol + 1 : eol) {
+		eol = strchrnul(p, '\n');
+		m = strstr(p, "dhp: unload");
+		if (!m || m > eol)
+			continue;
+		if (!strncmp(m, "dhp: unload: leaked", 19))
+			goto bad;
+		if (sscanf(m, "dhp: unloaded: objects allocated %ld, freed %ld",
+			   &a, &f) != 2)
+			continue;
+		if (a != f)
+			goto bad;
+		n++;
+	}
+	return n;
+bad:
+	fprintf(stderr, "# %.*s\n", (int)(eol - p), p);
+	return -1;
+}
+
+const char *const steps[NR_STEPS] = {
+	"add_start", "add_complete", "add_failure",
+	"remove_start", "remove_complete", "remove_failure",
+};
+
+void counts_read(struct counts *c)
+{
+	int i;
+
+	for (i = 0; i < NR_STEPS; i++)
+		c->step[i] = stat_value(TEST_STATS, steps[i]);
+	c->allocs = stat_value(SAMPLE_STATS, "allocs");
+	c->frees = stat_value(SAMPLE_STATS, "frees");
+	c->vetoes = stat_value(SAMPLE_STATS, "vetoes");
+}
+
+/* The steps the test clients saw since @before, in @d. */
+void counts_delta(const struct counts *before, long *d)
+{
+	struct counts now;
+	int i;
+
+	counts_read(&now);
+	for (i = 0; i < NR_STEPS; i++)
+		d[i] = now.step[i] - before->step[i];
+}
+
+int dhp_state_number(const char *which)
+{
+	return (int)stat_value(DHP_DEBUGFS "/cpuhp_states", which);
+}
+
+/* The highest CPU but 0 with a hotplug/fail file, or -ENOENT. */
+int cpu_injectable(void)
+{
+	char path[128];
+	int cpu;
+
+	for (cpu = cpu_max() - 1; cpu > 0; cpu--) {
+		snprintf(path, sizeof(path), CPU_SYSFS "/cpu%d/hotplug/fail",
+			 cpu);
+		if (!access(path, W_OK))
+			return cpu;
+	}
+	return -ENOENT;
+}
+
+/* Sets the cpuhp fail injection of @cpu to @state; 0 or -errno. */
+int cpuhp_inject(int cpu, int state)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), CPU_SYSFS "/cpu%d/hotplug/fail", cpu);
+	return write_filef(path, "%d", state);
+}
+
+/*
+ * The nearest state after (@dir 1) or before (@dir -1) @state that the
+ * kernel lets fail for @cpu, within the AP online range.
+ */
+int cpuhp_injectable_near(int cpu, int state, int dir)
+{
+	static struct cpuhp_state_name st[512];
+	int n, i, j;
+
+	n = cpuhp_states(st, 512);
+	for (i = 0; i < n && st[i].num != state; i++)
+		;
+	for (j = i + dir; j >= 0 && j < n; j += dir) {
+		if (!strcmp(st[j].name, "online") ||
+		    !strncmp(st[j].name, "ap:", 3))
+			break;
+		if (!cpuhp_inject(cpu, st[j].num)) {
+			cpuhp_inject(cpu, -1);
+			return st[j].num;
+		}
+	}
+	return -1;
 }

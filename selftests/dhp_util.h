@@ -14,6 +14,19 @@
 #define TEST_DEBUGFS	"/sys/kernel/debug/dhp_test"
 #define CPU_SYSFS	"/sys/devices/system/cpu"
 #define STAT_MISSING	(-0x7fffffffL)
+#define TEST_CTL	TEST_DEBUGFS "/ctl"
+#define TEST_STATS	TEST_DEBUGFS "/stats"
+#define SAMPLE_STATS	SAMPLE_DEBUGFS "/stats"
+#define NR_STEPS	6
+
+extern const char *const steps[NR_STEPS];
+
+struct counts {
+	long step[NR_STEPS];
+	long allocs, frees, vetoes;
+};
+
+enum { S_START, S_COMPLETE, S_FAILURE, S_RSTART, S_RCOMPLETE, S_RFAILURE };
 
 int read_file(const char *path, char *buf, size_t len);
 int write_file(const char *path, const char *s);
@@ -38,6 +51,20 @@ struct cpuhp_state_name {
 	char name[64];
 };
 
+int dhp_clients_balanced(void);
+int klog_take(char *buf, size_t len);
+int dhp_unloads_balanced(const char *log);
+
 int cpuhp_states(struct cpuhp_state_name *states, int max);
+
+/* What the dhp_test clients and the sample counted (TEST_STATS, ...). */
+void counts_read(struct counts *c);
+void counts_delta(const struct counts *before, long *d);
+int dhp_state_number(const char *which);
+
+/* cpuhp's fail injection (CPU_HOTPLUG_STATE_CONTROL). */
+int cpu_injectable(void);
+int cpuhp_inject(int cpu, int state);
+int cpuhp_injectable_near(int cpu, int state, int dir);
 
 #endif /* _DHP_UTIL_H */
