@@ -70,6 +70,7 @@ struct dhp_event_client {
 	unsigned long delivered;	/* events, merged ones counted each */
 	unsigned long calls;		/* callbacks */
 	bool dying;			/* unregistering: stop delivering */
+	bool ready;			/* registration done: may deliver */
 };
 
 static DEFINE_SPINLOCK(dhp_ev_lock);
@@ -175,6 +176,7 @@ static struct dhp_ev *dhp_ev_first_unpublished(void)
 static void dhp_dispatch(struct work_struct *work)
 {
 	struct dhp_event_client *c;
+	struct dhp_event ev;
 	unsigned int refs;
 	struct dhp_ev *e;
 
@@ -199,10 +201,15 @@ static void dhp_dispatch(struct work_struct *work)
 			dhp_mem_source_of(&e->ev, false);
 		}
 
+		/*
+		 * Once published, @e belongs to the clients' workers, which
+		 * may consume and free it at once: only the copy is used after.
+		 */
+		ev = e->ev;
 		mutex_lock(&dhp_async_mutex);
 		refs = 0;
 		list_for_each_entry(c, &dhp_async_clients, node)
-			refs += dhp_ev_for(c, &e->ev);
+			refs += dhp_ev_for(c, &ev);
 		spin_lock_irq(&dhp_ev_lock);
 		e->refs = refs;
 		dhp_ev_fanout += refs;
@@ -214,7 +221,7 @@ static void dhp_dispatch(struct work_struct *work)
 		}
 		spin_unlock_irq(&dhp_ev_lock);
 		list_for_each_entry(c, &dhp_async_clients, node)
-			if (dhp_ev_for(c, &e->ev))
+			if (dhp_ev_for(c, &ev))
 				queue_work(dhp_async_wq, &c->work);
 		mutex_unlock(&dhp_async_mutex);
 		if (!refs)
@@ -301,6 +308,13 @@ static void dhp_client_work(struct work_struct *work)
 	unsigned long n;
 	LIST_HEAD(dead);
 
+	/*
+	 * The dispatcher may queue us as soon as the client is on the list,
+	 * before its registration has finished with @c->existing: the
+	 * registration queues us again when it has (release/acquire pair).
+	 */
+	if (!smp_load_acquire(&c->ready))
+		return;
 	/* Filled before the client was visible; only this worker drains it. */
 	list_for_each_entry_safe(e, tmp, &c->existing, node) {
 		if (READ_ONCE(c->dying))
@@ -417,13 +431,18 @@ struct dhp_event_client *dhp_register_event_callback(dhp_event_callback_t callba
 		kfree(c);
 		return ERR_PTR(err);
 	}
-	/* Still private to this client's worker, not yet queued. */
+	/*
+	 * The worker does nothing until @c->ready, so the list is still ours
+	 * although the dispatcher may already have queued the worker. The
+	 * sources are refined here, without the hotplug locks (ACPI).
+	 */
 	list_for_each_entry(e, &c->existing, node)
 		if (!dhp_is_cpu(e->ev.kind))
 			dhp_mem_source_of(&e->ev, true);
 	dhp_log(DHP_LOG_EV_REGISTER, -1, c->id, flags, 0);
-	if (!list_empty(&c->existing))
-		queue_work(dhp_async_wq, &c->work);
+	/* Pairs with the acquire in dhp_client_work(): the list is complete. */
+	smp_store_release(&c->ready, true);
+	queue_work(dhp_async_wq, &c->work);
 	return c;
 }
 EXPORT_SYMBOL_GPL(dhp_register_event_callback);

@@ -293,21 +293,25 @@ static acpi_status dhp_acpi_res(struct acpi_resource *res, void *arg)
 	return AE_OK;
 }
 
-static acpi_status dhp_acpi_dev(acpi_handle handle, u32 level, void *arg,
-				void **ret)
-{
-	struct dhp_mem_range *r = arg;
-
-	acpi_walk_resources(handle, METHOD_NAME__CRS, dhp_acpi_res, r);
-	return r->found ? AE_CTRL_TERMINATE : AE_OK;
-}
-
-/* Whether an ACPI memory device (a DIMM) describes the range. */
+/*
+ * Whether an ACPI memory device (a DIMM) describes the range. Only the
+ * devices ACPI already enumerated are looked at, by their stored IDs, so
+ * that no AML runs but their _CRS: walking the namespace would evaluate
+ * _HID of every device, for every event.
+ */
 static bool dhp_mem_is_acpi_dimm(u64 start, u64 size)
 {
 	struct dhp_mem_range r = { start, start + size - 1, false };
+	struct acpi_device *adev;
 
-	acpi_get_devices("PNP0C80", dhp_acpi_dev, &r, NULL);
+	for_each_acpi_dev_match(adev, "PNP0C80", NULL, -1) {
+		acpi_walk_resources(adev->handle, METHOD_NAME__CRS,
+				    dhp_acpi_res, &r);
+		if (r.found) {
+			acpi_dev_put(adev);	/* the loop holds a reference */
+			break;
+		}
+	}
 	return r.found;
 }
 #else
