@@ -75,7 +75,7 @@ static void unload_everything(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < sizeof(client_mods) / sizeof(client_mods[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(client_mods); i++)
 		mod_unload(client_mods[i]);
 	mod_unload("dhp");
 }
@@ -169,7 +169,8 @@ static void *cpu_churn(void *p)
 static void loop_start(struct loop *l, void *(*fn)(void *))
 {
 	atomic_store(&l->stop, false);
-	l->rounds = l->errors = 0;
+	l->rounds = 0;
+	l->errors = 0;
 	if (pthread_create(&l->thread, NULL, fn, l))
 		abort();
 }

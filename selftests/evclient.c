@@ -42,8 +42,8 @@ bool client_read(const char *name)
 
 /* Bytes of @kind events of @name inside [@start, @start + @size). */
 unsigned long long mem_covered(const char *name, int kind,
-				      unsigned long long start,
-				      unsigned long long size, int *calls)
+			       unsigned long long start,
+			       unsigned long long size, int *calls)
 {
 	unsigned long long sum = 0;
 	int i;
@@ -64,8 +64,7 @@ unsigned long long mem_covered(const char *name, int kind,
 
 /* Waits until @name saw @want bytes of @kind in [@start, @start + @size). */
 bool wait_bytes(const char *name, int kind, unsigned long long start,
-		       unsigned long long size, unsigned long long want,
-		       int secs)
+		unsigned long long size, unsigned long long want, int secs)
 {
 	int calls, i;
 
