@@ -24,8 +24,12 @@ import vm  # noqa: E402
 MODULES = ['dhp.ko', 'samples/dhp_sample.ko', 'selftests/dhp_test.ko',
            'selftests/dhp_evtest.ko', 'samples/dhp_edu.ko',
            'samples/dhp_rbdev.ko']
+# Built only for kernels that have what they need (KUnit).
+OPTIONAL_MODULES = ['selftests/dhp_kunit.ko']
 GUEST_PROGS = ['selftests/dhp_sync_test', 'selftests/dhp_event_test',
-               'selftests/dhp_rebalance_test', 'selftests/hostctl']
+               'selftests/dhp_rebalance_test', 'selftests/dhp_stress_test',
+               'selftests/dhp_fault_test', 'selftests/dhp_kunit.sh',
+               'selftests/hostctl']
 # Lines of a kbuild run that are progress, not diagnostics.
 KBUILD_NOISE = re.compile(
     r'^(make(\[\d+\])?: |make -C |'
@@ -34,7 +38,15 @@ KBUILD_NOISE = re.compile(
 # A guest with DIMM slots, a virtio-mem device and the error injector.
 MEMORY = ['--mem', '1G', '--slots', '4', '--maxmem', '8G', '--vmem', '1G',
           '--kmod', 'memory-notifier-error-inject']
-# name, kernel, vm.py options, guest command
+# The reliability runs (issue 5): long storms print progress instead of
+# every kernel line, faults make the page allocator warn by design.
+STRESS = ['--loglevel', '5']
+# Allowed under fault injection only: the page allocator's failure report,
+# and the kernel's own /proc/irq teardown, which warns about the entries
+# register_irq_proc() could not create (a sample's fake IRQs, not dhp).
+FAULT = ['--loglevel', '5', '--allow-splat',
+         r'page allocation failure|at fs/proc/generic\.c:\d+ remove_proc_entry']
+# name, kernel, vm.py options, guest command ({scale} as for --stress-scale)
 SUITES = [
     ('sync', '6.1', ['--cpus', '2', '--maxcpus', '6'], './dhp_sync_test'),
     ('event', '6.1', ['--cpus', '2', '--maxcpus', '4'] + MEMORY,
@@ -52,6 +64,36 @@ SUITES = [
      MEMORY, './dhp_event_test'),
     ('rebalance', 'debug', ['--cpus', '2', '--maxcpus', '4', '--edu', '1',
                             '--kmemleak'], './dhp_rebalance_test'),
+    ('kunit', 'debug', ['--cpus', '2', '--maxcpus', '2', '--kmemleak'],
+     'sh ./dhp_kunit.sh'),
+    ('fault', 'debug', ['--cpus', '2', '--maxcpus', '4', '--kmemleak'] +
+     MEMORY + FAULT, './dhp_fault_test'),
+    ('stress', '6.1', ['--cpus', '2', '--maxcpus', '4'] + MEMORY + STRESS,
+     'DHP_STRESS_SCALE={scale} ./dhp_stress_test'),
+    ('stress', '6.12', ['--cpus', '2', '--maxcpus', '4'] + MEMORY + STRESS,
+     'DHP_STRESS_SCALE={scale} ./dhp_stress_test'),
+    ('stress', 'debug', ['--cpus', '2', '--maxcpus', '4', '--kmemleak'] +
+     MEMORY + STRESS, 'DHP_STRESS_SCALE={scale} ./dhp_stress_test'),
+]
+
+# "# DHP-STAT key value [key value ...]" lines from the reliability tests.
+STAT = re.compile(r'#\s*DHP-STAT\s+(.*)$')
+# What the reliability summary shows, in order: key, label.
+SUMMARY = [
+    ('cpu_cycles', 'CPU offline/online cycles'),
+    ('sync_register_cycles', 'sync register/unregister cycles in the storm'),
+    ('async_register_cycles', 'async register/unregister cycles in the storm'),
+    ('dimm_cycles', 'DIMM add/remove cycles'),
+    ('vmem_cycles', 'virtio-mem grow/shrink cycles'),
+    ('module_cycles', 'client module load/unload cycles'),
+    ('dhp_unloads_checked', 'dhp unloads with allocations == frees'),
+    ('faults_injected', 'faults injected'),
+    ('fuzz_writes', 'debugfs writes fuzzed'),
+    ('fuzz_files', 'debugfs files fuzzed'),
+    ('events_posted', 'events posted'),
+    ('events_delivered', 'events delivered'),
+    ('events_discarded', 'events discarded on unregister'),
+    ('kunit_cases', 'KUnit cases run'),
 ]
 
 
@@ -59,6 +101,31 @@ class Results:
     def __init__(self):
         self.passed = self.failed = self.skipped = self.retries = 0
         self.failures = []
+        self.stats = {}
+        self.splat_runs = self.leak_runs = self.leak_scans = 0
+        self.reliability = False
+
+    def stat_line(self, text):
+        words = text.split()
+        for key, val in zip(words[::2], words[1::2]):
+            try:
+                self.stats[key] = self.stats.get(key, 0) + int(val)
+            except ValueError:
+                pass
+
+    def summary(self, scale):
+        if not self.reliability:
+            return
+        what = ('the full run' if scale >= 1 else
+                f'{scale:g} of the full run (CI\'s reduced run; '
+                'check.sh --full for all of it)')
+        print(f'# reliability summary, stress at {what}:')
+        for key, label in SUMMARY:
+            if key in self.stats:
+                print(f'#   {label:48} {self.stats[key]}')
+        print(f'#   {"guest runs with a kernel splat":48} {self.splat_runs}')
+        print(f'#   {"kmemleak scans / with leaks":48} '
+              f'{self.leak_scans} / {self.leak_runs}')
 
     def add(self, ok, name, skip=False, why=''):
         if skip:
@@ -183,6 +250,9 @@ def stage(kernel, tree, name, extra=()):
     os.makedirs(dest)
     for f in MODULES:
         shutil.copy2(os.path.join(tree, f), dest)
+    for f in OPTIONAL_MODULES:
+        if os.path.exists(os.path.join(tree, f)):
+            shutil.copy2(os.path.join(tree, f), dest)
     for f in GUEST_PROGS + list(extra):
         shutil.copy2(os.path.join(REPO, f), dest)
     return dest
@@ -197,6 +267,14 @@ def guest_run(argv, label, res):
     for line in p.stdout:
         line = line.rstrip('\n')
         started = started or line.startswith('DHP-START')
+        st = STAT.search(line)
+        if st:
+            res.stat_line(st.group(1))
+        if 'kmemleak: no leaks' in line:
+            res.leak_scans += 1
+        elif 'DHP-KMEMLEAK' in line:
+            res.leak_scans += 1
+            res.leak_runs += 1
         m = TAP.match(line)
         if not m:
             r = RUN.match(line)
@@ -225,6 +303,8 @@ def run_suite(name, kernel, opts, cmd, tree, res, timeout):
         status, counted, started = guest_run(argv, label, res)
         took = time.time() - t
         progress(f'{label}: {counted} tests, exit {status}, {took:.0f} s')
+        if name == 'kunit':
+            res.stats['kunit_cases'] = counted
         # A guest that died booting, before dhp or any test was loaded, is
         # QEMU/TCG trouble (seen: an int3 oops while 6.12 patches its text
         # under TCG), not a test result: say so and boot once more.
@@ -236,6 +316,7 @@ def run_suite(name, kernel, opts, cmd, tree, res, timeout):
         break
     why = {124: 'guest timed out', 125: 'guest or QEMU died',
            126: 'kernel splat in the guest log'}.get(status, '')
+    res.splat_runs += status == 126
     if status in (124, 125, 126) or not counted:
         res.add(False, f'{label}: guest run', why=why or 'no test ran')
 
@@ -251,10 +332,17 @@ def main():
                     help='seconds per guest run (default 1800)')
     ap.add_argument('--no-static', action='store_true',
                     help='skip the build warnings and checkpatch checks')
+    ap.add_argument('--stress-scale', type=float, default=0.1,
+                    help='fraction of the full stress run (default 0.1, '
+                    'what CI runs)')
+    ap.add_argument('--full', action='store_true',
+                    help='the full reliability run: stress at scale 1 '
+                    '(10,000 CPU cycles, ...); hours on TCG')
     args = ap.parse_args()
 
     start = time.time()
     res = Results()
+    scale = 1.0 if args.full else args.stress_scale
     avail = vm.available_kernels()
     wanted = [k for k in args.kernels.split(',') if k]
     suites = [s for s in args.suites.split(',') if s]
@@ -279,13 +367,17 @@ def main():
         if not tree or not progs:
             res.add(False, f'{name} on {kname}', why='build failed')
             continue
-        run_suite(name, kernel, opts, cmd, tree, res, args.timeout)
+        if name in ('stress', 'fault', 'kunit'):
+            res.reliability = True
+        run_suite(name, kernel, opts, cmd.format(scale=scale), tree, res,
+                  args.timeout * (10 if scale >= 1 else 1))
 
     mins = (time.time() - start) / 60
     if res.failures:
         print('# failed: ' + '; '.join(res.failures))
     if res.retries:
         print(f'# guests that died booting and were retried: {res.retries}')
+    res.summary(scale)
     print(f'# total time {mins:.1f} min')
     print(f'{res.passed} passed, {res.failed} failed, '
           f'{res.skipped} skipped')
