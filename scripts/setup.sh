@@ -4,7 +4,8 @@
 #
 #  - installs the Debian packages the bench needs (only when some are missing)
 #  - fetches the stock guest kernels (6.1, 6.12) into the cache, unpacked,
-#    and the debug kernel kit from shared/kernels when it is there
+#    and the debug kernel kit from shared/kernels when it is there, else the
+#    one scripts/build-debug-kernel.sh built into $CACHE/debug-kit (if any)
 #  - extracts the kselftest headers and checkpatch from linux-source-6.1
 #
 # Cache: ${DHP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dhp}
@@ -27,31 +28,9 @@ SRC_TAR=/usr/src/linux-source-6.1.tar.xz
 say() { printf '[setup] %s\n' "$*"; }
 die() { printf '[setup] error: %s\n' "$*" >&2; exit 1; }
 
-is_root() { [ "$(id -u)" = 0 ]; }
-
-installed() {
-	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q ' installed$'
-}
-
-install_packages() {
-	missing=
-	for p in $PACKAGES; do
-		installed "$p" || missing="$missing $p"
-	done
-	[ -z "$missing" ] && return 0
-	if ! is_root; then
-		printf '[setup] missing packages:%s\n' "$missing" >&2
-		printf '[setup] install them as root with:\n' >&2
-		printf '  apt-get update && apt-get install -y --no-install-recommends%s\n' \
-			"$missing" >&2
-		exit 1
-	fi
-	say "installing:$missing"
-	apt-get update
-	# shellcheck disable=SC2086
-	DEBIAN_FRONTEND=noninteractive apt-get install -y \
-		--no-install-recommends $missing
-}
+TAG=setup
+# shellcheck source=scripts/pkg.sh
+. "$REPO/scripts/pkg.sh"
 
 # The ABI (e.g. 6.1.0-56-amd64) a linux-headers meta package depends on.
 headers_abi() {
@@ -164,29 +143,51 @@ EOF
 	return 1
 }
 
+# A debug kit in DIR: SHA256SUMS and one linux-image-<ver>-dhp-debug_amd64.deb
+# with its linux-headers-<ver>-dhp-debug_amd64.deb; sets img and hdr.
+find_kit() { # dir
+	[ -f "$1/SHA256SUMS" ] || return 1
+	img=
+	for f in "$1"/linux-image-*-dhp-debug_amd64.deb; do
+		[ -f "$f" ] || return 1
+		if [ -n "$img" ]; then
+			say "debug: more than one kernel image in $1, ignored"
+			return 1
+		fi
+		img=$f
+	done
+	ver=${img##*/linux-image-}
+	ver=${ver%-dhp-debug_amd64.deb}
+	hdr=$1/linux-headers-$ver-dhp-debug_amd64.deb
+	[ -f "$hdr" ]
+}
+
+# The shared kit when it is there, else one built by build-debug-kernel.sh.
 fetch_debug() {
-	img=linux-image-6.1.192-dhp-debug_amd64.deb
-	hdr=linux-headers-6.1.192-dhp-debug_amd64.deb
-	if [ ! -f "$KIT/$img" ] || [ ! -f "$KIT/$hdr" ] ||
-	   [ ! -f "$KIT/SHA256SUMS" ]; then
-		say "debug: kit not found in $KIT, debug kernel skipped"
+	if find_kit "$KIT"; then
+		kit=$KIT
+	elif find_kit "$CACHE/debug-kit"; then
+		kit=$CACHE/debug-kit
+	else
+		say "debug: kit not found in $KIT nor $CACHE/debug-kit, debug kernel skipped"
+		say "debug: to build one (about 30 min on 2 cores): nice -n 19 scripts/build-debug-kernel.sh"
 		return 0
 	fi
 	dir=$CACHE/kernels/debug
-	stamp=$(cat "$KIT/SHA256SUMS")
+	stamp=$(cat "$kit/SHA256SUMS")
 	if [ -f "$dir/.done" ] && [ "$(cat "$dir/.done")" = "$stamp" ]; then
 		check_kernel debug
 		return 0
 	fi
-	say "debug: verifying and unpacking $KIT"
-	if ! (cd "$KIT" && sha256sum --quiet -c SHA256SUMS); then
-		say "debug: checksum mismatch in $KIT, debug kernel skipped"
+	say "debug: verifying and unpacking $kit"
+	if ! (cd "$kit" && sha256sum --quiet -c SHA256SUMS); then
+		say "debug: checksum mismatch in $kit, debug kernel skipped"
 		return 0
 	fi
 	rm -rf "$dir"
 	mkdir -p "$dir/root"
-	dpkg-deb -x "$KIT/$img" "$dir/root"
-	dpkg-deb -x "$KIT/$hdr" "$dir/root"
+	dpkg-deb -x "$img" "$dir/root"
+	dpkg-deb -x "$hdr" "$dir/root"
 	kver=$(ls "$dir/root/lib/modules")
 	kdir=$dir/root/usr/src/linux-headers-$kver
 	# The packages' build link is absolute (/usr/src/...): point it here.
