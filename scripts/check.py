@@ -68,11 +68,11 @@ SUITES = [
      'sh ./dhp_kunit.sh'),
     ('fault', 'debug', ['--cpus', '2', '--maxcpus', '4', '--kmemleak'] +
      MEMORY + FAULT, './dhp_fault_test'),
-    ('stress', '6.1', ['--cpus', '2', '--maxcpus', '4'] + MEMORY + STRESS,
+    ('stress', '6.1', ['--cpus', '2', '--maxcpus', '3'] + MEMORY + STRESS,
      'DHP_STRESS_SCALE={scale} ./dhp_stress_test'),
-    ('stress', '6.12', ['--cpus', '2', '--maxcpus', '4'] + MEMORY + STRESS,
+    ('stress', '6.12', ['--cpus', '2', '--maxcpus', '3'] + MEMORY + STRESS,
      'DHP_STRESS_SCALE={scale} ./dhp_stress_test'),
-    ('stress', 'debug', ['--cpus', '2', '--maxcpus', '4', '--kmemleak'] +
+    ('stress', 'debug', ['--cpus', '2', '--maxcpus', '3', '--kmemleak'] +
      MEMORY + STRESS, 'DHP_STRESS_SCALE={scale} ./dhp_stress_test'),
 ]
 
