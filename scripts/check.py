@@ -41,11 +41,13 @@ MEMORY = ['--mem', '1G', '--slots', '4', '--maxmem', '8G', '--vmem', '1G',
 # The reliability runs (issue 5): long storms print progress instead of
 # every kernel line, faults make the page allocator warn by design.
 STRESS = ['--loglevel', '5']
-# Allowed under fault injection only: the page allocator's failure report,
-# and the kernel's own /proc/irq teardown, which warns about the entries
-# register_irq_proc() could not create (a sample's fake IRQs, not dhp).
+# Allowed under fault injection only: the page allocator's and vmalloc's
+# failure reports (warn_alloc), and the kernel's own /proc/irq teardown,
+# which warns about the entries register_irq_proc() could not create (a
+# sample's fake IRQs, not dhp).
 FAULT = ['--loglevel', '5', '--allow-splat',
-         r'page allocation failure|at fs/proc/generic\.c:\d+ remove_proc_entry']
+         r'page allocation failure|vmalloc error: size \d+|'
+         r'at fs/proc/generic\.c:\d+ remove_proc_entry']
 # name, kernel, vm.py options, guest command ({scale} as for --stress-scale)
 SUITES = [
     ('sync', '6.1', ['--cpus', '2', '--maxcpus', '6'], './dhp_sync_test'),

@@ -538,10 +538,12 @@ def scan_splats(lines, allow=None, before=3, after=8):
     hits = []
     allowed_until = -1
     for i, line in enumerate(lines):
-        if not SPLAT_RE.search(line):
-            continue
+        # An allowed line need not be a splat itself (warn_alloc's report
+        # is not), but the trace after it is.
         if allow is not None and allow.search(line):
             allowed_until = i + 60
+            continue
+        if not SPLAT_RE.search(line):
             continue
         if 'Call Trace:' in line and i <= allowed_until:
             continue
