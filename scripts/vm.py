@@ -676,22 +676,27 @@ class Control:
         children = self.qmp.execute('qom-list', {'path': '/machine/peripheral'})
         return any(c['name'] == dev_id for c in children)
 
-    def _device_del(self, dev_id):
+    def _device_del(self, dev_id, wait_eject=False):
         """device_del and wait until the device is gone.
 
         QEMU 7.2 sends DEVICE_DELETED for a DIMM but, for a vCPU, only for
         its lapic child: so the test is the device's absence from
         /machine/peripheral, checked on every event and every 0.2 s. An
-        ACPI _OST failure status from the guest ends the wait early.
+        ACPI _OST failure status from the guest ends the wait early. With
+        @wait_eject (DIMMs), also waits for the guest to finish the eject.
         """
         t0 = time.monotonic()
         deadline = t0 + self.vm.op_timeout
-        mark = self.qmp.event_mark()
+        mark = start = self.qmp.event_mark()
         self.qmp.execute('device_del', {'id': dev_id})
+        slot = []
 
         def failed(ev):
             info = ev.get('data', {}).get('info', {})
             status = info.get('status', 0)
+            if ev['event'] == 'ACPI_DEVICE_OST' and \
+                    info.get('device') == dev_id and 'slot' in info:
+                slot[:] = [(info.get('slot-type'), info['slot'])]
             if ev['event'] == 'ACPI_DEVICE_OST' and \
                     info.get('device') == dev_id and status not in (0, 0x84):
                 raise ControlError(
@@ -711,7 +716,26 @@ class Control:
                                               since=mark)
             except QMPTimeout:
                 pass
+        if wait_eject and slot:
+            self._eject_done(slot[0], start, deadline)
         return time.monotonic() - t0
+
+    def _eject_done(self, slot, since, deadline):
+        """Wait for the guest's last _OST of an eject (source 3, status 0,
+        for the slot, after DEVICE_DELETED): until then the guest is still
+        finishing the eject, and a device added into the freed slot can be
+        taken for the old one ("Eject incomplete")."""
+        def done(ev):
+            info = ev.get('data', {}).get('info', {})
+            return (ev['event'] == 'ACPI_DEVICE_OST' and
+                    (info.get('slot-type'), info.get('slot')) == slot and
+                    info.get('source') == 3 and info.get('status') == 0)
+        try:
+            self.qmp.wait_event(done, max(0.1, deadline - time.monotonic()),
+                                since=since)
+        except QMPTimeout:
+            raise ControlError('ETIME', 'the guest did not finish the eject '
+                               'of slot %s %s' % slot)
 
     # -- commands: do_<name>(args) returns the info after "ok"
 
@@ -789,7 +813,7 @@ class Control:
             raise ControlError('EINVAL', 'usage: dimm-del <dimm-id>')
         dev_id = args[0]
         self.vm.note('qmp: device_del %s' % dev_id)
-        secs = self._device_del(dev_id)
+        secs = self._device_del(dev_id, wait_eject=True)
         mem_id = self.dimms.pop(dev_id, 'mem-' + dev_id)
         self.qmp.execute('object-del', {'id': mem_id})
         return '%s %.2f' % (dev_id, secs)
