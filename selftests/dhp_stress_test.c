@@ -12,7 +12,8 @@
  *                  dhp itself when no client is left, during a CPU storm
  *
  * The numbers are for the full run; DHP_STRESS_SCALE (default 1) scales
- * them, and the runner says which scale it used. After each test: every
+ * them, and the runner says which scale it used. DHP_STRESS_TESTS, a
+ * comma-separated list of names, runs only those (the others skip). After each test: every
  * synchronous START answered once, events posted == delivered to a client
  * that saw them all, fanout == delivered + discarded, objects allocated ==
  * freed at every unload of dhp. Figures go out as "# DHP-STAT key value"
@@ -47,6 +48,21 @@ static long scaled(long full)
 	long n = (long)(full * f + 0.5);
 
 	return n > 0 ? n : 1;
+}
+
+/* Whether DHP_STRESS_TESTS leaves @name out. */
+static bool left_out(const char *name)
+{
+	const char *list = getenv("DHP_STRESS_TESTS");
+	size_t len = strlen(name);
+	const char *p;
+
+	if (!list || !*list)
+		return false;
+	for (p = list; (p = strstr(p, name)); p += len)
+		if ((p == list || p[-1] == ',') && (!p[len] || p[len] == ','))
+			return false;
+	return true;
 }
 
 static void stat_out(const char *key, long value)
@@ -245,6 +261,9 @@ TEST_F_TIMEOUT(st, cpu_storm, 4 * 3600)
 	int cpus[MAX_CPUS], n;
 	double t0 = now_s();
 
+	if (left_out("cpu_storm"))
+		SKIP(return, "not in DHP_STRESS_TESTS");
+
 	ASSERT_EQ(0, mod_load("dhp_sample", NULL));
 	ASSERT_EQ(0, mod_load("dhp_test", NULL));
 	ASSERT_EQ(0, mod_load("dhp_evtest", NULL));
@@ -376,6 +395,8 @@ TEST_F_TIMEOUT(st, dimm_cycles, 4 * 3600)
 {
 	long bs = block_bytes();
 
+	if (left_out("dimm_cycles"))
+		SKIP(return, "not in DHP_STRESS_TESTS");
 	ASSERT_LT(0, bs);
 	mem_cycles(_metadata, true, scaled(200), "128M", 128 * MIB);
 }
@@ -383,6 +404,8 @@ TEST_F_TIMEOUT(st, dimm_cycles, 4 * 3600)
 /* 3. virtio-mem grown by 256 MiB and shrunk back. */
 TEST_F_TIMEOUT(st, vmem_cycles, 4 * 3600)
 {
+	if (left_out("vmem_cycles"))
+		SKIP(return, "not in DHP_STRESS_TESTS");
 	if (access("/sys/bus/virtio/drivers/virtio_mem", F_OK) &&
 	    system("kmod-load virtio_mem"))
 		SKIP(return, "cannot load virtio_mem (no --vmem device?)");
@@ -416,6 +439,9 @@ TEST_F_TIMEOUT(st, module_cycles, 4 * 3600)
 	int cpus[MAX_CPUS];
 	unsigned int m;
 	double t0 = now_s();
+
+	if (left_out("module_cycles"))
+		SKIP(return, "not in DHP_STRESS_TESTS");
 
 	storm.nr_cpus = storm_cpus(cpus, 3);
 	storm.cpus = cpus;
