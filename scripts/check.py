@@ -93,8 +93,8 @@ SUMMARY = [
     ('fuzz_writes', 'debugfs writes fuzzed'),
     ('fuzz_files', 'debugfs files fuzzed'),
     ('events_posted', 'events posted'),
-    ('events_delivered', 'events delivered'),
-    ('events_discarded', 'events discarded on unregister'),
+    ('events_delivered', 'event deliveries (one per client and event)'),
+    ('events_discarded', 'deliveries discarded by unregistration'),
     ('kunit_cases', 'KUnit cases run'),
 ]
 
