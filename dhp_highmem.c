@@ -29,6 +29,7 @@
 #include <linux/mutex.h>
 #include <linux/poll.h>
 #include <linux/seq_file.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
@@ -194,25 +195,38 @@ static ssize_t dhp_hm_write(struct file *file, const char __user *ubuf,
 			    size_t len, loff_t *ppos)
 {
 	unsigned long low, high;
-	char buf[48];
+	char buf[48], *p, *word, *w[2];
+	int n = 0;
 
 	if (!len || len >= sizeof(buf))
-		return -EINVAL;
+		goto bad;
 	if (copy_from_user(buf, ubuf, len))
 		return -EFAULT;
 	buf[len] = '\0';
-	if (sscanf(buf, "%lu %lu", &low, &high) != 2 || !low || low >= high ||
-	    high > DHP_HM_MAX_MB) {
-		pr_err("high_memory: want \"LOW HIGH\" in MiB, 0 < LOW < HIGH <= %lu\n",
-		       DHP_HM_MAX_MB);
-		return -EINVAL;
+	/* Two words between blanks, nothing else: no NUL, no third word. */
+	if (strlen(buf) != len)
+		goto bad;
+	p = buf;
+	while ((word = strsep(&p, " \t\n"))) {
+		if (!*word)
+			continue;
+		if (n == ARRAY_SIZE(w))
+			goto bad;
+		w[n++] = word;
 	}
+	if (n != 2 || kstrtoul(w[0], 10, &low) || kstrtoul(w[1], 10, &high) ||
+	    !low || low >= high || high > DHP_HM_MAX_MB)
+		goto bad;
 	mutex_lock(&dhp_hm_lock);
 	low_mb = low;
 	high_mb = high;
 	dhp_hm_update();
 	mutex_unlock(&dhp_hm_lock);
 	return len;
+bad:
+	pr_err_ratelimited("high_memory: want \"LOW HIGH\" in MiB, 0 < LOW < HIGH <= %lu\n",
+			   DHP_HM_MAX_MB);
+	return -EINVAL;
 }
 
 static const struct file_operations dhp_hm_fops = {

@@ -53,7 +53,50 @@
 #define DHP_RB_MAX_IRQS	256
 
 static bool rebalance_hint_only;
-module_param(rebalance_hint_only, bool, 0644);
+
+/*
+ * A boolean, strictly: one of these words, with an optional newline; the
+ * odd ones mean true. kstrtobool() would take "yellow" for yes.
+ */
+static int dhp_rb_parse_bool(const char *s, bool *res)
+{
+	static const char *const words[] = {
+		"0", "1", "n", "y", "N", "Y", "no", "yes", "off", "on",
+		"false", "true",
+	};
+	int i = sysfs_match_string(words, s);
+
+	if (i < 0)
+		return -EINVAL;
+	*res = i & 1;
+	return 0;
+}
+
+#define DHP_RB_BOOLS	"Y, N, 1, 0, yes, no, on, off, true or false"
+
+static int dhp_rb_hint_only_set(const char *val, const struct kernel_param *kp)
+{
+	bool v;
+
+	/* the name alone means yes, as for any bool parameter */
+	if (dhp_rb_parse_bool(val ?: "1", &v)) {
+		/* each load has its own ratelimit state: no message lost */
+		pr_err_ratelimited("%s: '%*pE' is not a boolean: " DHP_RB_BOOLS "\n",
+				   kp->name, (int)strlen(val), val);
+		return -EINVAL;
+	}
+	WRITE_ONCE(*(bool *)kp->arg, v);
+	return 0;
+}
+
+static const struct kernel_param_ops dhp_rb_hint_only_ops = {
+	.flags = KERNEL_PARAM_OPS_FL_NOARG,
+	.set = dhp_rb_hint_only_set,
+	.get = param_get_bool,
+};
+
+module_param_cb(rebalance_hint_only, &dhp_rb_hint_only_ops,
+		&rebalance_hint_only, 0644);
 MODULE_PARM_DESC(rebalance_hint_only,
 		 "set IRQ affinity hints only and leave affinity to irqbalance (default: set both)");
 
@@ -203,14 +246,22 @@ static void dhp_rb_event(void *context, const struct dhp_event *ev)
 	dhp_rb_request();
 }
 
+/*
+ * Also the name of a directory in debugfs rebalance/: ASCII only, and not
+ * ".", ".." or the name of a file there (no info or policy file then).
+ */
 static bool dhp_rb_name_ok(const char *name)
 {
+	static const char *const taken[] = {
+		".", "..", "stats", "trigger", "hint_only",
+	};
 	size_t i, len = name ? strnlen(name, 32) : 0;
 
-	if (!len || len > 31)
+	if (!len || len > 31 || match_string(taken, ARRAY_SIZE(taken), name) >= 0)
 		return false;
 	for (i = 0; i < len; i++)
-		if (!isalnum(name[i]) && !strchr("_.:-", name[i]))
+		if (!isascii(name[i]) ||
+		    (!isalnum(name[i]) && !strchr("_.:-", name[i])))
 			return false;
 	return true;
 }
@@ -223,7 +274,7 @@ static const char *dhp_rb_check(const struct dhp_rb_device_info *info)
 	if (!info)
 		return "NULL info";
 	if (!dhp_rb_name_ok(info->name))
-		return "bad name: 1 to 31 of [A-Za-z0-9_.:-]";
+		return "bad name: 1 to 31 of [A-Za-z0-9_.:-], not . .. stats trigger hint_only";
 	if (info->class > DHP_RB_CLASS_NET)
 		return "unknown class";
 	if (info->policy > DHP_RB_POLICY_OPT_OUT)
@@ -366,7 +417,8 @@ static ssize_t dhp_rb_policy_write(struct file *file, const char __user *ubuf,
 	if (copy_from_user(buf, ubuf, len))
 		return -EFAULT;
 	buf[len] = '\0';
-	p = sysfs_match_string(dhp_rb_policies, buf);
+	/* a NUL inside would end the string early: "default\0junk" */
+	p = strlen(buf) == len ? sysfs_match_string(dhp_rb_policies, buf) : -1;
 	if (p < 0)
 		goto bad;
 	mutex_lock(&dhp_rb_lock);
@@ -374,8 +426,8 @@ static ssize_t dhp_rb_policy_write(struct file *file, const char __user *ubuf,
 	mutex_unlock(&dhp_rb_lock);
 	return len;
 bad:
-	pr_err("%s: policy must be default, participate or opt-out\n",
-	       d->name);
+	pr_err_ratelimited("%s: policy must be default, participate or opt-out\n",
+			   d->name);
 	return -EINVAL;
 }
 
@@ -397,8 +449,9 @@ static const struct file_operations dhp_rb_policy_fops = {
  * over the online CPUs, start. No round runs for it before the next CPU
  * event (or a write to debugfs rebalance/trigger).
  *
- * Context: process context, may sleep. Not from the device's own rebalance
- * operations (-EDEADLK).
+ * Context: process context, may sleep. Not from a rebalance operation nor
+ * from a synchronous dhp callback, which holds the CPU hotplug lock a round
+ * takes (-EDEADLK).
  *
  * Return: a handle for dhp_unregister_rebalance(), or an ERR_PTR():
  * -EINVAL for bad @info (with a message saying what), -EEXIST for a name
@@ -410,8 +463,8 @@ struct dhp_rb_device *dhp_register_rebalance(const struct dhp_rb_device_info *in
 	struct dhp_rb_device *d;
 	int err = -EINVAL;
 
-	if (!why && current_work() == &dhp_rb_work) {
-		why = "called from a rebalance operation";
+	if (!why && (current_work() == &dhp_rb_work || dhp_cpu_in_callback())) {
+		why = "called from a rebalance operation or a dhp callback, would deadlock";
 		err = -EDEADLK;
 	}
 	if (why) {
@@ -457,7 +510,8 @@ EXPORT_SYMBOL_GPL(dhp_register_rebalance);
  * Context: process context, may sleep: waits for a round, which takes
  * cpus_read_lock(), so not from a CPU hotplug callback nor with
  * cpus_read_lock() held.
- * Return: 0; -EINVAL for NULL; -EDEADLK from a rebalance operation;
+ * Return: 0; -EINVAL for NULL; -EDEADLK from a rebalance operation or a
+ * synchronous dhp callback;
  * -ENOENT (with a warning) for a handle that is not registered.
  */
 int dhp_unregister_rebalance(struct dhp_rb_device *dev)
@@ -470,8 +524,8 @@ int dhp_unregister_rebalance(struct dhp_rb_device *dev)
 		pr_err("unregister rebalance: NULL handle\n");
 		return -EINVAL;
 	}
-	if (current_work() == &dhp_rb_work) {
-		pr_err("unregister rebalance: called from a rebalance operation, would deadlock\n");
+	if (current_work() == &dhp_rb_work || dhp_cpu_in_callback()) {
+		pr_err("unregister rebalance: called from a rebalance operation or a dhp callback, would deadlock\n");
 		return -EDEADLK;
 	}
 	mutex_lock(&dhp_rb_lock);
@@ -528,6 +582,48 @@ static const struct file_operations dhp_rb_trigger_fops = {
 	.write = dhp_rb_trigger_write,
 };
 
+/*
+ * hint_only reads Y or N, as a debugfs bool would; unlike one, a write of
+ * anything but a boolean fails (debugfs_write_file_bool() returns success
+ * for garbage and keeps the value).
+ */
+static ssize_t dhp_rb_hint_only_read(struct file *file, char __user *ubuf,
+				     size_t len, loff_t *ppos)
+{
+	char buf[2] = { READ_ONCE(rebalance_hint_only) ? 'Y' : 'N', '\n' };
+
+	return simple_read_from_buffer(ubuf, len, ppos, buf, sizeof(buf));
+}
+
+static ssize_t dhp_rb_hint_only_write(struct file *file,
+				      const char __user *ubuf, size_t len,
+				      loff_t *ppos)
+{
+	char buf[8];
+	bool v;
+
+	if (!len || len >= sizeof(buf))
+		goto bad;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	if (strlen(buf) != len || dhp_rb_parse_bool(buf, &v))
+		goto bad;
+	WRITE_ONCE(rebalance_hint_only, v);
+	return len;
+bad:
+	pr_err_ratelimited("rebalance/hint_only: want " DHP_RB_BOOLS "\n");
+	return -EINVAL;
+}
+
+static const struct file_operations dhp_rb_hint_only_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = dhp_rb_hint_only_read,
+	.write = dhp_rb_hint_only_write,
+	.llseek = default_llseek,
+};
+
 int dhp_rebalance_init(void)
 {
 	dhp_rb_cpus = kcalloc(nr_cpu_ids, sizeof(*dhp_rb_cpus), GFP_KERNEL);
@@ -539,8 +635,8 @@ int dhp_rebalance_init(void)
 			    &dhp_rb_stats_fops);
 	debugfs_create_file("trigger", 0200, dhp_rb_dir, NULL,
 			    &dhp_rb_trigger_fops);
-	debugfs_create_bool("hint_only", 0600, dhp_rb_dir,
-			    &rebalance_hint_only);
+	debugfs_create_file("hint_only", 0600, dhp_rb_dir, NULL,
+			    &dhp_rb_hint_only_fops);
 	dhp_rb_events = dhp_register_event_callback(dhp_rb_event, NULL,
 						    DHP_EV_PROCESSOR);
 	if (!IS_ERR(dhp_rb_events))

@@ -240,7 +240,7 @@ struct dhp_rb_ops {
 /**
  * struct dhp_rb_device_info - what a driver tells dhp of a device
  * @name: unique, at most 31 characters of [A-Za-z0-9_.:-]; names the
- *	debugfs directory.
+ *	debugfs directory, so not ".", ".." nor stats, trigger or hint_only.
  * @class: see &enum dhp_rb_class.
  * @policy: see &enum dhp_rb_policy.
  * @node: the device's NUMA node, preferred for its IRQs, or NUMA_NO_NODE.

@@ -48,6 +48,8 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
 #include <linux/wait.h>
 
 #include "dhp.h"
@@ -354,6 +356,7 @@ static ssize_t edu_submit_write(struct file *file, const char __user *ubuf,
 				size_t len, loff_t *ppos)
 {
 	struct edu_dev *edu = file->private_data;
+	char buf[EDU_SUBMIT_LEN_MAX + 1];
 	struct edu_batch *b;
 	unsigned int n, i, ms;
 	unsigned long flags;
@@ -362,19 +365,23 @@ static ssize_t edu_submit_write(struct file *file, const char __user *ubuf,
 	int ret;
 
 	if (!len || len > EDU_SUBMIT_LEN_MAX) {
-		pr_err("%s: submit: write a count, 1..%u\n", edu->name,
-		       EDU_SUBMIT_MAX);
+		pr_err_ratelimited("%s: submit: write a count, 1..%u\n",
+				   edu->name, EDU_SUBMIT_MAX);
 		return -EINVAL;
 	}
-	ret = kstrtouint_from_user(ubuf, len, 10, &n);
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	/* a NUL inside would end the number early: "5\0junk" */
+	ret = strlen(buf) == len ? kstrtouint(buf, 10, &n) : -EINVAL;
 	if (ret) {
-		pr_err("%s: submit: not a count, 1..%u (%d)\n", edu->name,
-		       EDU_SUBMIT_MAX, ret);
+		pr_err_ratelimited("%s: submit: not a count, 1..%u (%d)\n",
+				   edu->name, EDU_SUBMIT_MAX, ret);
 		return ret;
 	}
 	if (!n || n > EDU_SUBMIT_MAX) {
-		pr_err("%s: submit: %u requests, must be 1..%u\n", edu->name,
-		       n, EDU_SUBMIT_MAX);
+		pr_err_ratelimited("%s: submit: %u requests, must be 1..%u\n",
+				   edu->name, n, EDU_SUBMIT_MAX);
 		return n ? -ERANGE : -EINVAL;
 	}
 

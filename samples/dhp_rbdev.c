@@ -15,6 +15,8 @@
  * debugfs, /sys/kernel/debug/dhp_rbdev/:
  *   ctl          write one command per write(2):
  *                  add NAME CLASS NIRQS [POLICY]
+ *                      NAME 1 to 31 of [A-Za-z0-9_.:-], not ctl (nor
+ *                      what dhp refuses: . .. stats trigger hint_only),
  *                      CLASS other|net, NIRQS 1..64,
  *                      POLICY default|participate|opt-out (default: default)
  *                  remove NAME
@@ -934,14 +936,23 @@ static int rbdev_load(struct rbdev *dev, unsigned int ms)
 
 /* ---- ctl -------------------------------------------------------------- */
 
+/* Rate-limited: a fuzzer may write garbage to ctl a hundred thousand times. */
+#define ctlerr(fmt, ...)	pr_err_ratelimited("ctl: " fmt, ##__VA_ARGS__)
+
+/*
+ * Also a debugfs directory name, next to ctl: ASCII only, and not ".",
+ * ".." or "ctl" (whose directory could not be created: no stats).
+ */
 static bool rbdev_name_ok(const char *name)
 {
 	size_t i, len = strlen(name);
 
-	if (!len || len > RBDEV_NAME_MAX)
+	if (!len || len > RBDEV_NAME_MAX || !strcmp(name, ".") ||
+	    !strcmp(name, "..") || !strcmp(name, "ctl"))
 		return false;
 	for (i = 0; i < len; i++)
-		if (!isalnum(name[i]) && !strchr("_.:-", name[i]))
+		if (!isascii(name[i]) ||
+		    (!isalnum(name[i]) && !strchr("_.:-", name[i])))
 			return false;
 	return true;
 }
@@ -952,11 +963,11 @@ static int rbdev_parse_uint(const char *what, const char *s, unsigned int min,
 	int ret = kstrtouint(s, 10, out);
 
 	if (ret == -EINVAL) {
-		pr_err("ctl: %s: not a number: '%.32s'\n", what, s);
+		ctlerr("%s: not a number: '%.32s'\n", what, s);
 		return -EINVAL;
 	}
 	if (ret || *out < min || *out > max) {
-		pr_err("ctl: %s: '%.32s' is out of range %u..%u\n",
+		ctlerr("%s: '%.32s' is out of range %u..%u\n",
 		       what, s, min, max);
 		return -ERANGE;
 	}
@@ -969,13 +980,13 @@ static int rbdev_cmd_add(int argc, char **argv)
 	int class, policy = DHP_RB_POLICY_DEFAULT, ret;
 
 	if (!rbdev_name_ok(argv[1])) {
-		pr_err("ctl: add: bad name: 1 to %d of [A-Za-z0-9_.:-]\n",
+		ctlerr("add: bad name: 1 to %d of [A-Za-z0-9_.:-], not ctl\n",
 		       RBDEV_NAME_MAX);
 		return -EINVAL;
 	}
 	class = match_string(rbdev_classes, ARRAY_SIZE(rbdev_classes), argv[2]);
 	if (class < 0) {
-		pr_err("ctl: add: class must be other or net\n");
+		ctlerr("add: class must be other or net\n");
 		return -EINVAL;
 	}
 	ret = rbdev_parse_uint("add: NIRQS", argv[3], 1, RBDEV_MAX_IRQS,
@@ -986,14 +997,14 @@ static int rbdev_cmd_add(int argc, char **argv)
 		policy = match_string(rbdev_policies,
 				      ARRAY_SIZE(rbdev_policies), argv[4]);
 		if (policy < 0) {
-			pr_err("ctl: add: policy must be default, participate or opt-out\n");
+			ctlerr("add: policy must be default, participate or opt-out\n");
 			return -EINVAL;
 		}
 	}
 
 	mutex_lock(&rbdev_mutex);
 	if (rbdev_find(argv[1])) {
-		pr_err("ctl: add: %s exists\n", argv[1]);
+		ctlerr("add: %s exists\n", argv[1]);
 		ret = -EEXIST;
 	} else {
 		ret = rbdev_create(argv[1], class, nr_irqs, policy);
@@ -1007,7 +1018,7 @@ static int rbdev_cmd_remove(int argc, char **argv)
 	int ret = rbdev_remove(argv[1]);
 
 	if (ret == -ENOENT)
-		pr_err("ctl: remove: no device '%.32s'\n", argv[1]);
+		ctlerr("remove: no device '%.32s'\n", argv[1]);
 	return ret;
 }
 
@@ -1030,7 +1041,7 @@ static int rbdev_cmd_knob(int argc, char **argv)
 		WRITE_ONCE(dev->stop_ms, val);
 	mutex_unlock(&rbdev_mutex);
 	if (!dev) {
-		pr_err("ctl: %s: no device '%.32s'\n", argv[0], argv[1]);
+		ctlerr("%s: no device '%.32s'\n", argv[0], argv[1]);
 		return -ENOENT;
 	}
 	return 0;
@@ -1047,7 +1058,7 @@ static int rbdev_cmd_load(int argc, char **argv)
 		return ret;
 	dev = rbdev_get(argv[1]);
 	if (!dev) {
-		pr_err("ctl: load: no device '%.32s'\n", argv[1]);
+		ctlerr("load: no device '%.32s'\n", argv[1]);
 		return -ENOENT;
 	}
 	/* interruptible: a second load may wait long for the first one */
@@ -1101,15 +1112,19 @@ static ssize_t rbdev_ctl_write(struct file *file, const char __user *ubuf,
 	int argc, ret;
 
 	if (len >= sizeof(buf)) {
-		pr_err("ctl: command longer than %zu bytes\n", sizeof(buf) - 1);
+		ctlerr("command longer than %zu bytes\n", sizeof(buf) - 1);
 		return -EINVAL;
 	}
 	if (copy_from_user(buf, ubuf, len))
 		return -EFAULT;
 	buf[len] = '\0';
+	if (strlen(buf) != len) {
+		ctlerr("a NUL inside the command\n");
+		return -EINVAL;
+	}
 	argc = rbdev_split(buf, argv, ARRAY_SIZE(argv));
 	if (argc <= 0) {
-		pr_err("ctl: %s\n", argc ? "too many words" : "empty command");
+		ctlerr("%s\n", argc ? "too many words" : "empty command");
 		return -EINVAL;
 	}
 
@@ -1117,12 +1132,12 @@ static ssize_t rbdev_ctl_write(struct file *file, const char __user *ubuf,
 		if (!strcmp(argv[0], cmd->name))
 			break;
 	if (cmd == rbdev_cmds + ARRAY_SIZE(rbdev_cmds)) {
-		pr_err("ctl: unknown command '%.32s': add, remove, refuse, slowstop or load\n",
+		ctlerr("unknown command '%.32s': add, remove, refuse, slowstop or load\n",
 		       argv[0]);
 		return -EINVAL;
 	}
 	if (argc < cmd->min_words || argc > cmd->max_words) {
-		pr_err("ctl: usage: %s\n", cmd->usage);
+		ctlerr("usage: %s\n", cmd->usage);
 		return -EINVAL;
 	}
 	ret = cmd->run(argc, argv);

@@ -37,6 +37,7 @@
 #include "dhp.h"
 
 #define SAMPLE_IO_MAX	1000000
+#define SAMPLE_WRITE_MAX	32	/* longest write to io or fail */
 
 struct sample_cpu {
 	unsigned long requests;	/* written only on its own CPU, IRQs off */
@@ -169,18 +170,40 @@ static void sample_io_one(void *unused)
 		__this_cpu_inc(sample_missing);
 }
 
+/*
+ * Copies a write of 1 to SAMPLE_WRITE_MAX - 1 bytes into @buf as a string;
+ * a NUL inside the write fails it (it would end the string early).
+ */
+static int sample_copy(char *buf, const char __user *ubuf, size_t len)
+{
+	if (!len || len >= SAMPLE_WRITE_MAX)
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	return strlen(buf) == len ? 0 : -EINVAL;
+}
+
 static ssize_t sample_io_write(struct file *file, const char __user *ubuf,
 			       size_t len, loff_t *ppos)
 {
+	char buf[SAMPLE_WRITE_MAX];
 	unsigned int n, i;
 	int ret;
 
-	ret = kstrtouint_from_user(ubuf, len, 0, &n);
-	if (ret)
+	/*
+	 * Not kstrtouint_from_user(): it parses only the first 34 bytes, so
+	 * a long write of zeros, a digit and garbage would pass.
+	 */
+	ret = sample_copy(buf, ubuf, len);
+	if (!ret)
+		ret = kstrtouint(buf, 0, &n);
+	if (!ret && (!n || n > SAMPLE_IO_MAX))
+		ret = -ERANGE;
+	if (ret) {
+		pr_err_ratelimited("io: want a count in [1, %u]\n",
+				   SAMPLE_IO_MAX);
 		return ret;
-	if (!n || n > SAMPLE_IO_MAX) {
-		pr_err("io: count %u out of range [1, %u]\n", n, SAMPLE_IO_MAX);
-		return -ERANGE;
 	}
 	for (i = 0; i < n; i++) {
 		on_each_cpu(sample_io_one, NULL, 1);
@@ -246,26 +269,45 @@ static int sample_fail_open(struct inode *inode, struct file *file)
 	return single_open(file, sample_fail_show, NULL);
 }
 
+/* "off", or "CPU ERRNO": words between blanks, nothing else. */
+static int sample_fail_parse(char *buf, int *cpu, int *err)
+{
+	char *w[2], *word;
+	int n = 0;
+
+	while ((word = strsep(&buf, " \t\n"))) {
+		if (!*word)
+			continue;
+		if (n == ARRAY_SIZE(w))
+			return -EINVAL;
+		w[n++] = word;
+	}
+	if (n == 1 && !strcmp(w[0], "off")) {
+		*cpu = -2;
+		*err = 0;
+		return 0;
+	}
+	/* kstrtoint(), not sscanf("%d"): that wraps 4294967296 to 0 */
+	if (n != 2 || kstrtoint(w[0], 10, cpu) || kstrtoint(w[1], 10, err) ||
+	    *cpu < -1 || *cpu >= (int)nr_cpu_ids || *err >= 0 ||
+	    *err < -MAX_ERRNO)
+		return -EINVAL;
+	return 0;
+}
+
 static ssize_t sample_fail_write(struct file *file, const char __user *ubuf,
 				 size_t len, loff_t *ppos)
 {
-	char buf[32];
-	int cpu, err;
+	char buf[SAMPLE_WRITE_MAX];
+	int cpu, err, ret;
 
-	if (len >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, len))
-		return -EFAULT;
-	buf[len] = '\0';
-
-	if (sysfs_streq(buf, "off")) {
-		cpu = -2;
-		err = 0;
-	} else if (sscanf(buf, "%d %d", &cpu, &err) != 2 || cpu < -1 ||
-		   cpu >= (int)nr_cpu_ids || err >= 0 || err < -MAX_ERRNO) {
-		pr_err("fail: want \"CPU ERRNO\" with CPU -1..%u and ERRNO -1..-%d, or \"off\"\n",
-		       nr_cpu_ids - 1, MAX_ERRNO);
-		return -EINVAL;
+	ret = sample_copy(buf, ubuf, len);
+	if (!ret)
+		ret = sample_fail_parse(buf, &cpu, &err);
+	if (ret) {
+		pr_err_ratelimited("fail: want \"CPU ERRNO\" with CPU -1..%u and ERRNO -1..-%d, or \"off\"\n",
+				   nr_cpu_ids - 1, MAX_ERRNO);
+		return ret;
 	}
 	mutex_lock(&sample_fail_lock);
 	sample_fail_cpu = cpu;

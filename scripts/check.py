@@ -28,7 +28,8 @@ MODULES = ['dhp.ko', 'samples/dhp_sample.ko', 'selftests/dhp_test.ko',
 OPTIONAL_MODULES = ['selftests/dhp_kunit.ko']
 GUEST_PROGS = ['selftests/dhp_sync_test', 'selftests/dhp_event_test',
                'selftests/dhp_rebalance_test', 'selftests/dhp_stress_test',
-               'selftests/dhp_fault_test', 'selftests/dhp_kunit.sh',
+               'selftests/dhp_fault_test', 'selftests/dhp_fuzz_test',
+               'selftests/dhp_kunit.sh',
                'selftests/hostctl']
 # Lines of a kbuild run that are progress, not diagnostics.
 KBUILD_NOISE = re.compile(
@@ -41,6 +42,8 @@ MEMORY = ['--mem', '1G', '--slots', '4', '--maxmem', '8G', '--vmem', '1G',
 # The reliability runs (issue 5): long storms print progress instead of
 # every kernel line, faults make the page allocator warn by design.
 STRESS = ['--loglevel', '5']
+# The fuzzer writes to the debugfs files of every sample, edu's included.
+FUZZ = ['--cpus', '2', '--maxcpus', '4', '--edu', '1', '--loglevel', '5']
 # Allowed under fault injection only: the page allocator's and vmalloc's
 # failure reports (warn_alloc), and the kernel's own /proc/irq teardown,
 # which warns about the entries register_irq_proc() could not create (a
@@ -70,6 +73,9 @@ SUITES = [
      'sh ./dhp_kunit.sh'),
     ('fault', 'debug', ['--cpus', '2', '--maxcpus', '4', '--kmemleak'] +
      MEMORY + FAULT, './dhp_fault_test'),
+    ('fuzz', '6.1', FUZZ, 'DHP_FUZZ_SCALE={scale} ./dhp_fuzz_test'),
+    ('fuzz', 'debug', FUZZ + ['--kmemleak'],
+     'DHP_FUZZ_SCALE={scale} ./dhp_fuzz_test'),
     ('stress', '6.1', ['--cpus', '2', '--maxcpus', '3'] + MEMORY + STRESS,
      'DHP_STRESS_SCALE={scale} ./dhp_stress_test'),
     ('stress', '6.12', ['--cpus', '2', '--maxcpus', '3'] + MEMORY + STRESS,
@@ -369,7 +375,7 @@ def main():
         if not tree or not progs:
             res.add(False, f'{name} on {kname}', why='build failed')
             continue
-        if name in ('stress', 'fault', 'kunit'):
+        if name in ('stress', 'fault', 'kunit', 'fuzz'):
             res.reliability = True
         run_suite(name, kernel, opts, cmd.format(scale=scale), tree, res,
                   args.timeout * (10 if scale >= 1 else 1))

@@ -15,11 +15,40 @@
 
 #define CTL_MAX	128
 
-/* Runs @run on the command in @ubuf; its errno fails the write. */
+/*
+ * Splits @cmd at blanks (space, tab, newline) into at most @max words.
+ * Returns how many, or -EINVAL for none or more than @max.
+ */
+static inline int ctl_split(char *cmd, char **argv, int max)
+{
+	int argc = 0;
+	char *word;
+
+	while ((word = strsep(&cmd, " \t\n"))) {
+		if (!*word)
+			continue;
+		if (argc == max)
+			return -EINVAL;
+		argv[argc++] = word;
+	}
+	return argc ? argc : -EINVAL;
+}
+
+/* Whether the command is @word and @n - 1 more words. */
+static inline bool ctl_is(char **argv, int argc, const char *word, int n)
+{
+	return argc == n && !strcmp(argv[0], word);
+}
+
+/*
+ * Runs @run on a copy of the command in @ubuf, which it may cut up; its
+ * errno fails the write. A NUL inside the command fails it too (it would
+ * end the string early), and so do an empty one and one over CTL_MAX bytes.
+ */
 static inline ssize_t ctl_write(const char __user *ubuf, size_t len,
 				int (*run)(char *cmd))
 {
-	char *cmd;
+	char *cmd, *copy;
 	int ret;
 
 	if (!len || len > CTL_MAX)
@@ -27,9 +56,16 @@ static inline ssize_t ctl_write(const char __user *ubuf, size_t len,
 	cmd = memdup_user_nul(ubuf, len);
 	if (IS_ERR(cmd))
 		return PTR_ERR(cmd);
-	ret = run(cmd);
-	if (ret == -EINVAL)
-		pr_err("ctl: bad command '%s'\n", strim(cmd));
+	if (strlen(cmd) != len) {
+		ret = -EINVAL;
+	} else {
+		copy = kstrdup(cmd, GFP_KERNEL);
+		ret = copy ? run(copy) : -ENOMEM;
+		kfree(copy);
+	}
+	/* rate-limited: a fuzzer writes garbage here a hundred thousand times */
+	if (ret == -EINVAL || ret == -ERANGE)
+		pr_err_ratelimited("ctl: bad command '%*pE'\n", (int)len, cmd);
 	kfree(cmd);
 	return ret ? ret : len;
 }

@@ -16,6 +16,8 @@
  *                 selfunreg NAME                   unregister from inside
  *                 badinput                         the API misuse cases
  *                 wait_high 0|1 MS                 dhp_wait_high_memory()
+ *               NAME: 1 to 15 of [A-Za-z0-9_-]; words are separated by
+ *               blanks; numbers are decimal
  *   results     the misuse and self-unregister results, "name value"
  *   clients/NAME
  *               "# calls C delivered D seq_errors E overflow O", then one
@@ -25,6 +27,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cpumask.h>
+#include <linux/ctype.h>
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/err.h>
@@ -258,42 +261,73 @@ static int ev_wait_high(int state, unsigned int ms)
 	return ret ? ret : -ETIMEDOUT;
 }
 
+/* A client name, also a debugfs file name: 1 to 15 of [A-Za-z0-9_-]. */
+static bool ev_name_ok(const char *name)
+{
+	size_t i, len = strlen(name);
+
+	if (!len || len > 15)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!isascii(name[i]) || (!isalnum(name[i]) &&
+					  name[i] != '_' && name[i] != '-'))
+			return false;
+	return true;
+}
+
 /* The unlocked part of a command: it may block a long time. */
 static int ev_command(char *cmd)
 {
-	unsigned int flags, sleep_ms = 0, ms;
+	unsigned int flags = 0, sleep_ms = 0, ms;
 	struct ev_client **slot;
-	char name[16];
-	int on, ret;
+	int argc, on = 0, ret;
+	char *argv[4];
 
-	if (sscanf(cmd, "wait_high %d %u", &on, &ms) == 2)
-		return on < 0 || on > 1 || ms > 600000 ? -EINVAL :
-		       ev_wait_high(on, ms);
+	argc = ctl_split(cmd, argv, ARRAY_SIZE(argv));
+	if (argc < 0)
+		return argc;
+	if (ctl_is(argv, argc, "wait_high", 3)) {
+		if (kstrtoint(argv[1], 10, &on) || kstrtouint(argv[2], 10, &ms) ||
+		    on < 0 || on > 1 || ms > 600000)
+			return -EINVAL;
+		return ev_wait_high(on, ms);
+	}
+	if (ctl_is(argv, argc, "badinput", 1)) {
+		mutex_lock(&ev_lock);
+		ev_badinput();
+		mutex_unlock(&ev_lock);
+		return 0;
+	}
+	/* the other commands name a client */
+	if (argc < 2 || !ev_name_ok(argv[1]))
+		return -EINVAL;
+	if (!strcmp(argv[0], "register") && (argc == 3 || argc == 4)) {
+		if (kstrtouint(argv[2], 10, &flags) ||
+		    (argc == 4 && kstrtouint(argv[3], 10, &sleep_ms)))
+			return -EINVAL;
+	} else if (ctl_is(argv, argc, "hold", 3)) {
+		if (kstrtoint(argv[2], 10, &on) || on < 0 || on > 1)
+			return -EINVAL;
+	} else if (!ctl_is(argv, argc, "unregister", 2) &&
+		   !ctl_is(argv, argc, "selfunreg", 2)) {
+		return -EINVAL;
+	}
 
 	mutex_lock(&ev_lock);
-	ret = -EINVAL;
-	if (sscanf(cmd, "register %15s %u %u", name, &flags, &sleep_ms) >= 2) {
-		ret = ev_register(name, flags, sleep_ms);
-	} else if (sscanf(cmd, "unregister %15s", name) == 1) {
-		slot = ev_find(name);
-		ret = slot ? ev_unregister(slot) : -ENOENT;
-	} else if (sscanf(cmd, "hold %15s %d", name, &on) == 2) {
-		slot = ev_find(name);
+	if (!strcmp(argv[0], "register")) {
+		ret = ev_register(argv[1], flags, sleep_ms);
+	} else {
+		slot = ev_find(argv[1]);
 		ret = slot ? 0 : -ENOENT;
-		if (slot) {
+		if (slot && !strcmp(argv[0], "unregister")) {
+			ret = ev_unregister(slot);
+		} else if (slot && !strcmp(argv[0], "hold")) {
 			WRITE_ONCE((*slot)->hold, on);
 			wake_up_all(&ev_hold_wq);
-		}
-	} else if (sscanf(cmd, "selfunreg %15s", name) == 1) {
-		slot = ev_find(name);
-		ret = slot ? 0 : -ENOENT;
-		if (slot) {
+		} else if (slot) {
 			selfunreg_ret = 1;
 			WRITE_ONCE((*slot)->selfunreg, true);
 		}
-	} else if (sysfs_streq(cmd, "badinput")) {
-		ev_badinput();
-		ret = 0;
 	}
 	mutex_unlock(&ev_lock);
 	return ret;

@@ -28,6 +28,12 @@
  *                                 and rebalance)
  *            churn MS             register + unregister in a loop for MS ms
  *            reset                zero the counters
+ *            rbmisuse             register a rebalance device of its own
+ *                                 (an IRQ with a dummy chip), run the
+ *                                 misuse cases that need one, and arm its
+ *                                 next query_stop to call dhp
+ *            rbdone               unregister it, twice, and free its IRQ
+ *          Words are separated by blanks; numbers are decimal.
  *   stats  read the counters and results, "name value" per line
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -35,6 +41,7 @@
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/err.h>
+#include <linux/interrupt.h>
 #include <linux/irq.h>
 #include <linux/jiffies.h>
 #include <linux/module.h>
@@ -77,6 +84,28 @@ static int rb_null = 1, rb_no_irqs = 1, rb_no_ops = 1, rb_bad_name = 1;
 static int rb_no_such_irq = 1, rb_unrequested = 1, rb_null_handle = 1;
 static int rb_foreign = 1;
 static unsigned long churn_rounds;
+
+/* Handles of one API given to another's unregister. */
+static int cross_cpu_to_ev = 1, cross_ev_to_cpu = 1, cross_cpu_to_rb = 1;
+/* The other APIs called from a synchronous callback (selfunreg). */
+static int cb_ev_reg = 1, cb_ev_unreg = 1, cb_rb_reg = 1, cb_rb_unreg = 1;
+
+/*
+ * The test's own rebalance device (rbmisuse): an IRQ of its own with a
+ * dummy chip, requested, so that registrations get past the IRQ checks.
+ * Under test_lock, but for the results its query_stop writes.
+ */
+static struct dhp_rb_device *rb_own;
+static int rb_own_irq = -1;
+static bool rb_own_requested;
+static bool rb_own_armed;
+static int rb_selfunreg = 1, rb_selfreg = 1;
+static int rb_dup_name = 1, rb_irq_taken = 1, rb_irq_twice = 1;
+static int rb_bad_class = 1, rb_bad_policy = 1, rb_partial_ops = 1;
+static int rb_too_many = 1, rb_long_name = 1, rb_dot_name = 1;
+static int rb_high_name = 1, rb_double = 1;
+
+static void test_cb_other_apis(void);
 
 static const struct {
 	u8 from, to;
@@ -131,6 +160,7 @@ static void test_cb(void *context, const struct dhp_cpu_change *change,
 		WRITE_ONCE(selfreg_ret, PTR_ERR_OR_ZERO(h));
 		if (!IS_ERR(h))		/* a dhp bug: undo it as well as we can */
 			dhp_unregister_cpu_callback(h);
+		test_cb_other_apis();
 	}
 
 	if (change->state == DHP_CPU_ADD_START &&
@@ -188,10 +218,15 @@ static void test_noop_cb(void *context, const struct dhp_cpu_change *change,
 {
 }
 
+static void test_ev_noop(void *context, const struct dhp_event *ev)
+{
+}
+
 /* Called with test_lock held. */
 static void test_badinput(void)
 {
 	static int not_a_client;
+	struct dhp_event_client *eh;
 	struct dhp_cpu_client *h;
 
 	bad_null_cb = PTR_ERR_OR_ZERO(dhp_register_cpu_callback(NULL, NULL, 0));
@@ -210,6 +245,19 @@ static void test_badinput(void)
 		bad_double = dhp_unregister_cpu_callback(h);
 	}
 	bad_foreign = dhp_unregister_cpu_callback((void *)&not_a_client);
+
+	/* A live handle of one API is foreign to the others. */
+	h = dhp_register_cpu_callback(test_noop_cb, NULL, 0);
+	eh = dhp_register_event_callback(test_ev_noop, NULL, DHP_EV_PROCESSOR);
+	if (!IS_ERR(h) && !IS_ERR(eh)) {
+		cross_cpu_to_ev = dhp_unregister_event_callback((void *)h);
+		cross_ev_to_cpu = dhp_unregister_cpu_callback((void *)eh);
+		cross_cpu_to_rb = dhp_unregister_rebalance((void *)h);
+	}
+	if (!IS_ERR(h))
+		dhp_unregister_cpu_callback(h);
+	if (!IS_ERR(eh))
+		dhp_unregister_event_callback(eh);
 }
 
 static int test_rb_noop(void *context)
@@ -232,6 +280,16 @@ static const struct dhp_rb_ops test_rb_ops = {
 	.start = test_rb_start,
 };
 
+/* Registers @info, which dhp must refuse; returns its errno. */
+static int test_rb_info_try(const struct dhp_rb_device_info *info)
+{
+	struct dhp_rb_device *d = dhp_register_rebalance(info);
+
+	if (!IS_ERR(d))		/* a dhp bug: undo it as well as we can */
+		dhp_unregister_rebalance(d);
+	return PTR_ERR_OR_ZERO(d);
+}
+
 static int test_rb_try(const char *name, const unsigned int *irqs,
 		       unsigned int n, const struct dhp_rb_ops *ops)
 {
@@ -239,11 +297,29 @@ static int test_rb_try(const char *name, const unsigned int *irqs,
 		.name = name, .node = NUMA_NO_NODE, .irqs = irqs,
 		.nr_irqs = n, .ops = ops,
 	};
-	struct dhp_rb_device *d = dhp_register_rebalance(&info);
 
-	if (!IS_ERR(d))		/* a dhp bug: undo it as well as we can */
-		dhp_unregister_rebalance(d);
-	return PTR_ERR_OR_ZERO(d);
+	return test_rb_info_try(&info);
+}
+
+/* From a synchronous callback (selfunreg): the other APIs refuse too. */
+static void test_cb_other_apis(void)
+{
+	static int not_a_client;
+	unsigned int irq = READ_ONCE(rb_own_irq);
+	struct dhp_event_client *eh;
+
+	eh = dhp_register_event_callback(test_ev_noop, NULL, DHP_EV_PROCESSOR);
+	WRITE_ONCE(cb_ev_reg, PTR_ERR_OR_ZERO(eh));
+	if (!IS_ERR(eh))	/* a dhp bug, which cannot be undone from here */
+		pr_err("event registration from a callback succeeded\n");
+	WRITE_ONCE(cb_ev_unreg,
+		   dhp_unregister_event_callback((void *)&not_a_client));
+	/* with rb_own's IRQ it would get as far as dhp's lock */
+	if (READ_ONCE(rb_own_requested))
+		WRITE_ONCE(cb_rb_reg, test_rb_try("t-incb", &irq, 1,
+						  &test_rb_ops));
+	WRITE_ONCE(cb_rb_unreg,
+		   dhp_unregister_rebalance((void *)&not_a_client));
 }
 
 /* Rebalance misuse; test_lock held. */
@@ -268,6 +344,138 @@ static void test_rb_badinput(void)
 	rb_no_such_irq = test_rb_try("t-nosuch", irq, 1, &test_rb_ops);
 	rb_null_handle = dhp_unregister_rebalance(NULL);
 	rb_foreign = dhp_unregister_rebalance((void *)&not_a_device);
+}
+
+static irqreturn_t test_irq_handler(int irq, void *dev_id)
+{
+	return IRQ_HANDLED;
+}
+
+/* rb_own's query_stop: once armed, calls dhp from a rebalance operation. */
+static int test_rb_own_query_stop(void *context)
+{
+	unsigned int irq = READ_ONCE(rb_own_irq);
+
+	if (!READ_ONCE(rb_own_armed))
+		return 0;
+	WRITE_ONCE(rb_own_armed, false);
+	WRITE_ONCE(rb_selfunreg, dhp_unregister_rebalance(READ_ONCE(rb_own)));
+	WRITE_ONCE(rb_selfreg, test_rb_try("t-inop", &irq, 1, &test_rb_ops));
+	return 0;
+}
+
+static const struct dhp_rb_ops test_rb_own_ops = {
+	.query_stop = test_rb_own_query_stop,
+	.stop = test_rb_stop,
+	.start = test_rb_start,
+};
+
+static const struct dhp_rb_ops test_rb_partial_ops = {
+	.query_stop = test_rb_noop,
+	.stop = test_rb_stop,
+};
+
+/* Undoes test_rb_misuse(); test_lock held. */
+static void test_rb_own_free(void)
+{
+	WRITE_ONCE(rb_own_armed, false);
+	if (rb_own) {
+		dhp_unregister_rebalance(rb_own);
+		WRITE_ONCE(rb_own, NULL);
+	}
+	if (rb_own_requested) {
+		WRITE_ONCE(rb_own_requested, false);
+		free_irq(rb_own_irq, &rb_own_irq);
+	}
+	if (rb_own_irq >= 0) {
+		irq_free_descs(rb_own_irq, 1);
+		WRITE_ONCE(rb_own_irq, -1);
+	}
+}
+
+/*
+ * rbmisuse: the registrations dhp must refuse that need a requested IRQ,
+ * or a device of the test's own; test_lock held.
+ */
+static int test_rb_misuse(void)
+{
+	static unsigned int many[257];	/* dhp takes 1 to 256 IRQs */
+	struct dhp_rb_device_info info = {
+		.name = "t-own", .node = NUMA_NO_NODE, .nr_irqs = 1,
+		.ops = &test_rb_own_ops,
+	};
+	unsigned int irq, twice[2], i;
+	struct dhp_rb_device *d;
+	int ret;
+
+	if (rb_own_irq >= 0)
+		return -EBUSY;
+	ret = irq_alloc_descs(-1, 0, 1, NUMA_NO_NODE);
+	if (ret < 0)
+		return ret;
+	WRITE_ONCE(rb_own_irq, ret);
+	irq = ret;
+	irq_set_chip_and_handler(irq, &dummy_irq_chip, handle_simple_irq);
+	irq_modify_status(irq, IRQ_NOREQUEST | IRQ_NOPROBE, 0);
+	ret = request_irq(irq, test_irq_handler, 0, "dhp_test", &rb_own_irq);
+	if (ret)
+		goto fail;
+	WRITE_ONCE(rb_own_requested, true);
+	info.irqs = &irq;
+	d = dhp_register_rebalance(&info);
+	if (IS_ERR(d)) {
+		ret = PTR_ERR(d);
+		goto fail;
+	}
+	WRITE_ONCE(rb_own, d);
+
+	rb_dup_name = test_rb_try("t-own", &irq, 1, &test_rb_ops);
+	rb_irq_taken = test_rb_try("t-taken", &irq, 1, &test_rb_ops);
+	twice[0] = irq;
+	twice[1] = irq;
+	rb_irq_twice = test_rb_try("t-twice", twice, 2, &test_rb_ops);
+	rb_partial_ops = test_rb_try("t-partial", &irq, 1,
+				     &test_rb_partial_ops);
+	for (i = 0; i < ARRAY_SIZE(many); i++)
+		many[i] = irq;
+	rb_too_many = test_rb_try("t-many", many, ARRAY_SIZE(many),
+				  &test_rb_ops);
+	rb_long_name = test_rb_try("t-0123456789abcdef0123456789abcd", &irq, 1,
+				   &test_rb_ops);
+	rb_dot_name = test_rb_try("..", &irq, 1, &test_rb_ops);
+	rb_high_name = test_rb_try("t-\xe9", &irq, 1, &test_rb_ops);
+	info.name = "t-class";
+	info.class = 7;
+	info.ops = &test_rb_ops;
+	rb_bad_class = test_rb_info_try(&info);
+	info.name = "t-policy";
+	info.class = DHP_RB_CLASS_OTHER;
+	info.policy = 9;
+	rb_bad_policy = test_rb_info_try(&info);
+
+	rb_selfunreg = 1;
+	rb_selfreg = 1;
+	WRITE_ONCE(rb_own_armed, true);
+	return 0;
+fail:
+	test_rb_own_free();
+	return ret;
+}
+
+/* rbdone: unregister rb_own twice, free its IRQ; test_lock held. */
+static int test_rb_done(void)
+{
+	struct dhp_rb_device *d = rb_own;
+
+	if (!d)
+		return -ENOENT;
+	WRITE_ONCE(rb_own, NULL);
+	rb_double = dhp_unregister_rebalance(d);
+	/* the second time: only compared, never dereferenced, by dhp */
+	if (!rb_double)
+		rb_double = dhp_unregister_rebalance(d);
+	test_rb_own_free();
+	return 0;
 }
 
 /* Called with test_lock held; CPUs may come and go meanwhile. */
@@ -295,50 +503,70 @@ static int test_churn(unsigned int ms)
 	return err;
 }
 
+/* Numbers are decimal, whole words: kstrto*(), which fail on overflow. */
 static int test_command(char *cmd)
 {
 	unsigned int n, flags;
-	int idx, cpu, err;
+	int argc, idx, cpu, err;
+	char *argv[4];
 
-	if (sscanf(cmd, "register %u %u", &n, &flags) == 2)
+	argc = ctl_split(cmd, argv, ARRAY_SIZE(argv));
+	if (argc < 0)
+		return argc;
+	if (ctl_is(argv, argc, "register", 3)) {
+		if (kstrtouint(argv[1], 10, &n) ||
+		    kstrtouint(argv[2], 10, &flags))
+			return -EINVAL;
 		return test_register(n, flags);
-	if (sysfs_streq(cmd, "unregister")) {
+	}
+	if (ctl_is(argv, argc, "unregister", 1)) {
 		test_unregister_all();
 		return 0;
 	}
-	if (sysfs_streq(cmd, "veto off")) {
+	if (ctl_is(argv, argc, "veto", 2) && !strcmp(argv[1], "off")) {
 		WRITE_ONCE(veto_idx, -1);
 		return 0;
 	}
-	if (sscanf(cmd, "veto %d %d %d", &idx, &cpu, &err) == 3) {
-		if (idx < 0 || cpu < -1 || cpu >= (int)nr_cpu_ids ||
-		    err >= 0 || err < -MAX_ERRNO)
+	if (ctl_is(argv, argc, "veto", 4)) {
+		if (kstrtoint(argv[1], 10, &idx) ||
+		    kstrtoint(argv[2], 10, &cpu) ||
+		    kstrtoint(argv[3], 10, &err) || idx < 0 || cpu < -1 ||
+		    cpu >= (int)nr_cpu_ids || err >= 0 || err < -MAX_ERRNO)
 			return -EINVAL;
 		WRITE_ONCE(veto_cpu, cpu);
 		WRITE_ONCE(veto_errno, err);
 		WRITE_ONCE(veto_idx, idx);
 		return 0;
 	}
-	if (sscanf(cmd, "selfunreg %d", &idx) == 1) {
+	if (ctl_is(argv, argc, "selfunreg", 2)) {
+		if (kstrtoint(argv[1], 10, &idx))
+			return -EINVAL;
 		WRITE_ONCE(selfunreg_ret, 1);
 		WRITE_ONCE(selfreg_ret, 1);
 		WRITE_ONCE(selfunreg_idx, idx);
 		return 0;
 	}
-	if (sysfs_streq(cmd, "badinput")) {
+	if (ctl_is(argv, argc, "badinput", 1)) {
 		test_badinput();
 		test_rb_badinput();
 		return 0;
 	}
-	if (sscanf(cmd, "churn %u", &n) == 1)
+	if (ctl_is(argv, argc, "churn", 2)) {
+		if (kstrtouint(argv[1], 10, &n))
+			return -EINVAL;
 		return n > 600000 ? -ERANGE : test_churn(n);
-	if (sysfs_streq(cmd, "reset")) {
+	}
+	if (ctl_is(argv, argc, "reset", 1)) {
 		memset(seen, 0, sizeof(seen));
 		seq_errors = 0;
 		order_errors = 0;
 		churn_rounds = 0;
 		return 0;
 	}
+	if (ctl_is(argv, argc, "rbmisuse", 1))
+		return test_rb_misuse();
+	if (ctl_is(argv, argc, "rbdone", 1))
+		return test_rb_done();
 	return -EINVAL;
 }
 
@@ -378,6 +606,19 @@ static int test_stats_show(struct seq_file *m, void *v)
 		   rb_null, rb_no_irqs, rb_no_ops, rb_bad_name);
 	seq_printf(m, "rb_no_such_irq %d\nrb_unrequested %d\nrb_null_handle %d\nrb_foreign %d\n",
 		   rb_no_such_irq, rb_unrequested, rb_null_handle, rb_foreign);
+	seq_printf(m, "cross_cpu_to_ev %d\ncross_ev_to_cpu %d\ncross_cpu_to_rb %d\n",
+		   cross_cpu_to_ev, cross_ev_to_cpu, cross_cpu_to_rb);
+	seq_printf(m, "cb_ev_reg %d\ncb_ev_unreg %d\ncb_rb_reg %d\ncb_rb_unreg %d\n",
+		   READ_ONCE(cb_ev_reg), READ_ONCE(cb_ev_unreg),
+		   READ_ONCE(cb_rb_reg), READ_ONCE(cb_rb_unreg));
+	seq_printf(m, "rb_dup_name %d\nrb_irq_taken %d\nrb_irq_twice %d\nrb_partial_ops %d\n",
+		   rb_dup_name, rb_irq_taken, rb_irq_twice, rb_partial_ops);
+	seq_printf(m, "rb_too_many %d\nrb_long_name %d\nrb_dot_name %d\nrb_high_name %d\n",
+		   rb_too_many, rb_long_name, rb_dot_name, rb_high_name);
+	seq_printf(m, "rb_bad_class %d\nrb_bad_policy %d\nrb_double %d\n",
+		   rb_bad_class, rb_bad_policy, rb_double);
+	seq_printf(m, "rb_selfunreg %d\nrb_selfreg %d\n",
+		   READ_ONCE(rb_selfunreg), READ_ONCE(rb_selfreg));
 	mutex_unlock(&test_lock);
 	return 0;
 }
@@ -412,6 +653,7 @@ static void __exit test_exit(void)
 	debugfs_remove_recursive(test_dir);
 	mutex_lock(&test_lock);
 	test_unregister_all();
+	test_rb_own_free();
 	mutex_unlock(&test_lock);
 	kfree(clients);
 	kfree(last_state);
