@@ -8,6 +8,12 @@
 #    one scripts/build-debug-kernel.sh built into $CACHE/debug-kit (if any)
 #  - extracts the kselftest headers and checkpatch from linux-source-6.1
 #
+# What it changes on the host: the Debian packages in $PACKAGES (none of
+# them is a kernel image). The 6.12 headers depend on the 6.12 image, so
+# they are fetched with apt-get download and unpacked into the cache like
+# the guest kernels, never installed. To undo: rm -rf the cache, and
+# apt-get purge the packages you did not have before.
+#
 # Cache: ${DHP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dhp}
 # Each kernel gets $CACHE/kernels/<name>/env with KVER, VMLINUZ, MODROOT, KDIR.
 # A second run only checks the markers and takes about a second.
@@ -15,8 +21,7 @@
 set -eu
 
 PACKAGES="qemu-system-x86 busybox-static cpio sparse make gcc libc6-dev \
-python3 perl kmod xz-utils linux-headers-amd64 linux-headers-6.12-amd64 \
-linux-source-6.1"
+python3 perl kmod xz-utils dwarves linux-headers-amd64 linux-source-6.1"
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=${DHP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dhp}
@@ -32,10 +37,12 @@ TAG=setup
 # shellcheck source=scripts/pkg.sh
 . "$REPO/scripts/pkg.sh"
 
-# The ABI (e.g. 6.1.0-56-amd64) a linux-headers meta package depends on.
+# The ABI (e.g. 6.1.0-56-amd64) a linux-headers meta package depends on:
+# the installed version's, else the archive's candidate.
 headers_abi() {
 	dep=$(dpkg-query -W -f='${Depends}' "$1" 2>/dev/null) ||
-		die "package $1 is not installed"
+		dep=$(apt-cache depends "$1" 2>/dev/null | sed -n 's/^ *Depends: //p') ||
+		die "package $1 is neither installed nor known to apt"
 	abi=$(printf '%s\n' "$dep" | tr ',' '\n' |
 		sed -n 's/^ *linux-headers-\([^ ]*\).*/\1/p' | head -n 1)
 	[ -n "$abi" ] || die "cannot find the kernel ABI $1 depends on ($dep)"
@@ -83,40 +90,71 @@ download() {
 	fi
 }
 
-# Stock Debian kernel: the unsigned image matching the installed headers.
-fetch_stock() { # name meta-headers-package
+# The packages the headers of ABI $1 consist of: linux-headers-$1 and the
+# linux-headers-*-common and linux-kbuild-* packages it depends on.
+headers_pkgs() {
+	printf 'linux-headers-%s\n' "$1"
+	apt-cache depends "linux-headers-$1" 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-\(headers\|kbuild\)-[^ ]*\).*/\1/p'
+}
+
+# Downloads $1's image (and, with $2 = unpack, its headers) into $3.
+download_kernel() { # abi mode dir
+	pkgs=linux-image-$1-unsigned
+	[ "$2" = unpack ] && pkgs="$pkgs $(headers_pkgs "$1" | tr '\n' ' ')"
+	# shellcheck disable=SC2086
+	(cd "$3" && download $pkgs)
+}
+
+# Stock Debian kernel: the unsigned image matching the headers of meta
+# package $2, installed (mode "install") or unpacked beside the image in
+# the cache (mode "unpack": headers that would pull a kernel image onto
+# the host).
+fetch_stock() { # name meta-headers-package mode
 	name=$1
 	abi=$(headers_abi "$2")
 	dir=$CACHE/kernels/$name
-	stamp="abi=$abi"
+	stamp="abi=$abi mode=$3"
 	if [ -f "$dir/.done" ] && [ "$(cat "$dir/.done")" = "$stamp" ]; then
 		check_kernel "$name"
 		return 0
 	fi
-	pkg=linux-image-$abi-unsigned
-	say "$name: fetching $pkg"
+	say "$name: fetching linux-image-$abi-unsigned"
 	rm -rf "$dir"
 	mkdir -p "$dir/dl"
-	if ! (cd "$dir/dl" && download "$pkg"); then
-		is_root || die "$name: apt-get download $pkg failed; as root: apt-get update && apt-get install $2"
-		# The archive moved on: refresh, upgrade the headers, follow.
-		say "$name: $pkg not downloadable, updating $2"
+	if ! download_kernel "$abi" "$3" "$dir/dl"; then
+		is_root || die "$name: apt-get download failed; as root: apt-get update"
+		# The archive moved on: refresh and follow.
+		say "$name: $abi not downloadable, updating the package lists"
 		apt-get update
-		DEBIAN_FRONTEND=noninteractive apt-get install -y \
-			--no-install-recommends "$2"
+		if [ "$3" = install ]; then
+			DEBIAN_FRONTEND=noninteractive apt-get install -y \
+				--no-install-recommends "$2"
+		fi
 		abi=$(headers_abi "$2")
-		stamp="abi=$abi"
-		pkg=linux-image-$abi-unsigned
-		(cd "$dir/dl" && download "$pkg") ||
-			die "$name: apt-get download $pkg failed"
+		stamp="abi=$abi mode=$3"
+		rm -f "$dir"/dl/*.deb
+		download_kernel "$abi" "$3" "$dir/dl" ||
+			die "$name: apt-get download of $abi failed"
 	fi
-	deb=$(ls "$dir"/dl/*.deb)
-	dpkg-deb -x "$deb" "$dir/root"
+	for deb in "$dir"/dl/*.deb; do
+		dpkg-deb -x "$deb" "$dir/root"
+	done
 	rm -rf "$dir/dl"
+	kdir=/usr/src/linux-headers-$abi
+	if [ "$3" = unpack ]; then
+		kdir=$dir/root$kdir
+		# Its Makefile includes the common part by absolute path.
+		sed -i "s|^include /usr/src/|include $dir/root/usr/src/|" \
+			"$kdir/Makefile"
+		ln -sfn "$kdir" "$dir/root/lib/modules/$abi/build"
+	fi
 	depmod -b "$dir/root" "$abi"
-	write_env "$dir" "$abi" "$dir/root/boot/vmlinuz-$abi" "$dir/root" \
-		"/usr/src/linux-headers-$abi"
+	write_env "$dir" "$abi" "$dir/root/boot/vmlinuz-$abi" "$dir/root" "$kdir"
 	check_kernel "$name"
+	if [ "$3" = unpack ] && ! try_kbuild "$kdir"; then
+		die "$name: modules do not build against the unpacked $kdir"
+	fi
 	echo "$stamp" >"$dir/.done"
 }
 
@@ -233,8 +271,8 @@ extract_sources() {
 
 install_packages
 mkdir -p "$CACHE/kernels"
-fetch_stock 6.1 linux-headers-amd64
-fetch_stock 6.12 linux-headers-6.12-amd64
+fetch_stock 6.1 linux-headers-amd64 install
+fetch_stock 6.12 linux-headers-6.12-amd64 unpack
 fetch_debug
 extract_sources
 
