@@ -9,6 +9,8 @@ on any failure. Run through scripts/check.sh, which installs what is needed.
 """
 
 import argparse
+import atexit
+import hashlib
 import os
 import re
 import shutil
@@ -162,10 +164,27 @@ def source_files():
         os.path.join(REPO, f))]
 
 
+def run_dir():
+    """This run's own directory for build trees and guest stages: keyed by
+    checkout and process, so that concurrent runs (two checkouts, or two
+    runs in one) never share one; removed when the run ends."""
+    global _RUN_DIR
+    if not _RUN_DIR:
+        tag = hashlib.sha1(REPO.encode()).hexdigest()[:8]
+        _RUN_DIR = os.path.join(vm.cache_dir(), 'work',
+                                f'{tag}-{os.getpid()}')
+        os.makedirs(_RUN_DIR, exist_ok=True)
+        atexit.register(shutil.rmtree, _RUN_DIR, ignore_errors=True)
+    return _RUN_DIR
+
+
+_RUN_DIR = None
+
+
 def build_tree(kernel):
     """Copy the sources to a per-kernel build directory (kbuild builds in
     place, so kernels cannot share one) and return it."""
-    dest = os.path.join(vm.cache_dir(), 'build', kernel.name)
+    dest = os.path.join(run_dir(), 'build', kernel.name)
     shutil.rmtree(dest, ignore_errors=True)
     for f in source_files():
         if f.startswith(('scripts/', '.ci/', '.git')):
@@ -253,7 +272,7 @@ RUN = re.compile(r'^#\s+RUN\s+(\S+) \.\.\.')
 def stage(kernel, tree, name, extra=()):
     """A directory with what the guest gets at /dhp: the modules built
     for @kernel in @tree, the static test programs and @extra files."""
-    dest = os.path.join(vm.cache_dir(), 'stage', f'{kernel.name}-{name}')
+    dest = os.path.join(run_dir(), 'stage', f'{kernel.name}-{name}')
     shutil.rmtree(dest, ignore_errors=True)
     os.makedirs(dest)
     for f in MODULES:

@@ -30,6 +30,8 @@ def main():
     tree = check.build(kernel, res)
     if not tree:
         sys.exit('[demo] error: the modules did not build, see above')
+    if not check.build_guest_progs(res):
+        sys.exit('[demo] error: the guest programs did not build, see above')
     files = check.stage(kernel, tree, 'demo', ['scripts/demo-guest.sh'])
     argv = [sys.executable, os.path.join(REPO, 'scripts', 'vm.py'),
             '--kernel', kernel.name, '--files', files, '--cpus', '2',
