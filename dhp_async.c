@@ -47,6 +47,7 @@
 #include <linux/export.h>
 #include <linux/ktime.h>
 #include <linux/list.h>
+#include <linux/lockdep.h>
 #include <linux/mutex.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -139,8 +140,12 @@ void dhp_ev_post(struct dhp_ev *e)
 	e->ev.seq = dhp_ev_next_seq++;
 	e->ev.timestamp_ns = ktime_get_ns();
 	list_add_tail(&e->node, &dhp_ev_queue);
-	spin_unlock_irqrestore(&dhp_ev_lock, flags);
+	/*
+	 * Under the lock: once it is dropped the dispatcher may publish @e
+	 * and a client consume and free it.
+	 */
 	trace_dhp_event_post(0, &e->ev);
+	spin_unlock_irqrestore(&dhp_ev_lock, flags);
 	queue_work(dhp_async_wq, &dhp_dispatch_work);
 }
 
@@ -164,6 +169,7 @@ static struct dhp_ev *dhp_ev_first_unpublished(void)
 {
 	struct dhp_ev *e, *first = NULL;
 
+	lockdep_assert_held(&dhp_ev_lock);
 	list_for_each_entry_reverse(e, &dhp_ev_queue, node) {
 		if (e->published)
 			break;
@@ -239,6 +245,7 @@ static bool dhp_ev_next_for(struct dhp_event_client *c, struct dhp_event *out)
 {
 	struct dhp_ev *e, *first = NULL;
 
+	lockdep_assert_held(&dhp_ev_lock);
 	if (c->dying)
 		return false;
 	list_for_each_entry(e, &dhp_ev_queue, node) {
@@ -270,6 +277,7 @@ static unsigned long dhp_ev_put_upto(struct dhp_event_client *c, u64 upto,
 	struct dhp_ev *e, *tmp;
 	unsigned long n = 0;
 
+	lockdep_assert_held(&dhp_ev_lock);
 	list_for_each_entry_safe(e, tmp, &dhp_ev_queue, node) {
 		if (!e->published || e->ev.seq > upto)
 			break;
@@ -469,6 +477,7 @@ int dhp_unregister_event_callback(struct dhp_event_client *client)
 	bool found = false;
 	struct dhp_ev *e;
 	LIST_HEAD(dead);
+	u64 held_upto = 0;
 
 	if (!client) {
 		pr_err("unregister events: NULL handle (from %pS)\n",
@@ -488,6 +497,19 @@ int dhp_unregister_event_callback(struct dhp_event_client *client)
 			found = true;
 			list_del(&c->node);
 			dhp_async_nr_clients--;
+			/*
+			 * The dispatcher publishes under dhp_async_mutex: the
+			 * events published up to now counted a reference for
+			 * @c, the ones published from now on do not. Only the
+			 * former may be put, by @c's worker or below, however
+			 * long the callback in progress takes: from now on the
+			 * worker takes nothing new (dying, in the same
+			 * dhp_ev_lock section).
+			 */
+			spin_lock_irq(&dhp_ev_lock);
+			WRITE_ONCE(c->dying, true);
+			held_upto = dhp_ev_pub_seq;
+			spin_unlock_irq(&dhp_ev_lock);
 			break;
 		}
 	}
@@ -502,13 +524,10 @@ int dhp_unregister_event_callback(struct dhp_event_client *client)
 	 * No new work can be queued for it now. A running worker stops after
 	 * the callback in progress; wait for that one.
 	 */
-	spin_lock_irq(&dhp_ev_lock);
-	client->dying = true;
-	spin_unlock_irq(&dhp_ev_lock);
 	cancel_work_sync(&client->work);
 
 	spin_lock_irq(&dhp_ev_lock);
-	discarded = dhp_ev_put_upto(client, dhp_ev_pub_seq, &dead);
+	discarded = dhp_ev_put_upto(client, held_upto, &dead);
 	dhp_ev_discarded += discarded;
 	spin_unlock_irq(&dhp_ev_lock);
 	dhp_ev_free_list(&dead);
