@@ -83,7 +83,13 @@ typedef void (*dhp_cpu_callback_t)(void *context,
 				   const struct dhp_cpu_change *change,
 				   int *op_status);
 
-/* Replay ADD_START and ADD_COMPLETE for every CPU already online. */
+/*
+ * Replay ADD_START and ADD_COMPLETE for every CPU already online, before
+ * registration returns. Each replayed step runs where it runs at hotplug:
+ * ADD_START (and ADD_FAILURE, REMOVE_COMPLETE of a vetoed replay's
+ * rollback) in the registering task, ADD_COMPLETE (and the rollback's
+ * REMOVE_START) on the CPU concerned, in a kworker bound to it.
+ */
 #define DHP_CPU_ADD_EXISTING	0x1U
 #define DHP_CPU_FLAGS_ALL	(DHP_CPU_ADD_EXISTING)
 
