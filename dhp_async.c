@@ -60,6 +60,7 @@
 
 struct dhp_event_client {
 	struct list_head node;		/* dhp_async_clients */
+	struct module *owner;
 	struct work_struct work;
 	dhp_event_callback_t callback;
 	void *context;
@@ -366,12 +367,14 @@ static int dhp_existing_snapshot(struct dhp_event_client *c)
 }
 
 /**
- * dhp_register_event_callback() - register for asynchronous notifications
+ * __dhp_register_event_callback() - register for asynchronous notifications
  * @callback: called for each event, see &dhp_event_callback_t.
  * @context: passed to @callback unchanged.
  * @flags: %DHP_EV_PROCESSOR and/or %DHP_EV_MEMORY (at least one), and
  *	optionally %DHP_EV_INCLUDE_EXISTING for arrivals of the CPUs and memory
  *	online now, delivered before any later event.
+ * @owner: the calling module; dhp_register_event_callback() passes
+ *	THIS_MODULE.
  *
  * The analogue of IoRegisterPlugPlayNotification() for GUID_DEVICE_PROCESSOR
  * and GUID_DEVICE_MEMORY. Every event that happens after this returns is
@@ -383,9 +386,10 @@ static int dhp_existing_snapshot(struct dhp_event_client *c)
  * Return: a handle for dhp_unregister_event_callback(), or an ERR_PTR():
  * -EINVAL (NULL @callback, no category, unknown flags), -EDEADLK, -ENOMEM.
  */
-struct dhp_event_client *dhp_register_event_callback(dhp_event_callback_t callback,
-						     void *context,
-						     unsigned int flags)
+struct dhp_event_client *__dhp_register_event_callback(dhp_event_callback_t callback,
+						       void *context,
+						       unsigned int flags,
+						       struct module *owner)
 {
 	struct dhp_event_client *c;
 	unsigned long irqflags;
@@ -412,6 +416,7 @@ struct dhp_event_client *dhp_register_event_callback(dhp_event_callback_t callba
 	dhp_obj_count(DHP_OBJ_EV_CLIENT, true);
 	INIT_WORK(&c->work, dhp_client_work);
 	INIT_LIST_HEAD(&c->existing);
+	c->owner = owner;
 	c->callback = callback;
 	c->context = context;
 	c->flags = flags;
@@ -453,7 +458,7 @@ struct dhp_event_client *dhp_register_event_callback(dhp_event_callback_t callba
 	queue_work(dhp_async_wq, &c->work);
 	return c;
 }
-EXPORT_SYMBOL_GPL(dhp_register_event_callback);
+EXPORT_SYMBOL_GPL(__dhp_register_event_callback);
 
 /**
  * dhp_unregister_event_callback() - stop asynchronous notifications
@@ -541,6 +546,25 @@ int dhp_unregister_event_callback(struct dhp_event_client *client)
 	return 0;
 }
 EXPORT_SYMBOL_GPL(dhp_unregister_event_callback);
+
+void dhp_async_module_gone(struct module *mod)
+{
+	struct dhp_event_client *c, *left;
+
+	do {
+		left = NULL;
+		mutex_lock(&dhp_async_mutex);
+		list_for_each_entry(c, &dhp_async_clients, node) {
+			if (c->owner == mod) {
+				left = c;
+				dhp_report_left_registered("asynchronous", mod,
+							   c->id, c->callback);
+				break;
+			}
+		}
+		mutex_unlock(&dhp_async_mutex);
+	} while (left && !dhp_unregister_event_callback(left));
+}
 
 static int dhp_ev_clients_show(struct seq_file *m, void *v)
 {

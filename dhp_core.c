@@ -262,6 +262,33 @@ static void dhp_objects_report(void)
 
 struct dentry *dhp_debugfs;
 
+void dhp_report_left_registered(const char *api, struct module *mod,
+				u64 id, const void *callback)
+{
+	pr_err("module %s unloaded with %s client %llu (%ps) still registered: unregistered it now; a driver must unregister before it unloads\n",
+	       mod->name, api, id, callback);
+}
+
+/*
+ * MODULE_STATE_GOING comes after the module's exit function (or its failed
+ * init) and before its code is freed: the last moment at which a client it
+ * left registered can be taken off safely.
+ */
+static int dhp_module_notify(struct notifier_block *nb, unsigned long action,
+			     void *data)
+{
+	if (action == MODULE_STATE_GOING) {
+		dhp_rebalance_module_gone(data);
+		dhp_async_module_gone(data);
+		dhp_cpu_module_gone(data);
+	}
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block dhp_module_nb = {
+	.notifier_call = dhp_module_notify,
+};
+
 static int __init dhp_init(void)
 {
 	int ret;
@@ -293,9 +320,14 @@ static int __init dhp_init(void)
 	ret = dhp_rebalance_init();
 	if (ret)
 		goto out_mem;
+	ret = register_module_notifier(&dhp_module_nb);
+	if (ret)
+		goto out_rebalance;
 	pr_info("loaded, log_size %u\n", dhp_log_len);
 	return 0;
 
+out_rebalance:
+	dhp_rebalance_exit();
 out_mem:
 	dhp_mem_exit();
 out_highmem:
@@ -312,6 +344,7 @@ out_log:
 
 static void __exit dhp_exit(void)
 {
+	unregister_module_notifier(&dhp_module_nb);
 	/* Files first: no reader may see the state torn down below. */
 	debugfs_remove_recursive(dhp_debugfs);
 	dhp_rebalance_exit();

@@ -73,6 +73,7 @@ static const char *const dhp_cpu_step_names[DHP_CPU_NR_STATES] = {
 
 struct dhp_cpu_client {
 	struct list_head node;
+	struct module *owner;
 	dhp_cpu_callback_t callback;
 	void *context;
 	unsigned int flags;
@@ -448,13 +449,14 @@ static int dhp_cpu_replay(struct dhp_cpu_client *c)
 }
 
 /**
- * dhp_register_cpu_callback() - register for synchronous processor changes
+ * __dhp_register_cpu_callback() - register for synchronous processor changes
  * @callback: called at each step of each CPU add and removal, see
  *	&enum dhp_cpu_state.
  * @context: passed to @callback unchanged.
  * @flags: 0 or %DHP_CPU_ADD_EXISTING to have @callback called with
  *	ADD_START and ADD_COMPLETE for every CPU already online before this
  *	returns.
+ * @owner: the calling module; dhp_register_cpu_callback() passes THIS_MODULE.
  *
  * The analogue of KeRegisterProcessorChangeCallback(). Clients are called in
  * registration order on the add steps and in reverse on failure and removal.
@@ -469,9 +471,10 @@ static int dhp_cpu_replay(struct dhp_cpu_client *c)
  * the replay (the Windows CallbackStatus); in that case everything the replay
  * did has been undone and the client is not registered.
  */
-struct dhp_cpu_client *dhp_register_cpu_callback(dhp_cpu_callback_t callback,
-						 void *context,
-						 unsigned int flags)
+struct dhp_cpu_client *__dhp_register_cpu_callback(dhp_cpu_callback_t callback,
+						   void *context,
+						   unsigned int flags,
+						   struct module *owner)
 {
 	struct task_struct *prev;
 	struct dhp_cpu_client *c;
@@ -497,6 +500,7 @@ struct dhp_cpu_client *dhp_register_cpu_callback(dhp_cpu_callback_t callback,
 	if (!c)
 		return ERR_PTR(-ENOMEM);
 	dhp_obj_count(DHP_OBJ_CPU_CLIENT, true);
+	c->owner = owner;
 	c->callback = callback;
 	c->context = context;
 	c->flags = flags;
@@ -527,7 +531,7 @@ struct dhp_cpu_client *dhp_register_cpu_callback(dhp_cpu_callback_t callback,
 	}
 	return c;
 }
-EXPORT_SYMBOL_GPL(dhp_register_cpu_callback);
+EXPORT_SYMBOL_GPL(__dhp_register_cpu_callback);
 
 /**
  * dhp_unregister_cpu_callback() - stop synchronous processor notifications
@@ -596,6 +600,25 @@ int dhp_unregister_cpu_callback(struct dhp_cpu_client *client)
 	return 0;
 }
 EXPORT_SYMBOL_GPL(dhp_unregister_cpu_callback);
+
+void dhp_cpu_module_gone(struct module *mod)
+{
+	struct dhp_cpu_client *c, *left;
+
+	do {
+		left = NULL;
+		mutex_lock(&dhp_cpu_mutex);
+		list_for_each_entry(c, &dhp_cpu_clients, node) {
+			if (c->owner == mod) {
+				left = c;
+				dhp_report_left_registered("synchronous", mod,
+							   c->id, c->callback);
+				break;
+			}
+		}
+		mutex_unlock(&dhp_cpu_mutex);
+	} while (left && !dhp_unregister_cpu_callback(left));
+}
 
 /* debugfs readers take the writers' locks for a consistent snapshot. */
 static int dhp_cpu_clients_show(struct seq_file *m, void *v)

@@ -102,6 +102,7 @@ MODULE_PARM_DESC(rebalance_hint_only,
 
 struct dhp_rb_device {
 	struct list_head node;
+	struct module *owner;
 	char name[32];
 	enum dhp_rb_class class;
 	enum dhp_rb_policy policy;
@@ -441,8 +442,9 @@ static const struct file_operations dhp_rb_policy_fops = {
 };
 
 /**
- * dhp_register_rebalance() - take part in resource rebalance
+ * __dhp_register_rebalance() - take part in resource rebalance
  * @info: the device; copied, need not outlive the call.
+ * @owner: the calling module; dhp_register_rebalance() passes THIS_MODULE.
  *
  * From now on, every CPU arrival or removal gives the device a round (if
  * its policy resolves to participate): query_stop, stop, its IRQs spread
@@ -457,7 +459,8 @@ static const struct file_operations dhp_rb_policy_fops = {
  * -EINVAL for bad @info (with a message saying what), -EEXIST for a name
  * in use, -EBUSY for an IRQ another device registered, -EDEADLK, -ENOMEM.
  */
-struct dhp_rb_device *dhp_register_rebalance(const struct dhp_rb_device_info *info)
+struct dhp_rb_device *__dhp_register_rebalance(const struct dhp_rb_device_info *info,
+					       struct module *owner)
 {
 	const char *why = dhp_rb_check(info);
 	struct dhp_rb_device *d;
@@ -476,6 +479,7 @@ struct dhp_rb_device *dhp_register_rebalance(const struct dhp_rb_device_info *in
 	d = dhp_rb_alloc(info);
 	if (!d)
 		return ERR_PTR(-ENOMEM);
+	d->owner = owner;
 
 	mutex_lock(&dhp_rb_lock);
 	why = dhp_rb_conflict(info);
@@ -497,7 +501,7 @@ struct dhp_rb_device *dhp_register_rebalance(const struct dhp_rb_device_info *in
 	}
 	return d;
 }
-EXPORT_SYMBOL_GPL(dhp_register_rebalance);
+EXPORT_SYMBOL_GPL(__dhp_register_rebalance);
 
 /**
  * dhp_unregister_rebalance() - leave resource rebalance
@@ -551,6 +555,25 @@ int dhp_unregister_rebalance(struct dhp_rb_device *dev)
 	return 0;
 }
 EXPORT_SYMBOL_GPL(dhp_unregister_rebalance);
+
+void dhp_rebalance_module_gone(struct module *mod)
+{
+	struct dhp_rb_device *d, *left;
+
+	do {
+		left = NULL;
+		mutex_lock(&dhp_rb_lock);
+		list_for_each_entry(d, &dhp_rb_devices, node) {
+			if (d->owner == mod) {
+				left = d;
+				dhp_report_left_registered("rebalance", mod,
+							   d->id, d->ops);
+				break;
+			}
+		}
+		mutex_unlock(&dhp_rb_lock);
+	} while (left && !dhp_unregister_rebalance(left));
+}
 
 static int dhp_rb_stats_show(struct seq_file *m, void *v)
 {

@@ -9,6 +9,7 @@
 #ifndef _DHP_H
 #define _DHP_H
 
+#include <linux/module.h>
 #include <linux/types.h>
 
 /* ---- Synchronous processor notification ------------------------------- */
@@ -95,9 +96,18 @@ typedef void (*dhp_cpu_callback_t)(void *context,
 
 struct dhp_cpu_client;
 
-struct dhp_cpu_client *dhp_register_cpu_callback(dhp_cpu_callback_t callback,
-						 void *context,
-						 unsigned int flags);
+struct dhp_cpu_client *__dhp_register_cpu_callback(dhp_cpu_callback_t callback,
+						   void *context,
+						   unsigned int flags,
+						   struct module *owner);
+/*
+ * Registration records the calling module (THIS_MODULE): a module that
+ * unloads with a registration left is reported and unregistered then, after
+ * its exit function and before its code goes, instead of leaving dhp to
+ * call freed code. That is a driver bug all the same: unregister in exit.
+ */
+#define dhp_register_cpu_callback(callback, context, flags) \
+	__dhp_register_cpu_callback(callback, context, flags, THIS_MODULE)
 int dhp_unregister_cpu_callback(struct dhp_cpu_client *client);
 
 /* ---- Asynchronous notification ---------------------------------------- */
@@ -187,9 +197,13 @@ typedef void (*dhp_event_callback_t)(void *context,
 
 struct dhp_event_client;
 
-struct dhp_event_client *dhp_register_event_callback(dhp_event_callback_t callback,
-						     void *context,
-						     unsigned int flags);
+struct dhp_event_client *__dhp_register_event_callback(dhp_event_callback_t callback,
+						       void *context,
+						       unsigned int flags,
+						       struct module *owner);
+/* Records THIS_MODULE, as dhp_register_cpu_callback() does. */
+#define dhp_register_event_callback(callback, context, flags) \
+	__dhp_register_event_callback(callback, context, flags, THIS_MODULE)
 int dhp_unregister_event_callback(struct dhp_event_client *client);
 
 /* ---- The high-memory condition ---------------------------------------- */
@@ -269,7 +283,10 @@ struct dhp_rb_device_info {
 
 struct dhp_rb_device;
 
-struct dhp_rb_device *dhp_register_rebalance(const struct dhp_rb_device_info *info);
+struct dhp_rb_device *__dhp_register_rebalance(const struct dhp_rb_device_info *info,
+					       struct module *owner);
+/* Records THIS_MODULE, as dhp_register_cpu_callback() does. */
+#define dhp_register_rebalance(info) __dhp_register_rebalance(info, THIS_MODULE)
 int dhp_unregister_rebalance(struct dhp_rb_device *dev);
 
 #endif /* _DHP_H */
