@@ -249,7 +249,11 @@ enum dhp_rb_policy {
  *	I/O in order. Returns how many requests were queued meanwhile.
  *
  * All three run in process context on dhp's workqueue and may sleep; dhp
- * calls them for one device at a time, never concurrently.
+ * calls them for one device at a time, never concurrently, and never with
+ * the CPU hotplug lock held: a device held between @stop and @start cannot
+ * block a CPU hotplug operation, whose callbacks may wait for its I/O. An
+ * operation that has not returned after 5 s is reported in the kernel log
+ * with the device's name; the round waits for it.
  */
 struct dhp_rb_ops {
 	int (*query_stop)(void *context);
