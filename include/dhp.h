@@ -118,12 +118,21 @@ int dhp_unregister_cpu_callback(struct dhp_cpu_client *client);
  * @DHP_EV_CPU_REMOVAL: a CPU went offline (beyond the Windows model).
  * @DHP_EV_MEM_ARRIVAL: a memory range came online.
  * @DHP_EV_MEM_REMOVAL: a memory range went offline (beyond Windows).
+ * @DHP_EV_OVERFLOW: this client fell behind by more than dhp's
+ *	event_backlog parameter (a callback that blocks, a workqueue that
+ *	cannot run), so dhp stopped queueing events for it rather than let
+ *	memory grow without bound. @count events of the client's categories
+ *	were not delivered, the first of them numbered @seq; every event before
+ *	this one was delivered, and the stream goes on after it, in order. A
+ *	client that keeps state per CPU or range should rebuild it (e.g. from
+ *	cpu_online_mask) when it gets this. Counted in debugfs events "lost".
  */
 enum dhp_event_kind {
 	DHP_EV_CPU_ARRIVAL,
 	DHP_EV_CPU_REMOVAL,
 	DHP_EV_MEM_ARRIVAL,
 	DHP_EV_MEM_REMOVAL,
+	DHP_EV_OVERFLOW,
 	DHP_EV_NR_KINDS,
 };
 
