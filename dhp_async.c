@@ -697,7 +697,8 @@ DEFINE_SHOW_ATTRIBUTE(dhp_ev_stats);
 
 int dhp_async_init(void)
 {
-	dhp_async_wq = alloc_workqueue("dhp", WQ_UNBOUND, 0);
+	/* Freezable: no callback runs while devices are suspended. */
+	dhp_async_wq = alloc_workqueue("dhp", WQ_UNBOUND | WQ_FREEZABLE, 0);
 	if (!dhp_async_wq)
 		return -ENOMEM;
 	debugfs_create_file("event_clients", 0400, dhp_debugfs, NULL,

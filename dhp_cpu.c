@@ -28,6 +28,15 @@
  * the two states (possible with CPU_HOTPLUG_STATE_CONTROL) hears nothing of
  * that CPU rather than half a sequence.
  *
+ * System suspend and hibernation take the secondary CPUs down and up with
+ * tasks frozen (cpuhp_tasks_frozen). Clients are told nothing of that, as
+ * Windows tells drivers nothing of a sleep: their per-CPU data survives
+ * it, nothing at resume can veto a CPU back, and no asynchronous event is
+ * posted. dhp only marks the CPU SUSPENDED. If a CPU fails to come back,
+ * its resume's prepare teardown finds it RESUMING, and then clients get
+ * REMOVE_START (on the control CPU: the CPU cannot run it any more) and
+ * REMOVE_COMPLETE, and the removal is posted.
+ *
  * Locking. The client list, each client's protocol state and counters, and
  * the per-CPU phase are written only
  *   - by the cpuhp callbacks below, which run with the CPU hotplug lock held
@@ -89,6 +98,8 @@ enum dhp_cpu_phase {
 	DHP_PHASE_PREPARED,	/* ADD_START delivered, online step not yet */
 	DHP_PHASE_ONLINE,
 	DHP_PHASE_GOING_DOWN,	/* REMOVE_START delivered, CPU not yet dead */
+	DHP_PHASE_SUSPENDED,	/* down for system suspend, clients untold */
+	DHP_PHASE_RESUMING,	/* coming back from it, past dhp:prepare */
 };
 
 static const char *const dhp_phase_names[] = {
@@ -96,6 +107,8 @@ static const char *const dhp_phase_names[] = {
 	[DHP_PHASE_PREPARED]	= "prepared",
 	[DHP_PHASE_ONLINE]	= "online",
 	[DHP_PHASE_GOING_DOWN]	= "going-down",
+	[DHP_PHASE_SUSPENDED]	= "suspended",
+	[DHP_PHASE_RESUMING]	= "resuming",
 };
 
 struct dhp_cpu_info {
@@ -260,11 +273,16 @@ int dhp_cpu_existing(struct list_head *out)
 /* cpuhp BP prepare startup: control CPU, hotplug lock held for write. */
 static int dhp_cpu_prepare(unsigned int cpu)
 {
-	struct task_struct *prev;
 	struct dhp_cpu_info *info = per_cpu_ptr(&dhp_cpu_info, cpu);
+	struct task_struct *prev;
 	struct dhp_cpu_client *c;
 	unsigned int calls = 0;
 	int err = 0;
+
+	if (cpuhp_tasks_frozen && info->phase == DHP_PHASE_SUSPENDED) {
+		info->phase = DHP_PHASE_RESUMING;
+		return 0;
+	}
 
 	/*
 	 * Reserve the asynchronous arrival and the removal to come, before any
@@ -311,10 +329,14 @@ static int dhp_cpu_prepare(unsigned int cpu)
  */
 static int dhp_cpu_online(unsigned int cpu)
 {
-	struct task_struct *prev;
 	struct dhp_cpu_info *info = per_cpu_ptr(&dhp_cpu_info, cpu);
+	struct task_struct *prev;
 	unsigned int calls;
 
+	if (info->phase == DHP_PHASE_RESUMING) {
+		info->phase = DHP_PHASE_ONLINE;
+		return 0;
+	}
 	prev = dhp_cpu_enter();
 	if (info->phase == DHP_PHASE_GOING_DOWN) {
 		calls = dhp_cpu_fan_out(cpu, DHP_CPU_REMOVE_FAILURE, 0, false);
@@ -334,10 +356,14 @@ static int dhp_cpu_online(unsigned int cpu)
 /* cpuhp AP online teardown: on @cpu, still online; must not fail. */
 static int dhp_cpu_offline(unsigned int cpu)
 {
-	struct task_struct *prev;
 	struct dhp_cpu_info *info = per_cpu_ptr(&dhp_cpu_info, cpu);
+	struct task_struct *prev;
 	unsigned int calls;
 
+	if (cpuhp_tasks_frozen) {
+		info->phase = DHP_PHASE_SUSPENDED;
+		return 0;
+	}
 	prev = dhp_cpu_enter();
 	calls = dhp_cpu_fan_out(cpu, DHP_CPU_REMOVE_START, 0, true);
 	dhp_log(DHP_LOG_CPU_REMOVE_START, cpu, 0, calls, 0);
@@ -353,11 +379,18 @@ static int dhp_cpu_offline(unsigned int cpu)
  */
 static int dhp_cpu_dead(unsigned int cpu)
 {
-	struct task_struct *prev;
 	struct dhp_cpu_info *info = per_cpu_ptr(&dhp_cpu_info, cpu);
+	struct task_struct *prev;
 	unsigned int calls;
 
+	if (info->phase == DHP_PHASE_SUSPENDED)
+		return 0;
 	prev = dhp_cpu_enter();
+	if (info->phase == DHP_PHASE_RESUMING) {
+		/* It did not come back from suspend: it is gone now. */
+		calls = dhp_cpu_fan_out(cpu, DHP_CPU_REMOVE_START, 0, true);
+		dhp_log(DHP_LOG_CPU_REMOVE_START, cpu, 0, calls, 0);
+	}
 	if (info->phase == DHP_PHASE_PREPARED) {
 		calls = dhp_cpu_fan_out(cpu, DHP_CPU_ADD_FAILURE, -ECANCELED,
 					true);

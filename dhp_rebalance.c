@@ -50,7 +50,9 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
+#include <linux/notifier.h>
 #include <linux/seq_file.h>
+#include <linux/suspend.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -283,10 +285,29 @@ static void dhp_rb_round(struct work_struct *work)
 static void dhp_rb_request(void)
 {
 	/* Pending already: this event joins the next round. */
-	if (!queue_work(system_unbound_wq, &dhp_rb_work))
+	if (!queue_work(system_freezable_wq, &dhp_rb_work))
 		atomic_long_inc(&dhp_rb_coalesced);
 	atomic_long_inc(&dhp_rb_requests);
 }
+
+/*
+ * System suspend took the secondary CPUs down and the kernel moved their
+ * IRQs off them for good (affinity broken to the CPUs left); dhp posts no
+ * event for that (dhp_cpu.c), so a round after resume spreads them again.
+ * Rounds run on a freezable workqueue: never while devices are suspended.
+ */
+static int dhp_rb_pm_notify(struct notifier_block *nb, unsigned long action,
+			    void *data)
+{
+	if (action == PM_POST_SUSPEND || action == PM_POST_HIBERNATION ||
+	    action == PM_POST_RESTORE)
+		dhp_rb_request();
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block dhp_rb_pm_nb = {
+	.notifier_call = dhp_rb_pm_notify,
+};
 
 /* dhp's own asynchronous client: a CPU came or went. */
 static void dhp_rb_event(void *context, const struct dhp_event *ev)
@@ -711,8 +732,10 @@ int dhp_rebalance_init(void)
 			    &dhp_rb_hint_only_fops);
 	dhp_rb_events = dhp_register_event_callback(dhp_rb_event, NULL,
 						    DHP_EV_PROCESSOR);
-	if (!IS_ERR(dhp_rb_events))
+	if (!IS_ERR(dhp_rb_events)) {
+		register_pm_notifier(&dhp_rb_pm_nb);
 		return 0;
+	}
 	debugfs_remove_recursive(dhp_rb_dir);
 	kfree(dhp_rb_cpus);
 	kfree(dhp_rb_nodes);
@@ -726,6 +749,7 @@ nomem:
 /* Devices hold references on dhp.ko: the list is empty here. */
 void dhp_rebalance_exit(void)
 {
+	unregister_pm_notifier(&dhp_rb_pm_nb);
 	if (!IS_ERR_OR_NULL(dhp_rb_events))
 		dhp_unregister_event_callback(dhp_rb_events);
 	cancel_work_sync(&dhp_rb_work);

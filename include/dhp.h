@@ -45,6 +45,14 @@
  * REMOVE_COMPLETE when the CPU leaves. Clients are called in registration
  * order on ADD_START and ADD_COMPLETE, in reverse order on ADD_FAILURE and
  * on both REMOVE steps.
+ *
+ * System suspend and hibernation take the secondary CPUs down and bring
+ * them back with tasks frozen. Clients are told nothing of that (as on
+ * Windows, a sleep is not a processor change): per-CPU data stays, no
+ * veto can keep a CPU from resuming, no asynchronous event is posted, and
+ * the resource rebalance round after resume restores the IRQ spread that
+ * the suspend broke. A CPU that fails to come back is reported as removed:
+ * REMOVE_START (then on the control CPU) and REMOVE_COMPLETE.
  */
 enum dhp_cpu_state {
 	DHP_CPU_ADD_START,
