@@ -31,6 +31,7 @@ OPTIONAL_MODULES = ['selftests/dhp_kunit.ko']
 GUEST_PROGS = ['selftests/dhp_sync_test', 'selftests/dhp_event_test',
                'selftests/dhp_rebalance_test', 'selftests/dhp_stress_test',
                'selftests/dhp_fault_test', 'selftests/dhp_fuzz_test',
+               'selftests/dhp_pm_test',
                'selftests/dhp_kunit.sh',
                'selftests/hostctl']
 # Lines of a kbuild run that are progress, not diagnostics.
@@ -53,6 +54,8 @@ FUZZ = ['--cpus', '2', '--maxcpus', '4', '--edu', '1', '--loglevel', '5']
 FAULT = ['--loglevel', '5', '--allow-splat',
          r'page allocation failure|vmalloc error: size \d+|'
          r'at fs/proc/generic\.c:\d+ remove_proc_entry']
+# Suspend with pm_test: four CPUs present and online at boot.
+PM = ['--present-cpus', '--cpus', '4', '--maxcpus', '4']
 # name, kernel, vm.py options, guest command ({scale} as for --stress-scale)
 SUITES = [
     ('sync', '6.1', ['--cpus', '2', '--maxcpus', '6'], './dhp_sync_test'),
@@ -71,6 +74,9 @@ SUITES = [
      MEMORY, './dhp_event_test'),
     ('rebalance', 'debug', ['--cpus', '2', '--maxcpus', '4', '--edu', '1',
                             '--kmemleak'], './dhp_rebalance_test'),
+    ('pm', '6.1', PM, './dhp_pm_test'),
+    ('pm', '6.12', PM, './dhp_pm_test'),
+    ('pm', 'debug', PM + ['--kmemleak'], './dhp_pm_test'),
     ('kunit', 'debug', ['--cpus', '2', '--maxcpus', '2', '--kmemleak'],
      'sh ./dhp_kunit.sh'),
     ('fault', 'debug', ['--cpus', '2', '--maxcpus', '4', '--kmemleak'] +
