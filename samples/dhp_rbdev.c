@@ -23,6 +23,17 @@
  *                  refuse NAME 0|1    while 1, query_stop returns -EBUSY
  *                  slowstop NAME MS   MS 0..10000: stop takes that long, as
  *                      a device slow to quiesce would (I/O queues meanwhile)
+ *                  detach NAME        leave dhp (dhp_unregister_rebalance());
+ *                      the device keeps its IRQs and goes on working
+ *                  attach NAME        take part again: dhp_register_rebalance()
+ *                      alone, with the class and policy of add, so that a
+ *                      fault injected into this write reaches dhp only
+ *                  blkmq NAME 0|1     while 1, the device models blk-mq: an
+ *                      instance of rbdev's cpuhp state (AP_ONLINE_DYN) whose
+ *                      teardown, on a CPU going offline, waits until the
+ *                      device has no queued I/O (none in flight, none
+ *                      pending); it gives up after 60 s with a "gave up"
+ *                      error, so that nothing hangs for ever
  *                  load NAME MS       MS 1..600000: submit one request from
  *                      every online CPU, round after round, for MS ms; then
  *                      wait up to 60 s for every request to complete. The
@@ -35,13 +46,18 @@
  *                a message in the kernel log.
  *   NAME/stats   "name value" lines: irqs (the Linux IRQ numbers, space
  *                separated), submitted, completed, failed, queued_total,
- *                order_errors, stopped, stops, starts, refusing; then
+ *                order_errors, stopped, stops, starts, refusing, attached,
+ *                blkmq, teardown_waits (teardowns that found queued I/O),
+ *                teardown_timeouts (those that gave up); then
  *                inflight, pending (queued while stopped, now), pool_free,
  *                pool_waits (times a load waited for free requests),
  *                retargets (raises whose target CPU was offline), moves (IRQ
  *                target changes), max_raise_us (longest time from raising
  *                an IRQ to its handler), irq_cpus (each IRQ's target CPU)
- *                and irq_inflight (each IRQ's FIFO length), in irqs order.
+ *                irq_inflight (each IRQ's FIFO length), start_hints and
+ *                start_cpus (each IRQ's affinity hint and effective CPU as
+ *                the last start() found them, -1 for none or more than one
+ *                CPU), in irqs order.
  *
  * The I/O path. A request is (submitting CPU, that CPU's sequence number on
  * the device) and lives in a preallocated pool. A request from CPU c goes to
@@ -72,12 +88,18 @@
  * - Raises, submissions and completions never sleep. stop, the load loop
  *   and the teardown sleep in bounded waits on rbdev->wq, which the IPIs and
  *   the handler wake.
+ * - The blk-mq model's cpuhp teardown runs with the CPU hotplug lock held
+ *   and takes no lock of rbdev's but rbdev->lock: what it waits for, a
+ *   start() from dhp, must not need the hotplug lock either (issue 9).
+ *   Its instance is removed (which waits for a teardown running) before
+ *   the device is freed.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
 #include <linux/bitmap.h>
 #include <linux/cpumask.h>
+#include <linux/cpuhotplug.h>
 #include <linux/ctype.h>
 #include <linux/debugfs.h>
 #include <linux/delay.h>
@@ -111,11 +133,14 @@
 #define RBDEV_LOAD_MAX_MS	600000U
 #define RBDEV_STOP_WAIT		(20 * HZ)	/* stop's wait for in-flight I/O */
 #define RBDEV_DRAIN_WAIT	(60 * HZ)	/* load's wait for completions */
+#define RBDEV_TEARDOWN_WAIT	(60 * HZ)	/* blk-mq model's wait for I/O */
 #define RBDEV_ROUND_WAIT	(HZ / 10)	/* load's wait for one round */
 #define RBDEV_IRQ_BATCH		64		/* completions per lock hold */
 #define RBDEV_IRQ_BUDGET	1024		/* completions per handler call */
 #define RBDEV_CMD_MAX		128
 #define RBDEV_ARGS_MAX		5
+#define RBDEV_CMDS \
+	"add, remove, refuse, slowstop, load, detach, attach or blkmq"
 
 /* One request; @next links it in exactly one FIFO (or the free list). */
 struct rbdev_req {
@@ -146,6 +171,7 @@ struct rbdev_irq {
 	call_single_data_t csd;		/* the raise to another CPU */
 	struct irq_work work;		/* the raise to this CPU */
 	char name[64];			/* the action name in /proc/interrupts */
+	int start_hint, start_cpu;	/* seen by the last start(), or -1 */
 };
 
 /* The load's per-CPU submission IPI. */
@@ -163,7 +189,11 @@ struct rbdev {
 	unsigned int nr_requested;	/* IRQs requested so far */
 	unsigned int *irq_nums;		/* irq_base + i, for dhp */
 	struct rbdev_irq *irqs;
-	struct dhp_rb_device *rb;
+	struct dhp_rb_device *rb;	/* NULL while detached */
+	enum dhp_rb_class class;
+	enum dhp_rb_policy policy;
+	struct hlist_node cpuhp_node;	/* in rbdev_cpuhp's instances */
+	bool blkmq;			/* cpuhp_node added; rbdev_mutex */
 	struct dentry *dir;
 	struct rbdev_load_cpu __percpu *load_cpu;
 	struct mutex load_mutex;	/* one load at a time per device */
@@ -179,6 +209,7 @@ struct rbdev {
 	u64 submitted, completed, failed, queued_total, order_errors;
 	u64 stops, starts, pool_waits;
 	u64 max_raise_ns;		/* longest raise-to-handler time */
+	u64 teardown_waits, teardown_timeouts;
 
 	wait_queue_head_t wq;		/* inflight, pool, IPIs, users */
 	atomic_t raises_out;		/* csds and irq_works not yet run */
@@ -194,6 +225,7 @@ struct rbdev {
 static DEFINE_MUTEX(rbdev_mutex);
 static LIST_HEAD(rbdev_list);
 static struct dentry *rbdev_root;
+static enum cpuhp_state rbdev_cpuhp;	/* the blk-mq model's dynamic state */
 
 static const char *const rbdev_classes[] = {
 	[DHP_RB_CLASS_OTHER]	= "other",
@@ -504,6 +536,35 @@ static void rbdev_stop(void *context)
 			dev->name, rbdev_inflight(dev), RBDEV_STOP_WAIT / HZ);
 }
 
+/* The single CPU of @mask, or -1 for none or more than one. */
+static int rbdev_mask_cpu(const struct cpumask *mask)
+{
+	return mask && cpumask_weight(mask) == 1 ? cpumask_first(mask) : -1;
+}
+
+/*
+ * What each IRQ's descriptor says now: the affinity hint dhp set and the
+ * effective CPU our chip chose. Under the descriptor lock, which the IRQ
+ * core holds while it changes both.
+ */
+static void rbdev_record_affinity(struct rbdev *dev)
+{
+	struct rbdev_irq *ri;
+	struct irq_desc *desc;
+	unsigned long flags;
+	unsigned int i;
+
+	for (i = 0; i < dev->nr_irqs; i++) {
+		ri = &dev->irqs[i];
+		desc = irq_data_to_desc(irq_get_irq_data(ri->irq));
+		raw_spin_lock_irqsave(&desc->lock, flags);
+		WRITE_ONCE(ri->start_hint, rbdev_mask_cpu(desc->affinity_hint));
+		WRITE_ONCE(ri->start_cpu,
+			   rbdev_mask_cpu(irq_data_get_effective_affinity_mask(&desc->irq_data)));
+		raw_spin_unlock_irqrestore(&desc->lock, flags);
+	}
+}
+
 /* Also used at removal for a device left stopped. Process context. */
 static unsigned int rbdev_start(void *context)
 {
@@ -514,6 +575,8 @@ static unsigned int rbdev_start(void *context)
 	unsigned long flags;
 	u32 idx;
 
+	/* dhp promises that the IRQs have moved by now: see where they are */
+	rbdev_record_affinity(dev);
 	bitmap_zero(raise, RBDEV_MAX_IRQS);
 	spin_lock_irqsave(&dev->lock, flags);
 	dev->stopped = false;
@@ -549,7 +612,7 @@ static int rbdev_stats_show(struct seq_file *m, void *v)
 {
 	struct rbdev *dev = m->private;
 	u64 submitted, completed, failed, queued, order, stops, starts, waits;
-	u64 max_raise;
+	u64 max_raise, tdwaits, tdtimeouts;
 	u32 inflight, pending, pool_free;
 	unsigned long flags, moves = 0;
 	bool stopped;
@@ -566,6 +629,8 @@ static int rbdev_stats_show(struct seq_file *m, void *v)
 	starts = dev->starts;
 	waits = dev->pool_waits;
 	max_raise = dev->max_raise_ns;
+	tdwaits = dev->teardown_waits;
+	tdtimeouts = dev->teardown_timeouts;
 	inflight = dev->inflight;
 	pending = dev->pending.len;
 	pool_free = dev->free.len;
@@ -578,6 +643,9 @@ static int rbdev_stats_show(struct seq_file *m, void *v)
 		   submitted, completed, failed, queued, order);
 	seq_printf(m, "stopped %d\nstops %llu\nstarts %llu\nrefusing %d\n",
 		   stopped, stops, starts, READ_ONCE(dev->refusing));
+	seq_printf(m, "attached %d\nblkmq %d\nteardown_waits %llu\nteardown_timeouts %llu\n",
+		   !!READ_ONCE(dev->rb), READ_ONCE(dev->blkmq),
+		   tdwaits, tdtimeouts);
 	for (i = 0; i < dev->nr_irqs; i++)
 		moves += READ_ONCE(dev->irqs[i].moves);
 	seq_printf(m, "inflight %u\npending %u\npool_free %u\npool_waits %llu\nretargets %lu\nmoves %lu\nmax_raise_us %llu\nirq_cpus",
@@ -589,6 +657,12 @@ static int rbdev_stats_show(struct seq_file *m, void *v)
 	seq_puts(m, "\nirq_inflight");
 	for (i = 0; i < dev->nr_irqs; i++)
 		seq_printf(m, " %u", READ_ONCE(dev->irqs[i].fifo.len));
+	seq_puts(m, "\nstart_hints");
+	for (i = 0; i < dev->nr_irqs; i++)
+		seq_printf(m, " %d", READ_ONCE(dev->irqs[i].start_hint));
+	seq_puts(m, "\nstart_cpus");
+	for (i = 0; i < dev->nr_irqs; i++)
+		seq_printf(m, " %d", READ_ONCE(dev->irqs[i].start_cpu));
 	seq_putc(m, '\n');
 	return 0;
 }
@@ -599,6 +673,90 @@ DEFINE_SHOW_ATTRIBUTE(rbdev_stats);
 static bool rbdev_all_done(struct rbdev *dev)
 {
 	return READ_ONCE(dev->free.len) == RBDEV_POOL_SIZE;
+}
+
+/*
+ * Leave dhp, if registered; a device left stopped by a round that ended
+ * meanwhile (none should) is started so that its I/O completes. rbdev_mutex
+ * held, or @dev off the list.
+ */
+static void rbdev_detach(struct rbdev *dev)
+{
+	if (!dev->rb)
+		return;
+	dhp_unregister_rebalance(dev->rb);	/* no op runs after */
+	WRITE_ONCE(dev->rb, NULL);
+	if (READ_ONCE(dev->stopped)) {
+		pr_info("%s: left dhp while stopped: starting it to complete its I/O\n",
+			dev->name);
+		rbdev_start(dev);
+	}
+}
+
+/* Take part in rebalance with the class and policy of add; rbdev_mutex. */
+static int rbdev_attach(struct rbdev *dev)
+{
+	struct dhp_rb_device_info info = {
+		.name = dev->name,
+		.class = dev->class,
+		.policy = dev->policy,
+		.node = NUMA_NO_NODE,
+		.irqs = dev->irq_nums,
+		.nr_irqs = dev->nr_irqs,
+		.ops = &rbdev_rb_ops,
+		.context = dev,
+	};
+	struct dhp_rb_device *rb;
+
+	if (dev->rb)
+		return 0;
+	rb = dhp_register_rebalance(&info);
+	if (IS_ERR(rb)) {
+		pr_err("%s: dhp_register_rebalance: %ld\n", dev->name,
+		       PTR_ERR(rb));
+		return PTR_ERR(rb);
+	}
+	WRITE_ONCE(dev->rb, rb);
+	return 0;
+}
+
+/* No request of @dev in flight nor pending: both read at one time. */
+static bool rbdev_quiet(struct rbdev *dev)
+{
+	unsigned long flags;
+	bool quiet;
+
+	spin_lock_irqsave(&dev->lock, flags);
+	quiet = !dev->inflight && !dev->pending.len;
+	spin_unlock_irqrestore(&dev->lock, flags);
+	return quiet;
+}
+
+/*
+ * The blk-mq model: as blk-mq drains a hardware queue whose last CPU goes
+ * offline, wait for the device's queued I/O, including what a stopped
+ * device holds until dhp starts it again. On the dying CPU, in its cpuhp
+ * thread, the CPU hotplug lock held (by the task taking the CPU down).
+ */
+static int rbdev_cpu_down(unsigned int cpu, struct hlist_node *node)
+{
+	struct rbdev *dev = hlist_entry(node, struct rbdev, cpuhp_node);
+	unsigned long flags;
+
+	if (rbdev_quiet(dev))
+		return 0;
+	spin_lock_irqsave(&dev->lock, flags);
+	dev->teardown_waits++;
+	spin_unlock_irqrestore(&dev->lock, flags);
+	if (wait_event_timeout(dev->wq, rbdev_quiet(dev), RBDEV_TEARDOWN_WAIT))
+		return 0;
+	spin_lock_irqsave(&dev->lock, flags);
+	dev->teardown_timeouts++;
+	spin_unlock_irqrestore(&dev->lock, flags);
+	pr_err("%s: CPU %u going offline: gave up after %d s waiting for queued I/O (%u in flight, %u pending)\n",
+	       dev->name, cpu, RBDEV_TEARDOWN_WAIT / HZ,
+	       READ_ONCE(dev->inflight), READ_ONCE(dev->pending.len));
+	return 0;
 }
 
 /*
@@ -622,14 +780,12 @@ static void rbdev_destroy(struct rbdev *dev)
 	unsigned int i;
 	u32 lost;
 
+	/* waits for a teardown running: none runs or will run after */
+	if (dev->blkmq)
+		cpuhp_state_remove_instance_nocalls(rbdev_cpuhp,
+						    &dev->cpuhp_node);
 	debugfs_remove_recursive(dev->dir);	/* waits for stats readers */
-	if (dev->rb)
-		dhp_unregister_rebalance(dev->rb);	/* no op runs after */
-	if (READ_ONCE(dev->stopped)) {
-		pr_info("%s: removed while stopped: starting it to complete its I/O\n",
-			dev->name);
-		rbdev_start(dev);
-	}
+	rbdev_detach(dev);
 	/* never submitted to (a failed add): the pool may not be filled */
 	if (READ_ONCE(dev->submitted) &&
 	    !wait_event_timeout(dev->wq, rbdev_all_done(dev),
@@ -669,6 +825,8 @@ static int rbdev_setup_irq(struct rbdev *dev, unsigned int i)
 	ri->dev = dev;
 	ri->irq = irq;
 	ri->cpu = -1;
+	ri->start_hint = -1;
+	ri->start_cpu = -1;
 	INIT_CSD(&ri->csd, rbdev_csd_fn, ri);
 	ri->work = IRQ_WORK_INIT_HARD(rbdev_work_fn);
 	rbdev_fifo_init(&ri->fifo);
@@ -737,15 +895,6 @@ static struct rbdev *rbdev_alloc(const char *name, unsigned int nr_irqs)
 static int rbdev_create(const char *name, enum dhp_rb_class class,
 			unsigned int nr_irqs, enum dhp_rb_policy policy)
 {
-	struct dhp_rb_device_info info = {
-		.name = name,
-		.class = class,
-		.policy = policy,
-		.node = NUMA_NO_NODE,
-		.nr_irqs = nr_irqs,
-		.ops = &rbdev_rb_ops,
-	};
-	struct dhp_rb_device *rb;
 	struct rbdev *dev;
 	unsigned int i;
 	int ret;
@@ -753,6 +902,8 @@ static int rbdev_create(const char *name, enum dhp_rb_class class,
 	dev = rbdev_alloc(name, nr_irqs);
 	if (!dev)
 		return -ENOMEM;
+	dev->class = class;
+	dev->policy = policy;
 	dev->irq_base = __irq_alloc_descs(-1, 0, nr_irqs, NUMA_NO_NODE, NULL,
 					  NULL);
 	if (dev->irq_base < 0) {
@@ -769,15 +920,9 @@ static int rbdev_create(const char *name, enum dhp_rb_class class,
 		}
 	}
 
-	info.irqs = dev->irq_nums;
-	info.context = dev;
-	rb = dhp_register_rebalance(&info);
-	if (IS_ERR(rb)) {
-		ret = PTR_ERR(rb);
-		pr_err("%s: dhp_register_rebalance: %d\n", name, ret);
+	ret = rbdev_attach(dev);
+	if (ret)
 		goto fail;
-	}
-	dev->rb = rb;
 
 	dev->dir = debugfs_create_dir(name, rbdev_root);
 	debugfs_create_file("stats", 0400, dev->dir, dev, &rbdev_stats_fops);
@@ -1047,6 +1192,58 @@ static int rbdev_cmd_knob(int argc, char **argv)
 	return 0;
 }
 
+/* "attach NAME" and "detach NAME". */
+static int rbdev_cmd_attach(int argc, char **argv)
+{
+	struct rbdev *dev;
+	int ret = 0;
+
+	mutex_lock(&rbdev_mutex);
+	dev = rbdev_find(argv[1]);
+	if (dev && !strcmp(argv[0], "attach"))
+		ret = rbdev_attach(dev);
+	else if (dev)
+		rbdev_detach(dev);
+	mutex_unlock(&rbdev_mutex);
+	if (!dev) {
+		ctlerr("%s: no device '%.32s'\n", argv[0], argv[1]);
+		return -ENOENT;
+	}
+	return ret;
+}
+
+/* "blkmq NAME 0|1": the device's instance of the cpuhp state. */
+static int rbdev_cmd_blkmq(int argc, char **argv)
+{
+	struct rbdev *dev;
+	unsigned int on;
+	int ret;
+
+	ret = rbdev_parse_uint(argv[0], argv[2], 0, 1, &on);
+	if (ret)
+		return ret;
+	mutex_lock(&rbdev_mutex);
+	dev = rbdev_find(argv[1]);
+	if (dev && on != dev->blkmq) {
+		if (on)
+			ret = cpuhp_state_add_instance_nocalls(rbdev_cpuhp,
+							       &dev->cpuhp_node);
+		else
+			ret = cpuhp_state_remove_instance_nocalls(rbdev_cpuhp,
+								  &dev->cpuhp_node);
+		if (!ret)
+			WRITE_ONCE(dev->blkmq, on);
+	}
+	mutex_unlock(&rbdev_mutex);
+	if (!dev) {
+		ctlerr("%s: no device '%.32s'\n", argv[0], argv[1]);
+		return -ENOENT;
+	}
+	if (ret)
+		ctlerr("blkmq %s %u: %d\n", argv[1], on, ret);
+	return ret;
+}
+
 static int rbdev_cmd_load(int argc, char **argv)
 {
 	struct rbdev *dev;
@@ -1086,6 +1283,9 @@ static const struct rbdev_cmd rbdev_cmds[] = {
 	{ "refuse", 3, 3, "refuse NAME 0|1", rbdev_cmd_knob },
 	{ "slowstop", 3, 3, "slowstop NAME MS", rbdev_cmd_knob },
 	{ "load", 3, 3, "load NAME MS", rbdev_cmd_load },
+	{ "detach", 2, 2, "detach NAME", rbdev_cmd_attach },
+	{ "attach", 2, 2, "attach NAME", rbdev_cmd_attach },
+	{ "blkmq", 3, 3, "blkmq NAME 0|1", rbdev_cmd_blkmq },
 };
 
 /* Splits @buf at blanks; returns the word count, -E2BIG past @max. */
@@ -1132,8 +1332,7 @@ static ssize_t rbdev_ctl_write(struct file *file, const char __user *ubuf,
 		if (!strcmp(argv[0], cmd->name))
 			break;
 	if (cmd == rbdev_cmds + ARRAY_SIZE(rbdev_cmds)) {
-		ctlerr("unknown command '%.32s': add, remove, refuse, slowstop or load\n",
-		       argv[0]);
+		ctlerr("unknown command '%.32s': %s\n", argv[0], RBDEV_CMDS);
 		return -EINVAL;
 	}
 	if (argc < cmd->min_words || argc > cmd->max_words) {
@@ -1155,9 +1354,20 @@ static const struct file_operations rbdev_ctl_fops = {
 
 static int __init rbdev_init(void)
 {
+	int ret;
+
+	ret = cpuhp_setup_state_multi(CPUHP_AP_ONLINE_DYN, "dhp_rbdev:blkmq",
+				      NULL, rbdev_cpu_down);
+	if (ret < 0) {
+		pr_err("no dynamic cpuhp state: %d\n", ret);
+		return ret;
+	}
+	rbdev_cpuhp = ret;
 	rbdev_root = debugfs_create_dir(KBUILD_MODNAME, NULL);
-	if (IS_ERR(rbdev_root))
+	if (IS_ERR(rbdev_root)) {
+		cpuhp_remove_multi_state(rbdev_cpuhp);
 		return PTR_ERR(rbdev_root);
+	}
 	debugfs_create_file("ctl", 0200, rbdev_root, NULL, &rbdev_ctl_fops);
 	return 0;
 }
@@ -1174,6 +1384,7 @@ static void __exit rbdev_exit(void)
 	list_for_each_entry_safe(dev, tmp, &gone, node)
 		rbdev_destroy(dev);
 	debugfs_remove_recursive(rbdev_root);
+	cpuhp_remove_multi_state(rbdev_cpuhp);
 }
 
 module_init(rbdev_init);

@@ -5,8 +5,10 @@
  * device (scripts/check.py). Devices come from samples/dhp_rbdev.ko (IRQs
  * without hardware, I/O completed by them) and samples/dhp_edu.ko (QEMU's
  * edu device, its MSI). What dhp did is checked where the kernel shows it:
- * /proc/irq/N/affinity_hint and effective_affinity_list, against the spread
- * computed here by the same pure function dhp uses.
+ * /proc/irq/N/affinity_hint and effective_affinity_list, and what rbdev saw
+ * at start(), against the spread computed here by the test's own reading of
+ * the rule the README states (not dhp_spread.h, which the module uses: a
+ * test that shares the module's code shares its bugs).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -15,11 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
 #include "dhp_util.h"
-#include "dhp_spread.h"
 
 #define RB_DEBUGFS	DHP_DEBUGFS "/rebalance"
 #define RBDEV		"/sys/kernel/debug/dhp_rbdev"
@@ -39,25 +41,42 @@ static int rbdev(const char *cmd)
 	return write_file(RBDEV "/ctl", cmd);
 }
 
-/* Reads a device's IRQ numbers from its rbdev stats. */
-static int dev_read(struct dev *d, const char *name)
+/*
+ * Reads the numbers of line "@key n n ..." of device @name's rbdev stats
+ * into @out (at most MAX_IRQS); returns how many, or -1.
+ */
+static int dev_list(const char *name, const char *key, long *out)
 {
 	static char buf[1 << 14];
-	char path[128], *p;
+	size_t klen = strlen(key);
+	char path[128], *p, *end;
 	int n = 0;
 
 	snprintf(path, sizeof(path), RBDEV "/%s/stats", name);
 	if (read_file(path, buf, sizeof(buf)) < 0)
 		return -1;
-	p = strstr(buf, "irqs ");
+	for (p = buf; p; p = strchr(p, '\n'), p = p ? p + 1 : p)
+		if (!strncmp(p, key, klen) && p[klen] == ' ')
+			break;
 	if (!p)
 		return -1;
-	p += 5;
-	while (n < MAX_IRQS && *p >= '0' && *p <= '9') {
-		d->irqs[n++] = strtoul(p, &p, 10);
-		while (*p == ' ')
-			p++;
+	for (p += klen; n < MAX_IRQS && *p == ' '; p = end) {
+		out[n] = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		n++;
 	}
+	return n;
+}
+
+/* Reads a device's IRQ numbers from its rbdev stats. */
+static int dev_read(struct dev *d, const char *name)
+{
+	long irqs[MAX_IRQS];
+	int i, n = dev_list(name, "irqs", irqs);
+
+	for (i = 0; i < n; i++)
+		d->irqs[i] = irqs[i];
 	snprintf(d->name, sizeof(d->name), "%s", name);
 	d->nr_irqs = n;
 	return n;
@@ -114,46 +133,130 @@ static int irq_cpu(unsigned int irq, const char *file)
 	return cpu;
 }
 
-/* What dhp_spread() gives @nr IRQs at @offset over the online CPUs. */
-static void expected(unsigned int nr, unsigned int offset, unsigned int *out)
+/* The NUMA node of @cpu, from its sysfs nodeN link; -1 without one. */
+static int cpu_node(int cpu)
 {
-	unsigned int cpus[NCPU], n = 0;
-	int nodes[NCPU], cpu;
+	char path[64];
+	struct dirent *e;
+	int node = -1;
+	DIR *dir;
 
-	for (cpu = 0; cpu < NCPU; cpu++) {
-		if (cpu_state(cpu) == 1) {
-			cpus[n] = cpu;
-			nodes[n++] = 0;		/* the guests have one node */
-		}
-	}
-	dhp_spread(nr, cpus, nodes, n, -1, offset, out);
+	snprintf(path, sizeof(path), CPU_SYSFS "/cpu%d", cpu);
+	dir = opendir(path);
+	if (!dir)
+		return -1;
+	while ((e = readdir(dir)))
+		if (!strncmp(e->d_name, "node", 4) &&
+		    sscanf(e->d_name + 4, "%d", &node) == 1)
+			break;
+	closedir(dir);
+	return node;
 }
 
-/* Whether every IRQ of @d has hint and effective CPU as dhp_spread says. */
-static bool follows_spread(const struct dev *d, unsigned int offset,
-			   bool effective)
+/*
+ * The test's oracle: where the README says @d's IRQs go now. The
+ * candidates are the online CPUs of the device's node in ascending order,
+ * all the online CPUs when it has no node or none of its CPUs is online;
+ * IRQ i goes to candidate (i + offset) modulo their number, the offset
+ * staggering devices: the device's id times its IRQ count.
+ */
+static void expected(const struct dev *d, int *out)
 {
-	unsigned int want[MAX_IRQS];
-	int i;
+	long node = rb_info(d->name, "node");
+	unsigned int offset = rb_info(d->name, "id") * d->nr_irqs;
+	int cand[NCPU], n = 0, cpu, i;
+	bool any;
 
-	expected(d->nr_irqs, offset, want);
+	for (cpu = 0; node >= 0 && cpu < NCPU; cpu++)
+		if (cpu_state(cpu) == 1 && cpu_node(cpu) == node)
+			cand[n++] = cpu;
+	any = !n;
+	for (cpu = 0; any && cpu < NCPU; cpu++)
+		if (cpu_state(cpu) == 1)
+			cand[n++] = cpu;
+	for (i = 0; i < d->nr_irqs; i++)
+		out[i] = n ? cand[(i + offset) % n] : -1;
+}
+
+/*
+ * Whether @hint and @eff (per IRQ of @d; @eff may be NULL: not checked)
+ * are where the oracle says; @what names them in the message if not.
+ */
+static bool is_spread(const struct dev *d, const int *hint, const int *eff,
+		      const char *what)
+{
+	int want[MAX_IRQS], i;
+
+	expected(d, want);
 	for (i = 0; i < d->nr_irqs; i++) {
-		int hint = irq_cpu(d->irqs[i], "affinity_hint");
-		int eff = irq_cpu(d->irqs[i], "effective_affinity_list");
-
-		if (hint != (int)want[i] || (effective && eff != (int)want[i])) {
-			fprintf(stderr, "# %s irq %u: hint %d effective %d, spread says %u\n",
-				d->name, d->irqs[i], hint, eff, want[i]);
+		if (hint[i] != want[i] || (eff && eff[i] != want[i])) {
+			fprintf(stderr, "# %s irq %u %s: hint %d effective %d, spread says %d\n",
+				d->name, d->irqs[i], what, hint[i],
+				eff ? eff[i] : -1, want[i]);
 			return false;
 		}
 	}
 	return true;
 }
 
-/* The offset dhp spreads a device's IRQs from: its id times its IRQs. */
-static unsigned int offset_of(const struct dev *d)
+/* Whether every IRQ of @d has hint and effective CPU as the oracle says. */
+static bool follows_spread(const struct dev *d, bool effective)
 {
-	return rb_info(d->name, "id") * d->nr_irqs;
+	int hint[MAX_IRQS], eff[MAX_IRQS], i;
+
+	for (i = 0; i < d->nr_irqs; i++) {
+		hint[i] = irq_cpu(d->irqs[i], "affinity_hint");
+		eff[i] = irq_cpu(d->irqs[i], "effective_affinity_list");
+	}
+	return is_spread(d, hint, effective ? eff : NULL, "now");
+}
+
+/*
+ * Whether the hints and effective CPUs rbdev device @d recorded at its
+ * last start() are the spread over the CPUs online now.
+ */
+static bool start_saw_spread(const struct dev *d)
+{
+	long h[MAX_IRQS], e[MAX_IRQS];
+	int hint[MAX_IRQS], eff[MAX_IRQS], i;
+
+	if (dev_list(d->name, "start_hints", h) != d->nr_irqs ||
+	    dev_list(d->name, "start_cpus", e) != d->nr_irqs)
+		return false;
+	for (i = 0; i < d->nr_irqs; i++) {
+		hint[i] = h[i];
+		eff[i] = e[i];
+	}
+	return is_spread(d, hint, eff, "at start()");
+}
+
+/*
+ * Sleeps until value @key of file @path is at least @min, for at most
+ * @ms ms; whether it got there. What the tests wait for is asynchronous
+ * (rounds run on a workqueue), the end known only by looking.
+ */
+static bool wait_value(const char *path, const char *key, long min, int ms)
+{
+	long v;
+
+	for (;;) {
+		v = stat_value(path, key);
+		if (v != STAT_MISSING && v >= min)
+			return true;
+		if (ms <= 0)
+			return false;
+		usleep(20000);
+		ms -= 20;
+	}
+}
+
+/* Until device @name has had @n rounds (start() returned), 60 s at most. */
+static bool wait_rounds(const char *name, long n)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), RB_DEBUGFS "/%s/info", name);
+	return wait_value(path, "rounds", n, 60000);
 }
 
 /* Waits (rounds are asynchronous) until @d follows the spread. */
@@ -162,7 +265,7 @@ static bool wait_spread(const struct dev *d, bool effective)
 	int i;
 
 	for (i = 0; i < 300; i++) {
-		if (follows_spread(d, offset_of(d), effective))
+		if (follows_spread(d, effective))
 			return true;
 		usleep(100000);
 	}
@@ -181,7 +284,7 @@ static bool wait_spread_msi(const struct dev *d, const char *submit)
 	if (!wait_spread(d, false))
 		return false;
 	for (i = 0; i < 300; i++) {
-		if (follows_spread(d, offset_of(d), true))
+		if (follows_spread(d, true))
 			return true;
 		write_file(submit, "10");
 		usleep(100000);
@@ -457,6 +560,189 @@ TEST_F_TIMEOUT(rb, hint_only, 600)
 	/* a hint went elsewhere, and the affinity did not follow it */
 	EXPECT_LT(0, moved);
 	EXPECT_EQ(1, stat_value(RB_DEBUGFS "/stats", "hint_only"));
+}
+
+/*
+ * start() runs only once the IRQs have their new affinity: rbdev records
+ * each IRQ's hint and effective CPU when dhp calls its start(). On a CPU
+ * arrival (the device's first hints), on a round where only the affinity
+ * is off (moved by hand, hints unchanged) and on a removal.
+ */
+TEST_F_TIMEOUT(rb, start_sees_new_affinity, 600)
+{
+	char path[128];
+	int want[MAX_IRQS], i, cpu, other;
+	struct dev d;
+
+	/* id 1, offset 4: the spread does not begin at CPU 0 */
+	ASSERT_EQ(0, rbdev("add pad other 1"));
+	ASSERT_EQ(0, rbdev("add s0 other 4"));
+	ASSERT_EQ(4, dev_read(&d, "s0"));
+
+	cpu = cpu_up_new();
+	ASSERT_LT(0, cpu);
+	ASSERT_TRUE(wait_rounds("s0", 1));
+	EXPECT_TRUE(start_saw_spread(&d));
+	EXPECT_TRUE(follows_spread(&d, true));
+
+	/* each IRQ by hand onto another CPU than its target */
+	expected(&d, want);
+	for (i = 0; i < d.nr_irqs; i++) {
+		for (other = 0; other < NCPU; other++)
+			if (other != want[i] && cpu_state(other) == 1)
+				break;
+		ASSERT_GT(NCPU, other);
+		snprintf(path, sizeof(path), "/proc/irq/%u/smp_affinity_list",
+			 d.irqs[i]);
+		ASSERT_EQ(0, write_filef(path, "%d", other));
+		ASSERT_EQ(other, irq_cpu(d.irqs[i], "effective_affinity_list"));
+	}
+	ASSERT_EQ(0, write_file(RB_DEBUGFS "/trigger", "1"));
+	ASSERT_TRUE(wait_rounds("s0", 2));
+	EXPECT_TRUE(start_saw_spread(&d));
+
+	ASSERT_EQ(0, cpu_set_online(cpu, false));
+	ASSERT_TRUE(wait_rounds("s0", 3));
+	EXPECT_TRUE(start_saw_spread(&d));
+	EXPECT_EQ(dev_stat("s0", "starts"), rb_info("s0", "rounds"));
+}
+
+/*
+ * An explicit policy beats the class: opt-out on a device of class other
+ * takes no round, participate on a network device does, on CPU arrival and
+ * removal alike. c0 (other, default) shows that the rounds ran.
+ */
+TEST_F_TIMEOUT(rb, explicit_policy_beats_class, 600)
+{
+	struct dev o, p;
+	long rounds;
+	int i, step, cpu = -1;
+
+	ASSERT_EQ(0, rbdev("add o0 other 2 opt-out"));
+	ASSERT_EQ(0, rbdev("add p0 net 2 participate"));
+	ASSERT_EQ(0, rbdev("add c0 other 2"));
+	ASSERT_EQ(2, dev_read(&o, "o0"));
+	ASSERT_EQ(2, dev_read(&p, "p0"));
+	EXPECT_TRUE(rb_info_has("o0", "resolved opt-out\n"));
+	EXPECT_TRUE(rb_info_has("p0", "resolved participate\n"));
+
+	for (step = 1; step <= 2; step++) {
+		if (step == 1) {
+			cpu = cpu_up_new();
+			ASSERT_LT(0, cpu);
+		} else {
+			ASSERT_EQ(0, cpu_set_online(cpu, false));
+		}
+		/* rounds are counted once every device had its part */
+		ASSERT_TRUE(wait_value(RB_DEBUGFS "/stats", "rounds", step,
+				       60000));
+		rounds = stat_value(RB_DEBUGFS "/stats", "rounds");
+		EXPECT_EQ(rounds, rb_info("c0", "rounds"));
+
+		EXPECT_EQ(0, rb_info("o0", "rounds"));
+		EXPECT_EQ(rounds, rb_info("o0", "skipped"));
+		EXPECT_EQ(0, dev_stat("o0", "stops"));
+		EXPECT_EQ(0, dev_stat("o0", "starts"));
+		for (i = 0; i < o.nr_irqs; i++)
+			EXPECT_EQ(-1, irq_cpu(o.irqs[i], "affinity_hint"));
+
+		EXPECT_EQ(rounds, rb_info("p0", "rounds"));
+		EXPECT_EQ(0, rb_info("p0", "skipped"));
+		EXPECT_EQ(rounds, dev_stat("p0", "stops"));
+		EXPECT_EQ(rounds, dev_stat("p0", "starts"));
+		EXPECT_TRUE(follows_spread(&p, true));
+	}
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * A device held in stop() must not hang a CPU offline (issue 9, item 4).
+ * b0 models blk-mq: its cpuhp teardown waits until the device has no
+ * queued I/O (60 s at most, then "gave up"), and its stop() sleeps 4 s
+ * while the I/O submitted meanwhile stays queued. The offline starts while
+ * the device is in stop(): the round must reach start() without the CPU
+ * hotplug lock the offline holds, start() replays the I/O, the teardown
+ * sees it done, and the offline ends seconds later.
+ */
+TEST_F_TIMEOUT(rb, stopped_device_does_not_hang_offline, 600)
+{
+	static char log[1 << 18];
+	int status, cpu, ret;
+	double t0, took;
+	pid_t child;
+
+	ASSERT_EQ(0, rbdev("add b0 other 2"));
+	ASSERT_EQ(0, rbdev("blkmq b0 1"));
+	cpu = cpu_up_new();
+	ASSERT_LT(0, cpu);
+	ASSERT_TRUE(wait_rounds("b0", 1));
+	ASSERT_EQ(0, rbdev("slowstop b0 4000"));
+	ASSERT_LE(0, klog_take(log, sizeof(log)));
+
+	ASSERT_EQ(0, write_file(RB_DEBUGFS "/trigger", "1"));
+	ASSERT_TRUE(wait_value(RBDEV "/b0/stats", "stopped", 1, 30000));
+	/* I/O from every CPU while stopped: it queues, the teardown waits */
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child)
+		_exit(rbdev("load b0 300") ? 1 : 0);
+	ASSERT_TRUE(wait_value(RBDEV "/b0/stats", "pending", 1, 3000));
+	ASSERT_EQ(1, dev_stat("b0", "stopped"))
+		TH_LOG("stop() returned before the offline began: retry");
+
+	t0 = now_s();
+	ret = cpu_set_online(cpu, false);
+	took = now_s() - t0;
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+	/* the trigger's round, then the removal's */
+	ASSERT_TRUE(wait_rounds("b0", 3));
+	ASSERT_LE(0, klog_take(log, sizeof(log)));
+
+	TH_LOG("offline %.1f s; %ld requests, %ld queued in stops, %ld teardown waits",
+	       took, dev_stat("b0", "submitted"),
+	       dev_stat("b0", "queued_total"),
+	       dev_stat("b0", "teardown_waits"));
+	EXPECT_GT(20.0, took);
+	EXPECT_EQ(NULL, strstr(log, "gave up"))
+		TH_LOG("%.200s", strstr(log, "gave up"));
+	EXPECT_EQ(0, dev_stat("b0", "teardown_timeouts"));
+	/* the teardown did meet the held I/O: the case was the one meant */
+	EXPECT_LE(1, dev_stat("b0", "teardown_waits"));
+	EXPECT_LT(0, rb_info("b0", "queued_total"));
+	EXPECT_EQ(dev_stat("b0", "submitted"), dev_stat("b0", "completed"));
+	EXPECT_EQ(0, dev_stat("b0", "failed"));
+	EXPECT_EQ(0, dev_stat("b0", "order_errors"));
+	EXPECT_EQ(dev_stat("b0", "stops"), dev_stat("b0", "starts"));
+}
+
+/*
+ * A driver operation that does not return is reported by name: stop()
+ * sleeping 6 s passes dhp's 5 s bound. A prompt one is not reported.
+ */
+TEST_F_TIMEOUT(rb, stalled_stop_is_reported, 600)
+{
+	static char log[1 << 18];
+
+	ASSERT_EQ(0, rbdev("add q0 other 1"));
+	ASSERT_EQ(0, rbdev("add s6 other 1"));
+	ASSERT_EQ(0, rbdev("slowstop s6 6000"));
+	ASSERT_LE(0, klog_take(log, sizeof(log)));
+	ASSERT_EQ(0, write_file(RB_DEBUGFS "/trigger", "1"));
+	ASSERT_TRUE(wait_rounds("s6", 1));
+	ASSERT_LE(0, klog_take(log, sizeof(log)));
+	EXPECT_NE(NULL, strstr(log, "dhp: s6: stop() has not returned after 5000 ms"))
+		TH_LOG("%.2000s", log);
+	EXPECT_EQ(NULL, strstr(log, "dhp: q0: "));
+	EXPECT_LE(6000000, rb_info("s6", "last_stall_us"));
 }
 
 /* 7. Bad input: rbdev's own, and the registrations dhp refuses. */
