@@ -271,7 +271,7 @@ static void dhp_dispatch(struct work_struct *work)
 			cpus_read_lock();
 			cpus_read_unlock();
 		} else if (!dhp_is_cpu(e->ev.kind)) {
-			dhp_mem_source_of(&e->ev, false);
+			dhp_mem_settle(&e->ev);
 		}
 
 		/*
@@ -489,7 +489,6 @@ struct dhp_event_client *__dhp_register_event_callback(dhp_event_callback_t call
 						       struct module *owner)
 {
 	struct dhp_event_client *c;
-	struct dhp_ev *e;
 	int err;
 
 	if (!callback || (flags & ~DHP_EV_FLAGS_ALL) ||
@@ -542,12 +541,8 @@ struct dhp_event_client *__dhp_register_event_callback(dhp_event_callback_t call
 	}
 	/*
 	 * The worker does nothing until @c->ready, so the list is still ours
-	 * although the dispatcher may already have queued the worker. The
-	 * sources are refined here, without the hotplug locks (ACPI).
+	 * although the dispatcher may already have queued the worker.
 	 */
-	list_for_each_entry(e, &c->existing, node)
-		if (!dhp_is_cpu(e->ev.kind))
-			dhp_mem_source_of(&e->ev, true);
 	dhp_log(DHP_LOG_EV_REGISTER, -1, c->id, flags, 0);
 	/* Pairs with the acquire in dhp_client_work(): the list is complete. */
 	smp_store_release(&c->ready, true);

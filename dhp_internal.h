@@ -97,7 +97,7 @@ void dhp_mem_exit(void);
 void dhp_mem_lock(void);
 void dhp_mem_unlock(void);
 int dhp_mem_existing(struct list_head *out);
-void dhp_mem_source_of(struct dhp_event *ev, bool existing);
+void dhp_mem_settle(struct dhp_event *ev);
 
 /* Resource rebalance (dhp_rebalance.c). */
 int dhp_rebalance_init(void);

@@ -22,12 +22,23 @@
  *
  * dhp_mem_mutex orders the block map and the posting of memory events with
  * the snapshot an INCLUDE_EXISTING registration takes (dhp_mem_lock()).
+ *
+ * The source of each online block is recorded in the block map: classified
+ * once when dhp loads for what is online then, and for a block that comes
+ * online later by the dispatcher (dhp_mem_settle(), without hotplug locks:
+ * it may evaluate ACPI _CRS), which writes it back. A removal reports the
+ * source recorded for its block, never asks again while a DIMM is being
+ * ejected, and INCLUDE_EXISTING merges only blocks of the same source (a
+ * DIMM next to boot memory stays a DIMM). Each ACPI memory device's _CRS
+ * is evaluated once and its range cached (dhp_mem_acpi_mutex) until its
+ * memory goes offline: no AML runs per event.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/acpi.h>
 #include <linux/debugfs.h>
 #include <linux/ioport.h>
+#include <linux/lockdep.h>
 #include <linux/memory.h>
 #include <linux/memory_hotplug.h>
 #include <linux/mm.h>
@@ -43,6 +54,7 @@
 #define DHP_MEM_PRIORITY	20
 
 static DEFINE_MUTEX(dhp_mem_mutex);
+static DEFINE_MUTEX(dhp_mem_acpi_mutex);
 /* Online memory as dhp saw it: block index -> dhp_mem_val(node, source). */
 static DEFINE_XARRAY(dhp_mem_blocks);
 static struct dhp_ev *dhp_mem_pending;	/* reserved at GOING_*, or NULL */
@@ -103,6 +115,7 @@ static int dhp_mem_reserve(const struct memory_notify *mn,
 {
 	unsigned long idx = mn->start_pfn / dhp_block_pages();
 	struct dhp_ev *e = dhp_ev_alloc(kind);
+	void *old;
 
 	if (e && kind == DHP_EV_MEM_ARRIVAL &&
 	    xa_reserve(&dhp_mem_blocks, idx, GFP_KERNEL)) {
@@ -120,9 +133,14 @@ static int dhp_mem_reserve(const struct memory_notify *mn,
 	e->ev.mem.start = PFN_PHYS(mn->start_pfn);
 	e->ev.mem.size = PFN_PHYS(mn->nr_pages);
 	e->ev.mem.node = pfn_to_nid(mn->start_pfn);
-	e->ev.mem.source = dhp_mem_source_now(e->ev.mem.start, e->ev.mem.size);
 
 	mutex_lock(&dhp_mem_mutex);
+	old = xa_load(&dhp_mem_blocks, idx);
+	if (kind == DHP_EV_MEM_REMOVAL && xa_is_value(old))
+		e->ev.mem.source = xa_to_value(old) & 15;
+	else
+		e->ev.mem.source = dhp_mem_source_now(e->ev.mem.start,
+						      e->ev.mem.size);
 	dhp_ev_free(dhp_mem_pending);	/* none: one block at a time */
 	dhp_mem_pending = e;
 	mutex_unlock(&dhp_mem_mutex);
@@ -212,6 +230,8 @@ static struct notifier_block dhp_mem_nb = {
 	.priority = DHP_MEM_PRIORITY,
 };
 
+static enum dhp_mem_source dhp_mem_classify(u64 start, u64 size);
+
 /*
  * Marks the online blocks of one System RAM resource in the map. A block
  * counts as online when the range's first page in it is.
@@ -228,7 +248,8 @@ static int dhp_mem_scan_range(struct resource *res, void *arg)
 			continue;
 		old = xa_store(&dhp_mem_blocks, pfn / bp,
 			       dhp_mem_val(pfn_to_nid(max(pfn, first)),
-					   DHP_MEM_SRC_OTHER),
+					   dhp_mem_classify(PFN_PHYS(pfn),
+							    PFN_PHYS(bp))),
 			       GFP_KERNEL);
 		if (xa_is_err(old))
 			return xa_err(old);
@@ -274,76 +295,153 @@ int dhp_mem_existing(struct list_head *out)
 	return 0;
 }
 
-struct dhp_mem_range {
+#ifdef CONFIG_ACPI
+/* The range each ACPI memory device (PNP0C80) describes, by device. */
+struct dhp_mem_dimm {
+	struct acpi_device *adev;	/* compared, never dereferenced */
 	u64 start, end;
-	bool found;
 };
 
-#ifdef CONFIG_ACPI
+#define DHP_MEM_DIMMS	64
+static struct dhp_mem_dimm dhp_mem_dimms[DHP_MEM_DIMMS];
+
 static acpi_status dhp_acpi_res(struct acpi_resource *res, void *arg)
 {
-	struct dhp_mem_range *r = arg;
+	struct dhp_mem_dimm *d = arg;
 	struct acpi_resource_address64 a;
 
 	if (ACPI_SUCCESS(acpi_resource_to_address64(res, &a)) &&
-	    a.resource_type == ACPI_MEMORY_RANGE &&
-	    a.address.minimum <= r->start &&
-	    a.address.minimum + a.address.address_length - 1 >= r->end)
-		r->found = true;
+	    a.resource_type == ACPI_MEMORY_RANGE && a.address.address_length) {
+		d->start = a.address.minimum;
+		d->end = a.address.minimum + a.address.address_length - 1;
+	}
 	return AE_OK;
+}
+
+/* The cached range of @adev, evaluating its _CRS the first time. */
+static const struct dhp_mem_dimm *dhp_mem_dimm_of(struct acpi_device *adev)
+{
+	struct dhp_mem_dimm *d, *free = NULL;
+
+	lockdep_assert_held(&dhp_mem_acpi_mutex);
+	for (d = dhp_mem_dimms; d < dhp_mem_dimms + DHP_MEM_DIMMS; d++) {
+		if (d->adev == adev)
+			return d;
+		if (!d->adev && !free)
+			free = d;
+	}
+	if (!free)
+		return NULL;
+	free->start = 1;
+	free->end = 0;
+	acpi_walk_resources(adev->handle, METHOD_NAME__CRS, dhp_acpi_res, free);
+	free->adev = adev;
+	return free;
 }
 
 /*
  * Whether an ACPI memory device (a DIMM) describes the range. Only the
- * devices ACPI already enumerated are looked at, by their stored IDs, so
- * that no AML runs but their _CRS: walking the namespace would evaluate
- * _HID of every device, for every event.
+ * devices ACPI already enumerated are looked at, by their stored IDs, and
+ * each one's _CRS only once.
  */
 static bool dhp_mem_is_acpi_dimm(u64 start, u64 size)
 {
-	struct dhp_mem_range r = { start, start + size - 1, false };
+	const struct dhp_mem_dimm *d;
 	struct acpi_device *adev;
+	bool found = false;
 
+	mutex_lock(&dhp_mem_acpi_mutex);
 	for_each_acpi_dev_match(adev, "PNP0C80", NULL, -1) {
-		acpi_walk_resources(adev->handle, METHOD_NAME__CRS,
-				    dhp_acpi_res, &r);
-		if (r.found) {
+		d = dhp_mem_dimm_of(adev);
+		if (d && d->start <= start && start + size - 1 <= d->end) {
 			acpi_dev_put(adev);	/* the loop holds a reference */
+			found = true;
 			break;
 		}
 	}
-	return r.found;
+	mutex_unlock(&dhp_mem_acpi_mutex);
+	return found;
+}
+
+/*
+ * Memory of a DIMM went offline: the DIMM may be ejected and its ACPI
+ * device freed, so forget the range (a new device at the same address
+ * must be asked again).
+ */
+static void dhp_mem_dimm_forget(u64 start, u64 size)
+{
+	struct dhp_mem_dimm *d;
+
+	mutex_lock(&dhp_mem_acpi_mutex);
+	for (d = dhp_mem_dimms; d < dhp_mem_dimms + DHP_MEM_DIMMS; d++)
+		if (d->adev && d->start <= start && start + size - 1 <= d->end)
+			d->adev = NULL;
+	mutex_unlock(&dhp_mem_acpi_mutex);
 }
 #else
 static bool dhp_mem_is_acpi_dimm(u64 start, u64 size)
 {
 	return false;
 }
+
+static void dhp_mem_dimm_forget(u64 start, u64 size)
+{
+}
 #endif
 
-/**
- * dhp_mem_source_of() - refine where a memory range came from
- * @ev: a memory event whose source is %DHP_MEM_SRC_OTHER or already known
- *	(virtio-mem is told apart by the notifier, see dhp_mem_source_now())
- * @existing: the range was online when dhp looked: boot memory is possible
- *
- * Context: process context without hotplug locks: it walks the ACPI
- * namespace. The dispatcher, or a registration after it let go of them.
+/*
+ * Where a range that is online came from: virtio-mem (its resource), an
+ * ACPI DIMM, other driver-managed memory, else boot memory.
  */
-void dhp_mem_source_of(struct dhp_event *ev, bool existing)
+static enum dhp_mem_source dhp_mem_classify(u64 start, u64 size)
+{
+	enum dhp_mem_source src = dhp_mem_source_now(start, size);
+
+	if (src != DHP_MEM_SRC_OTHER)
+		return src;
+	if (dhp_mem_is_acpi_dimm(start, size))
+		return DHP_MEM_SRC_ACPI_DIMM;
+	if (region_intersects(start, size, IORESOURCE_SYSTEM_RAM |
+			      IORESOURCE_SYSRAM_DRIVER_MANAGED,
+			      IORES_DESC_NONE) == REGION_DISJOINT)
+		return DHP_MEM_SRC_BOOT;
+	return DHP_MEM_SRC_OTHER;
+}
+
+/**
+ * dhp_mem_settle() - complete a memory event before it is published
+ * @ev: a memory arrival or removal, posted
+ *
+ * An arrival whose source the notifier could not tell is looked up among
+ * the ACPI memory devices, and the answer recorded for its block, so that
+ * its removal reports the same. A removal forgets the cached range of the
+ * DIMM it belonged to.
+ *
+ * Context: process context without hotplug locks (the dispatcher): it may
+ * evaluate ACPI _CRS.
+ */
+void dhp_mem_settle(struct dhp_event *ev)
 {
 	u64 start = ev->mem.start, size = ev->mem.size;
+	unsigned long idx = start / memory_block_size_bytes();
+	void *entry;
 
-	if (ev->mem.source != DHP_MEM_SRC_OTHER)
+	if (ev->kind == DHP_EV_MEM_REMOVAL) {
+		if (ev->mem.source == DHP_MEM_SRC_ACPI_DIMM)
+			dhp_mem_dimm_forget(start, size);
 		return;
-	if (dhp_mem_is_acpi_dimm(start, size))
-		ev->mem.source = DHP_MEM_SRC_ACPI_DIMM;
-	else if (existing &&
-		 region_intersects(start, size,
-				   IORESOURCE_SYSTEM_RAM |
-				   IORESOURCE_SYSRAM_DRIVER_MANAGED,
-				   IORES_DESC_NONE) == REGION_DISJOINT)
-		ev->mem.source = DHP_MEM_SRC_BOOT;
+	}
+	if (ev->mem.source != DHP_MEM_SRC_OTHER ||
+	    !dhp_mem_is_acpi_dimm(start, size))
+		return;
+	ev->mem.source = DHP_MEM_SRC_ACPI_DIMM;
+	mutex_lock(&dhp_mem_mutex);
+	entry = xa_load(&dhp_mem_blocks, idx);
+	if (xa_is_value(entry) && (xa_to_value(entry) & 15) == DHP_MEM_SRC_OTHER)
+		xa_store(&dhp_mem_blocks, idx,
+			 dhp_mem_val(xa_to_value(entry) >> 4,
+				     DHP_MEM_SRC_ACPI_DIMM), GFP_KERNEL);
+	mutex_unlock(&dhp_mem_mutex);
 }
 
 static int dhp_mem_show(struct seq_file *m, void *v)

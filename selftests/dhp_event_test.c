@@ -137,10 +137,36 @@ TEST_F_TIMEOUT(ev, dimm_add_remove, 900)
 	EXPECT_LE(2, merged);
 	EXPECT_TRUE(no_overlap("held", MEM_ARRIVAL));
 
+	/*
+	 * A client registered now is told of the DIMM as a DIMM, apart from
+	 * boot memory, without AML per registration (the source was recorded
+	 * when the blocks came online).
+	 */
+	ASSERT_EQ(0, ctl("register ex %d", F_MEM | F_EXISTING));
+	for (i = 0, got = 0; i < 600 && got < GIB; i++) {
+		usleep(100000);
+		ASSERT_TRUE(client_read("ex"));
+		for (calls = 0, got = 0; calls < cl.nr; calls++)
+			if (cl.r[calls].start >= addr &&
+			    cl.r[calls].start < addr + GIB)
+				got += cl.r[calls].size;
+	}
+	EXPECT_EQ(GIB, got);
+	for (i = 0; i < cl.nr; i++) {
+		bool dimm = cl.r[i].start >= addr && cl.r[i].start < addr + GIB;
+
+		EXPECT_EQ(dimm ? SRC_ACPI_DIMM : SRC_BOOT, cl.r[i].source);
+	}
+
 	ASSERT_EQ(0, dimm_del(id));
 	ASSERT_TRUE(wait_bytes("all", MEM_REMOVAL, addr, GIB, GIB, 120));
 	EXPECT_EQ(GIB, mem_covered("all", MEM_REMOVAL, addr, GIB, &calls));
 	EXPECT_TRUE(no_overlap("all", MEM_REMOVAL));
+	/* a removal reports the source its arrival had */
+	ASSERT_TRUE(client_read("all"));
+	for (i = 0; i < cl.nr; i++)
+		if (cl.r[i].kind == MEM_REMOVAL)
+			EXPECT_EQ(SRC_ACPI_DIMM, cl.r[i].source);
 	/* no arrival was delivered twice */
 	EXPECT_EQ(GIB, mem_covered("all", MEM_ARRIVAL, addr, GIB, &calls));
 	ASSERT_TRUE(client_read("all"));
