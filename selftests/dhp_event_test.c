@@ -99,8 +99,11 @@ TEST_F_TIMEOUT(ev, dimm_add_remove, 900)
 	unsigned long long addr, got;
 	char id[32];
 	int calls, i, merged;
+	long before, after;
 
+	before = events_stat("posted");
 	ASSERT_EQ(0, ctl("register all %d", F_PROC | F_MEM));
+	after = events_stat("posted");
 	ASSERT_EQ(0, ctl("register held %d", F_MEM));
 	ASSERT_EQ(0, ctl("hold held 1"));
 
@@ -147,19 +150,24 @@ TEST_F_TIMEOUT(ev, dimm_add_remove, 900)
 	EXPECT_EQ(0, cl.seq_errors);
 	ASSERT_TRUE(client_read("held"));
 	EXPECT_EQ(0, cl.seq_errors);
+	ASSERT_TRUE(wait_caught_up("all", 120));
+	EXPECT_CONTIGUOUS("all", before, after);
 }
 
 /* 3. virtio-mem grows and shrinks: arrivals and removals match. */
 TEST_F_TIMEOUT(ev, virtio_mem, 900)
 {
 	char reply[256];
+	long before, after;
 	int i;
 
 	/* the runner ships the module (vm.py --vmem); load it once */
 	if (access("/sys/bus/virtio/drivers/virtio_mem", F_OK) &&
 	    system("kmod-load virtio_mem"))
 		SKIP(return, "cannot load virtio_mem (no --vmem device?)");
-	ASSERT_EQ(0, ctl("register v %d", F_MEM));
+	before = events_stat("posted");
+	ASSERT_EQ(0, ctl("register v %d", F_PROC | F_MEM));
+	after = events_stat("posted");
 	ASSERT_EQ(0, hostctl("vmem-resize 512M wait", reply, sizeof(reply),
 			     300000)) TH_LOG("%s", reply);
 	for (i = 0; i < 600 && vmem_bytes("v", MEM_ARRIVAL) < 512 << 20; i++)
@@ -173,8 +181,8 @@ TEST_F_TIMEOUT(ev, virtio_mem, 900)
 		usleep(100000);
 	EXPECT_EQ(512ULL << 20, vmem_bytes("v", MEM_REMOVAL));
 	EXPECT_EQ(512ULL << 20, vmem_bytes("v", MEM_ARRIVAL));
-	ASSERT_TRUE(client_read("v"));
-	EXPECT_EQ(0, cl.seq_errors);
+	ASSERT_TRUE(wait_caught_up("v", 120));
+	EXPECT_CONTIGUOUS("v", before, after);
 }
 
 /* The record of @name for a CPU event, or NULL. */
@@ -206,10 +214,13 @@ static struct rec *wait_cpu_rec(const char *name, int kind, int cpu)
 TEST_F_TIMEOUT(ev, cpu_arrival_removal, 600)
 {
 	unsigned long long arrival_seq;
+	long before, after;
 	struct rec *r;
 	int cpu;
 
-	ASSERT_EQ(0, ctl("register c %d", F_PROC));
+	before = events_stat("posted");
+	ASSERT_EQ(0, ctl("register c %d", F_PROC | F_MEM));
+	after = events_stat("posted");
 	cpu = cpu_hotadd();
 	if (cpu < 0)
 		cpu = cpu_new();
@@ -229,7 +240,7 @@ TEST_F_TIMEOUT(ev, cpu_arrival_removal, 600)
 	EXPECT_EQ(0, r->active);
 	ASSERT_TRUE(client_read("c"));
 	EXPECT_EQ(2, cl.calls);
-	EXPECT_EQ(0, cl.seq_errors);
+	EXPECT_CONTIGUOUS("c", before, after);
 }
 
 #define INJECT "/sys/kernel/debug/notifier-error-inject/memory/actions/MEM_GOING_ONLINE/error"
@@ -238,13 +249,15 @@ TEST_F_TIMEOUT(ev, cpu_arrival_removal, 600)
 TEST_F_TIMEOUT(ev, notifier_veto, 900)
 {
 	static const int prio[] = { 30, 10 };	/* dhp's is 20 */
-	long bs = block_bytes(), nr, posted;
+	long bs = block_bytes(), nr, posted, before, after;
 	unsigned long long addr;
 	char id[32], cmd[128];
 	int calls, i;
 
 	ASSERT_LT(0, bs);
-	ASSERT_EQ(0, ctl("register m %d", F_MEM));
+	before = events_stat("posted");
+	ASSERT_EQ(0, ctl("register m %d", F_PROC | F_MEM));
+	after = events_stat("posted");
 	addr = dimm_add("1G", id);
 	ASSERT_NE(0, addr);
 	ASSERT_TRUE(wait_bytes("m", MEM_ARRIVAL, addr, GIB, GIB, 120));
@@ -272,7 +285,9 @@ TEST_F_TIMEOUT(ev, notifier_veto, 900)
 	ASSERT_EQ(0, block_set(nr, "online_movable"));
 	ASSERT_TRUE(wait_bytes("m", MEM_ARRIVAL, addr, GIB, GIB + bs, 60));
 	EXPECT_EQ(GIB + bs, mem_covered("m", MEM_ARRIVAL, addr, GIB, &calls));
-	EXPECT_EQ(0, stat_value(DHP_DEBUGFS "/memory", "pending"));
+	EXPECT_EQ(0, stat_value(DHP_MEMORY, "pending"));
+	ASSERT_TRUE(wait_caught_up("m", 120));
+	EXPECT_CONTIGUOUS("m", before, after);
 out:
 	EXPECT_EQ(0, dimm_del(id));
 }
@@ -302,13 +317,14 @@ static bool stream_complete(const char *name, long base, long posted)
 /* 6. Exactly once, in order, across vCPU and DIMM hot-add. */
 TEST_F_TIMEOUT(ev, exactly_once_mixed, 900)
 {
-	long base, posted;
+	long base, after, posted;
 	char id[32];
 	int cpu;
 
 	base = events_stat("posted");
 	ASSERT_EQ(0, ctl("register x %d", F_PROC | F_MEM));
 	ASSERT_EQ(0, ctl("register y %d 20", F_PROC | F_MEM));
+	after = events_stat("posted");
 	cpu = cpu_hotadd();
 	if (cpu < 0)
 		cpu = cpu_new();
@@ -326,6 +342,8 @@ TEST_F_TIMEOUT(ev, exactly_once_mixed, 900)
 
 	EXPECT_TRUE(stream_complete("x", base, posted));
 	EXPECT_TRUE(stream_complete("y", base, posted));
+	EXPECT_CONTIGUOUS("x", base, after);
+	EXPECT_CONTIGUOUS("y", base, after);
 }
 
 /* dhp's count of asynchronous clients (its own rebalance one included). */
@@ -343,14 +361,16 @@ static int event_clients(void)
 /* 7. Unregister with events queued; a blocked client delays no one. */
 TEST_F_TIMEOUT(ev, unregister_while_queued, 600)
 {
-	long discarded, posted;
+	long discarded, posted, before, after;
 	int cpu = cpu_last_online(), status, i, clients;
 	pid_t child;
 
 	ASSERT_LT(0, cpu);
 	ASSERT_EQ(0, ctl("register held %d", F_PROC));
 	ASSERT_EQ(0, ctl("register slow %d 100", F_PROC));
-	ASSERT_EQ(0, ctl("register fast %d", F_PROC));
+	before = events_stat("posted");
+	ASSERT_EQ(0, ctl("register fast %d", F_PROC | F_MEM));
+	after = events_stat("posted");
 	ASSERT_EQ(0, ctl("hold held 1"));
 	posted = events_stat("posted");
 	discarded = events_stat("discarded");
@@ -381,6 +401,7 @@ TEST_F_TIMEOUT(ev, unregister_while_queued, 600)
 	EXPECT_EQ(4, events_stat("posted") - posted);
 	EXPECT_EQ(3, events_stat("discarded") - discarded);
 	EXPECT_EQ(clients - 1, event_clients());
+	EXPECT_CONTIGUOUS("fast", before, after);
 }
 
 static int poll_highmem(int secs)
