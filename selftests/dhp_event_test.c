@@ -404,6 +404,67 @@ TEST_F_TIMEOUT(ev, unregister_while_queued, 600)
 	EXPECT_CONTIGUOUS("fast", before, after);
 }
 
+/* Waits until dhp has @n asynchronous clients; false after @secs. */
+static bool wait_event_clients(int n, int secs)
+{
+	int i;
+
+	for (i = 0; i < secs * 10; i++) {
+		if (event_clients() == n)
+			return true;
+		usleep(100000);
+	}
+	return false;
+}
+
+/*
+ * 11. An unregistration waiting for its client's callback takes nothing
+ * from the events published meanwhile (issue 9): "leave" is off dhp's list
+ * and waits for its held callback while event 2 is published for "stay"
+ * alone; once "leave" is gone, "stay" still gets event 2.
+ */
+TEST_F_TIMEOUT(ev, unregister_race, 600)
+{
+	int cpu = cpu_last_online(), clients;
+	long before, after;
+
+	ASSERT_LT(0, cpu);
+	before = events_stat("posted");
+	ASSERT_EQ(0, ctl("register stay %d", F_PROC | F_MEM));
+	after = events_stat("posted");
+	ASSERT_EQ(0, ctl("register leave %d", F_PROC | F_MEM));
+	ASSERT_EQ(0, ctl("hold stay 1"));
+	ASSERT_EQ(0, ctl("hold leave 1"));
+
+	/* event 1: both callbacks block on it */
+	ASSERT_EQ(0, cpu_set_online(cpu, false));
+	ASSERT_TRUE(wait_waiting("stay", 60));
+	ASSERT_TRUE(wait_waiting("leave", 60));
+
+	clients = event_clients();
+	ASSERT_EQ(0, ctl("unregister_async leave"));
+	ASSERT_TRUE(wait_event_clients(clients - 1, 60));
+	ASSERT_TRUE(client_read("leave"));	/* still waiting for it */
+
+	/* event 2, published with "leave" off the list: for "stay" only */
+	ASSERT_EQ(0, cpu_set_online(cpu, true));
+	ASSERT_EQ(after + 2, events_stat("posted"));
+	ASSERT_TRUE(wait_queued_for("ev_callback", 2, 60));
+
+	ASSERT_EQ(0, ctl("hold leave 0"));
+	ASSERT_TRUE(wait_gone("leave", 60));
+	EXPECT_EQ(0, stat_value(EV_RESULTS, "unregister_async"));
+
+	/* "stay" takes all dhp still has for it: both events, if none lost */
+	ASSERT_EQ(0, ctl("hold stay 0"));
+	ASSERT_TRUE(wait_queued_for("ev_callback", 0, 60));
+	EXPECT_CONTIGUOUS("stay", before, after);
+	EXPECT_EQ(2, cl.delivered);
+	ASSERT_TRUE(events_drained(60));
+	EXPECT_EQ(events_stat("fanout"),
+		  events_stat("delivered") + events_stat("discarded"));
+}
+
 static int poll_highmem(int secs)
 {
 	struct pollfd p;
