@@ -255,6 +255,7 @@ TEST_F_TIMEOUT(ev, notifier_veto, 900)
 	int calls, i;
 
 	ASSERT_LT(0, bs);
+	ASSERT_EQ(20, stat_value(DHP_MEMORY, "notifier_priority"));
 	before = events_stat("posted");
 	ASSERT_EQ(0, ctl("register m %d", F_PROC | F_MEM));
 	after = events_stat("posted");
@@ -274,6 +275,9 @@ TEST_F_TIMEOUT(ev, notifier_veto, 900)
 		ASSERT_EQ(0, write_file(INJECT, "-12"));
 		posted = events_stat("posted");
 		EXPECT_EQ(-ENOMEM, block_set(nr, "online_movable"))
+			TH_LOG("priority %d", prio[i]);
+		/* MEM_CANCEL_ONLINE gave the reservation back, at once */
+		EXPECT_EQ(0, stat_value(DHP_MEMORY, "pending"))
 			TH_LOG("priority %d", prio[i]);
 		usleep(500000);
 		EXPECT_EQ(posted, events_stat("posted"));
