@@ -469,20 +469,25 @@ TEST_F_TIMEOUT(ev, unregister_race, 600)
 		  events_stat("delivered") + events_stat("discarded"));
 }
 
-static int poll_highmem(int secs)
+/* 0 once the state changes within @ms, 1 if it does not, 2 on error. */
+static int poll_highmem(int ms)
 {
 	struct pollfd p;
 	char buf[256];
-	int fd;
+	int fd, ret;
 
 	fd = open(DHP_HIGHMEM, O_RDONLY);
 	if (fd < 0)
 		return 2;
-	if (read(fd, buf, sizeof(buf)) <= 0)
+	if (read(fd, buf, sizeof(buf)) <= 0) {
+		close(fd);
 		return 2;
+	}
 	p.fd = fd;
 	p.events = POLLPRI | POLLIN;
-	return poll(&p, 1, secs * 1000) == 1 ? 0 : 1;
+	ret = poll(&p, 1, ms) == 1 ? 0 : 1;
+	close(fd);
+	return ret;
 }
 
 /* 9. The high-memory condition follows a DIMM, wakes pollers, waiters. */
@@ -508,7 +513,7 @@ TEST_F_TIMEOUT(ev, high_memory, 900)
 	poller = fork();
 	ASSERT_LE(0, poller);
 	if (!poller)
-		_exit(poll_highmem(300));
+		_exit(poll_highmem(300000));
 	waiter = fork();
 	ASSERT_LE(0, waiter);
 	if (!waiter)
@@ -527,6 +532,59 @@ TEST_F_TIMEOUT(ev, high_memory, 900)
 	for (i = 0; i < 300 && stat_value(DHP_HIGHMEM, "state"); i++)
 		usleep(100000);
 	EXPECT_EQ(0, stat_value(DHP_HIGHMEM, "state"));
+}
+
+#define HM_PERIOD_MS	50
+#define HM_MARGIN_MB	128
+
+/*
+ * Moves the thresholds to [@avail - margin, @avail + margin], around the
+ * available memory: the state must stay @state, period after period.
+ */
+static void hm_band_holds(struct __test_metadata *_metadata, long avail,
+			  int state)
+{
+	long trans, now;
+
+	ASSERT_EQ(state, stat_value(DHP_HIGHMEM, "state"));
+	trans = stat_value(DHP_HIGHMEM, "transitions");
+	ASSERT_EQ(0, write_filef(DHP_HIGHMEM, "%ld %ld", avail - HM_MARGIN_MB,
+				 avail + HM_MARGIN_MB));
+	EXPECT_EQ(state, stat_value(DHP_HIGHMEM, "state"))
+		TH_LOG("from %d, at once", state);
+	/* twenty periods without a transition (poll ends early on one) */
+	EXPECT_EQ(1, poll_highmem(20 * HM_PERIOD_MS))
+		TH_LOG("from %d: a transition inside the band", state);
+	EXPECT_EQ(state, stat_value(DHP_HIGHMEM, "state"))
+		TH_LOG("from %d", state);
+	EXPECT_EQ(trans, stat_value(DHP_HIGHMEM, "transitions"))
+		TH_LOG("from %d", state);
+	/* the test means something only if memory did stay in the band */
+	now = stat_value(DHP_HIGHMEM, "available_mb");
+	EXPECT_LT(avail - HM_MARGIN_MB, now);
+	EXPECT_GT(avail + HM_MARGIN_MB, now);
+}
+
+/* 12. Hysteresis: inside the band the state holds, whichever it is. */
+TEST_F_TIMEOUT(ev, high_memory_band, 300)
+{
+	char params[32];
+	long avail;
+
+	unload_all();
+	snprintf(params, sizeof(params), "period_ms=%d", HM_PERIOD_MS);
+	ASSERT_EQ(0, mod_load("dhp", params));
+	EXPECT_EQ(HM_PERIOD_MS, stat_value(DHP_HIGHMEM, "period_ms"));
+	avail = stat_value(DHP_HIGHMEM, "available_mb");
+	ASSERT_LT(2 * HM_MARGIN_MB, avail);
+
+	/* set: both thresholds below what is available */
+	ASSERT_EQ(0, write_filef(DHP_HIGHMEM, "%ld %ld", avail / 4, avail / 2));
+	hm_band_holds(_metadata, avail, 1);
+	/* cleared: both above */
+	ASSERT_EQ(0, write_filef(DHP_HIGHMEM, "%ld %ld", avail * 2,
+				 avail * 3));
+	hm_band_holds(_metadata, avail, 0);
 }
 
 /* Thresholds and periods out of range fail the load. */
