@@ -83,6 +83,8 @@ static double now_s(void)
 #define ASSERT_INVARIANTS() do {					\
 	ASSERT_EQ(0, stat_value(TEST_STATS, "seq_errors"));		\
 	ASSERT_EQ(0, stat_value(TEST_STATS, "order_errors"));		\
+	/* the steps dhp.h runs on the CPU concerned did */		\
+	ASSERT_EQ(0, stat_value(TEST_STATS, "wrong_cpu"));		\
 	ASSERT_LT(0, dhp_clients_balanced());				\
 	/* the sample has one context per online CPU, no more */	\
 	ASSERT_EQ(cpu_count_online(), sample_contexts());		\
@@ -439,8 +441,14 @@ TEST_F(sync, replay_veto)
 	clients = stat_value(TEST_STATS, "clients");
 	ASSERT_EQ(0, write_filef(TEST_CTL, "veto %ld %d -12", next, cpu));
 	counts_read(&before);
+	/* registering from the vetoed CPU: the rollback runs elsewhere */
+	ASSERT_EQ(0, pin_to_cpu(cpu));
 	EXPECT_EQ(-ENOMEM, write_file(TEST_CTL, "register 1 1"));
+	ASSERT_EQ(0, pin_to_cpu(-1));
 	counts_delta(&before, d);
+	/* the replayed ADD_COMPLETEs and the REMOVE_STARTs on their CPUs */
+	EXPECT_EQ(0, stat_value(TEST_STATS, "wrong_cpu_add_complete"));
+	EXPECT_EQ(0, stat_value(TEST_STATS, "wrong_cpu_remove_start"));
 	/* the highest online CPU is replayed last: all others came and went */
 	EXPECT_EQ(online, d[S_START]);
 	EXPECT_EQ(online - 1, d[S_COMPLETE]);
@@ -449,6 +457,33 @@ TEST_F(sync, replay_veto)
 	EXPECT_EQ(online - 1, d[S_RCOMPLETE]);
 	EXPECT_EQ(clients, stat_value(TEST_STATS, "clients"));
 	ASSERT_EQ(0, write_file(TEST_CTL, "veto off"));
+	ASSERT_INVARIANTS();
+}
+
+/*
+ * The ADD_EXISTING replay runs ADD_COMPLETE on each CPU concerned, whichever
+ * CPU the registering task is bound to: first CPU 0, then the last.
+ */
+TEST_F(sync, replay_on_target_cpu)
+{
+	int pin[2] = { 0, cpu_last_online() };
+	int online = cpu_count_online(), i;
+	struct counts before;
+	long d[NR_STEPS];
+
+	ASSERT_LT(1, online) TH_LOG("needs two online CPUs");
+	for (i = 0; i < 2; i++) {
+		counts_read(&before);
+		ASSERT_EQ(0, pin_to_cpu(pin[i]));
+		EXPECT_EQ(0, write_file(TEST_CTL, "register 1 1"));
+		ASSERT_EQ(0, pin_to_cpu(-1));
+		counts_delta(&before, d);
+		EXPECT_EQ(online, d[S_START]);
+		EXPECT_EQ(online, d[S_COMPLETE]);
+		EXPECT_EQ(0, stat_value(TEST_STATS, "wrong_cpu_add_complete"))
+			TH_LOG("registering from CPU %d", pin[i]);
+		self->nr_test_clients++;
+	}
 	ASSERT_INVARIANTS();
 }
 
