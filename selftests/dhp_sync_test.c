@@ -214,7 +214,7 @@ TEST_F_TIMEOUT(sync, hotadd, 600)
 TEST_F_TIMEOUT(sync, veto_by_sample, 600)
 {
 	struct counts before, after;
-	long d[NR_STEPS], adds, fails, rem, err;
+	long d[NR_STEPS], adds, fails, rem, err, enomem;
 	char phase[16];
 	int cpu;
 
@@ -222,12 +222,15 @@ TEST_F_TIMEOUT(sync, veto_by_sample, 600)
 	ASSERT_LE(0, cpu);
 	ASSERT_EQ(0, write_filef(SAMPLE_DEBUGFS "/fail", "%d -12", cpu));
 	counts_read(&before);
+	enomem = add_failures_with(-ENOMEM);
 	EXPECT_EQ(-ENOMEM, cpu_set_online(cpu, true));
 	EXPECT_EQ(0, cpu_state(cpu));
 	counts_delta(&before, d);
 	/* test clients 0 and 1 came before the sample; 2 never got START */
 	EXPECT_EQ(2, d[S_START]);
 	EXPECT_EQ(2, d[S_FAILURE]);
+	/* each with the veto's errno */
+	EXPECT_EQ(enomem + 2, add_failures_with(-ENOMEM));
 	EXPECT_EQ(0, d[S_COMPLETE]);
 	counts_read(&after);
 	EXPECT_EQ(before.vetoes + 1, after.vetoes);
@@ -249,7 +252,7 @@ TEST_F_TIMEOUT(sync, veto_by_sample, 600)
 TEST_F_TIMEOUT(sync, veto_by_last_client, 600)
 {
 	struct counts before, after;
-	long d[NR_STEPS];
+	long d[NR_STEPS], fails;
 	int cpu;
 
 	cpu = cpu_new();
@@ -257,11 +260,14 @@ TEST_F_TIMEOUT(sync, veto_by_last_client, 600)
 	/* test client index 2 is registered after the sample */
 	ASSERT_EQ(0, write_filef(TEST_CTL, "veto 2 %d -28", cpu));
 	counts_read(&before);
+	fails = add_failures_with(-ENOSPC);
 	EXPECT_EQ(-ENOSPC, cpu_set_online(cpu, true));
 	EXPECT_EQ(0, cpu_state(cpu));
 	counts_delta(&before, d);
 	EXPECT_EQ(3, d[S_START]);
 	EXPECT_EQ(3, d[S_FAILURE]);
+	/* the vetoing client's errno, to all three */
+	EXPECT_EQ(fails + 3, add_failures_with(-ENOSPC));
 	counts_read(&after);
 	EXPECT_EQ(before.allocs + 1, after.allocs);
 	EXPECT_EQ(before.frees + 1, after.frees);
@@ -276,10 +282,10 @@ TEST_F_TIMEOUT(sync, cpuhp_fail_injection, 900)
 {
 	int prepare = dhp_state_number("prepare");
 	int online = dhp_state_number("online");
-	long d[NR_STEPS], adds, fails, rem, err, fails0;
+	long d[NR_STEPS], adds, fails, rem, err, fails0, cancels;
 	struct counts before, after;
 	char phase[16];
-	int cpu, later, earlier;
+	int cpu, later, earlier, mid;
 
 	/* only CPUs present at boot have hotplug/fail: take one down */
 	cpu = cpu_injectable();
@@ -291,17 +297,37 @@ TEST_F_TIMEOUT(sync, cpuhp_fail_injection, 900)
 	/* At dhp:online: the CPU started, so everyone gets FAILURE. */
 	ASSERT_EQ(0, cpuhp_inject(cpu, online));
 	counts_read(&before);
+	cancels = add_failures_with(-ECANCELED);
 	EXPECT_NE(0, cpu_set_online(cpu, true));
 	EXPECT_EQ(0, cpu_state(cpu));
 	counts_delta(&before, d);
 	EXPECT_EQ(3, d[S_START]);
 	EXPECT_EQ(3, d[S_FAILURE]);
 	EXPECT_EQ(0, d[S_COMPLETE]);
+	/* no client vetoed: something after dhp failed */
+	EXPECT_EQ(cancels + 3, add_failures_with(-ECANCELED));
 	counts_read(&after);
 	EXPECT_EQ(after.allocs - before.allocs, after.frees - before.frees);
 	ASSERT_EQ(0, dhp_cpu_line(cpu, phase, &adds, &fails, &rem, &err));
 	EXPECT_EQ(fails0 + 1, fails);
 	EXPECT_EQ(-ECANCELED, err);
+
+	/* Just after dhp:prepare, where the kernel lets a state fail. */
+	mid = cpuhp_injectable_near(cpu, prepare, 1);
+	if (mid > 0 && mid < online) {
+		ASSERT_EQ(0, cpuhp_inject(cpu, mid));
+		counts_read(&before);
+		cancels = add_failures_with(-ECANCELED);
+		EXPECT_NE(0, cpu_set_online(cpu, true));
+		counts_delta(&before, d);
+		EXPECT_EQ(3, d[S_START]);
+		EXPECT_EQ(3, d[S_FAILURE]);
+		EXPECT_EQ(cancels + 3, add_failures_with(-ECANCELED))
+			TH_LOG("failure at state %d", mid);
+	} else {
+		TH_LOG("no injectable state between %d and %d", prepare,
+		       online);
+	}
 
 	/* At dhp:prepare: dhp's startup never runs, nobody hears a thing. */
 	ASSERT_EQ(0, cpuhp_inject(cpu, prepare));
@@ -431,7 +457,7 @@ TEST_F_TIMEOUT(sync, thousand_clients, 900)
 /* A replay veto undoes itself and returns the status to the caller. */
 TEST_F(sync, replay_veto)
 {
-	long d[NR_STEPS], next, clients;
+	long d[NR_STEPS], next, clients, fails;
 	struct counts before;
 	int online = cpu_count_online();
 	int cpu = cpu_last_online();
@@ -441,11 +467,13 @@ TEST_F(sync, replay_veto)
 	clients = stat_value(TEST_STATS, "clients");
 	ASSERT_EQ(0, write_filef(TEST_CTL, "veto %ld %d -12", next, cpu));
 	counts_read(&before);
+	fails = add_failures_with(-ENOMEM);
 	/* registering from the vetoed CPU: the rollback runs elsewhere */
 	ASSERT_EQ(0, pin_to_cpu(cpu));
 	EXPECT_EQ(-ENOMEM, write_file(TEST_CTL, "register 1 1"));
 	ASSERT_EQ(0, pin_to_cpu(-1));
 	counts_delta(&before, d);
+	EXPECT_EQ(fails + 1, add_failures_with(-ENOMEM));
 	/* the replayed ADD_COMPLETEs and the REMOVE_STARTs on their CPUs */
 	EXPECT_EQ(0, stat_value(TEST_STATS, "wrong_cpu_add_complete"));
 	EXPECT_EQ(0, stat_value(TEST_STATS, "wrong_cpu_remove_start"));

@@ -10,7 +10,9 @@
  *    for ADD_START, ADD_COMPLETE, REMOVE_FAILURE and in reverse for the
  *    others;
  *  - context: ADD_COMPLETE, REMOVE_START and REMOVE_FAILURE run on the CPU
- *    concerned (wrong_cpu counts those that did not, per step).
+ *    concerned (wrong_cpu counts those that did not, per step);
+ *  - ADD_FAILURE's status: counted per errno (add_failure_status_E, E the
+ *    errno negated), for the tests to compare with the failure they caused.
  *
  * Violations are counted, never fixed up, so a test fails when dhp breaks.
  * All callbacks are serialized by dhp (CPU hotplug lock), which is what lets
@@ -37,7 +39,8 @@
  *            rbdone               unregister it, twice, and free its IRQ
  *          Words are separated by blanks; numbers are decimal.
  *   stats  read the counters and results, "name value" per line, among
- *          them wrong_cpu (and per step wrong_cpu_STEP)
+ *          them wrong_cpu (and per step wrong_cpu_STEP) and
+ *          add_failure_status_E (ADD_FAILUREs with status -E)
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -126,6 +129,28 @@ static const struct {
 /* Steps that ran elsewhere than on the CPU concerned, per step. */
 static unsigned long wrong_cpu[DHP_CPU_NR_STATES];
 
+/* ADD_FAILURE statuses seen, by value; the rest in fail_status_other. */
+#define TEST_FAIL_STATUSES	8
+static struct {
+	int status;
+	unsigned long n;
+} fail_status[TEST_FAIL_STATUSES];
+static unsigned long fail_status_other;
+
+static void test_fail_status(int status)
+{
+	int i;
+
+	for (i = 0; i < TEST_FAIL_STATUSES; i++) {
+		if (!fail_status[i].n || fail_status[i].status == status) {
+			fail_status[i].status = status;
+			fail_status[i].n++;
+			return;
+		}
+	}
+	fail_status_other++;
+}
+
 static void test_check(struct test_client *tc,
 		       const struct dhp_cpu_change *change)
 {
@@ -144,6 +169,8 @@ static void test_check(struct test_client *tc,
 		pr_err_ratelimited("client %u cpu %u: step %d ran on cpu %u\n",
 				   tc->idx, cpu, s, here);
 	}
+	if (s == DHP_CPU_ADD_FAILURE)
+		test_fail_status(change->status);
 	if (tc->state[cpu] != test_steps[s].from) {
 		seq_errors++;
 		pr_err("client %u cpu %u: step %d in state %u\n", tc->idx, cpu,
@@ -576,6 +603,8 @@ static int test_command(char *cmd)
 	if (ctl_is(argv, argc, "reset", 1)) {
 		memset(seen, 0, sizeof(seen));
 		memset(wrong_cpu, 0, sizeof(wrong_cpu));
+		memset(fail_status, 0, sizeof(fail_status));
+		fail_status_other = 0;
 		seq_errors = 0;
 		order_errors = 0;
 		churn_rounds = 0;
@@ -607,7 +636,7 @@ static int test_stats_show(struct seq_file *m, void *v)
 		"remove_complete", "remove_failure",
 	};
 	unsigned long wrong = 0;
-	int s;
+	int s, i;
 
 	mutex_lock(&test_lock);
 	seq_printf(m, "clients %u\nnext_idx %u\n", nr_clients, next_idx);
@@ -621,6 +650,14 @@ static int test_stats_show(struct seq_file *m, void *v)
 		wrong += READ_ONCE(wrong_cpu[s]);
 	}
 	seq_printf(m, "wrong_cpu %lu\n", wrong);
+	/* a snapshot: callbacks may add an entry meanwhile */
+	for (i = 0; i < TEST_FAIL_STATUSES; i++)
+		if (READ_ONCE(fail_status[i].n))
+			seq_printf(m, "add_failure_status_%d %lu\n",
+				   -READ_ONCE(fail_status[i].status),
+				   READ_ONCE(fail_status[i].n));
+	seq_printf(m, "add_failure_status_other %lu\n",
+		   READ_ONCE(fail_status_other));
 	seq_printf(m, "seq_errors %lu\norder_errors %lu\n",
 		   READ_ONCE(seq_errors), READ_ONCE(order_errors));
 	seq_printf(m, "selfunreg %d\nselfreg %d\n", READ_ONCE(selfunreg_ret),

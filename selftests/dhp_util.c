@@ -401,6 +401,17 @@ int cpuhp_injectable_near(int cpu, int state, int dir)
 	return -1;
 }
 
+/* ADD_FAILUREs the test clients got with status @err (negative). */
+long add_failures_with(int err)
+{
+	char key[48];
+	long n;
+
+	snprintf(key, sizeof(key), "add_failure_status_%d", -err);
+	n = stat_value(TEST_STATS, key);
+	return n == STAT_MISSING ? 0 : n;
+}
+
 /* Binds the calling task to @cpu, or to every CPU for -1; 0 or -errno. */
 int pin_to_cpu(int cpu)
 {
