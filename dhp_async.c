@@ -22,10 +22,21 @@
  *     back without any dhp lock held, then drops its references; the last
  *     reference frees the event.
  *
+ * Each client has its own position in the stream (@cursor, the oldest
+ * event it holds a reference on, and @held, how many it holds), so a
+ * delivery costs O(1) whatever the others' backlog. A client that holds
+ * event_backlog events and is given one more overflows: from then on it is
+ * given none (lost, counted) until its worker has consumed what it holds
+ * and delivered one DHP_EV_OVERFLOW event naming the first lost sequence
+ * number and how many; then the stream resumes. A stuck client therefore
+ * pins at most event_backlog events, and loses events only explicitly.
+ *
  * Locking:
- *  - dhp_ev_lock (spinlock, IRQs off): the queue, every event's refs and
- *    published flag, each client's last_seq and counters, the sequence
- *    counter. Never held across a callback or an allocation.
+ *  - dhp_ev_lock (spinlock): the queue, every event's refs and published
+ *    flag, each client's position (cursor, held, last_seq, lost) and
+ *    counters, the sequence counter. Never held across a callback or an
+ *    allocation. Taken only in process context (the hotplug callbacks that
+ *    post run in process context too), so interrupts stay on.
  *  - dhp_async_mutex: the client list. Held by the dispatcher while it
  *    counts references and queues client work, and by (un)registration
  *    while it adds or removes a client, so a client never gets work for an
@@ -47,6 +58,9 @@
 #include <linux/export.h>
 #include <linux/ktime.h>
 #include <linux/list.h>
+#include <linux/lockdep.h>
+#include <linux/minmax.h>
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -59,6 +73,7 @@
 
 struct dhp_event_client {
 	struct list_head node;		/* dhp_async_clients */
+	struct module *owner;
 	struct work_struct work;
 	dhp_event_callback_t callback;
 	void *context;
@@ -67,6 +82,11 @@ struct dhp_event_client {
 	u64 start_seq;			/* first event it may get */
 	u64 last_seq;			/* last event it consumed */
 	struct list_head existing;	/* INCLUDE_EXISTING arrivals, first */
+	struct dhp_ev *cursor;		/* oldest event held, NULL if none */
+	unsigned int held;		/* events it holds a reference on */
+	unsigned long lost;		/* overflowing: events not given it */
+	u64 lost_first;			/* the first of those */
+	unsigned long overflows;	/* DHP_EV_OVERFLOW events delivered */
 	unsigned long delivered;	/* events, merged ones counted each */
 	unsigned long calls;		/* callbacks */
 	bool dying;			/* unregistering: stop delivering */
@@ -80,6 +100,7 @@ static u64 dhp_ev_pub_seq;		/* last published */
 static unsigned long dhp_ev_unclaimed;	/* published with no client */
 static unsigned long dhp_ev_discarded;	/* dropped by unregistrations */
 static unsigned long dhp_ev_delivered;	/* consumed by clients */
+static unsigned long dhp_ev_lost;	/* not given to overflowing clients */
 /*
  * References handed out at publication, one per client an event is for.
  * Each goes by delivery or discard: once the queue is empty, fanout ==
@@ -91,6 +112,26 @@ static DEFINE_MUTEX(dhp_async_mutex);
 static LIST_HEAD(dhp_async_clients);
 static unsigned int dhp_async_nr_clients;
 static u64 dhp_async_next_id = 1;
+
+#define DHP_EV_BACKLOG_MIN	16
+#define DHP_EV_BACKLOG_MAX	BIT(20)
+
+static unsigned int event_backlog = 4096;
+
+static int event_backlog_set(const char *val, const struct kernel_param *kp)
+{
+	return dhp_param_set_uint(val, kp, DHP_EV_BACKLOG_MIN,
+				  DHP_EV_BACKLOG_MAX);
+}
+
+static const struct kernel_param_ops event_backlog_ops = {
+	.set = event_backlog_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(event_backlog, &event_backlog_ops, &event_backlog, 0444);
+MODULE_PARM_DESC(event_backlog,
+		 "events one asynchronous client may hold before it overflows, 16..1048576 (default 4096)");
 
 static struct workqueue_struct *dhp_async_wq;
 static void dhp_dispatch(struct work_struct *work);
@@ -133,14 +174,16 @@ void dhp_ev_free(struct dhp_ev *e)
  */
 void dhp_ev_post(struct dhp_ev *e)
 {
-	unsigned long flags;
-
-	spin_lock_irqsave(&dhp_ev_lock, flags);
+	spin_lock(&dhp_ev_lock);
 	e->ev.seq = dhp_ev_next_seq++;
 	e->ev.timestamp_ns = ktime_get_ns();
 	list_add_tail(&e->node, &dhp_ev_queue);
-	spin_unlock_irqrestore(&dhp_ev_lock, flags);
+	/*
+	 * Under the lock: once it is dropped the dispatcher may publish @e
+	 * and a client consume and free it.
+	 */
 	trace_dhp_event_post(0, &e->ev);
+	spin_unlock(&dhp_ev_lock);
 	queue_work(dhp_async_wq, &dhp_dispatch_work);
 }
 
@@ -159,11 +202,41 @@ static bool dhp_ev_for(const struct dhp_event_client *c,
 	return (c->flags & cat) && ev->seq >= c->start_seq;
 }
 
+/*
+ * Whether @c holds a reference on the published @e: for it, not consumed
+ * yet, and not among the events it lost while overflowing. dhp_ev_lock.
+ */
+static bool dhp_ev_held(const struct dhp_event_client *c,
+			const struct dhp_ev *e)
+{
+	return e->published && dhp_ev_for(c, &e->ev) &&
+	       e->ev.seq > c->last_seq &&
+	       !(c->lost && e->ev.seq >= c->lost_first);
+}
+
+/*
+ * Gives @c a reference on @e, just published, or counts it lost if @c
+ * holds event_backlog events already or is overflowing. dhp_ev_lock.
+ */
+static bool dhp_ev_give(struct dhp_event_client *c, struct dhp_ev *e)
+{
+	if (c->lost || c->held >= event_backlog) {
+		if (!c->lost++)
+			c->lost_first = e->ev.seq;
+		dhp_ev_lost++;
+		return false;
+	}
+	if (!c->held++)
+		c->cursor = e;
+	return true;
+}
+
 /* The oldest unpublished event; dhp_ev_lock held. */
 static struct dhp_ev *dhp_ev_first_unpublished(void)
 {
 	struct dhp_ev *e, *first = NULL;
 
+	lockdep_assert_held(&dhp_ev_lock);
 	list_for_each_entry_reverse(e, &dhp_ev_queue, node) {
 		if (e->published)
 			break;
@@ -181,9 +254,9 @@ static void dhp_dispatch(struct work_struct *work)
 	struct dhp_ev *e;
 
 	for (;;) {
-		spin_lock_irq(&dhp_ev_lock);
+		spin_lock(&dhp_ev_lock);
 		e = dhp_ev_first_unpublished();
-		spin_unlock_irq(&dhp_ev_lock);
+		spin_unlock(&dhp_ev_lock);
 		if (!e)
 			return;
 
@@ -208,9 +281,10 @@ static void dhp_dispatch(struct work_struct *work)
 		ev = e->ev;
 		mutex_lock(&dhp_async_mutex);
 		refs = 0;
+		spin_lock(&dhp_ev_lock);
 		list_for_each_entry(c, &dhp_async_clients, node)
-			refs += dhp_ev_for(c, &ev);
-		spin_lock_irq(&dhp_ev_lock);
+			if (dhp_ev_for(c, &ev))
+				refs += dhp_ev_give(c, e);
 		e->refs = refs;
 		dhp_ev_fanout += refs;
 		e->published = true;
@@ -219,7 +293,7 @@ static void dhp_dispatch(struct work_struct *work)
 			list_del(&e->node);
 			dhp_ev_unclaimed++;
 		}
-		spin_unlock_irq(&dhp_ev_lock);
+		spin_unlock(&dhp_ev_lock);
 		list_for_each_entry(c, &dhp_async_clients, node)
 			if (dhp_ev_for(c, &ev))
 				queue_work(dhp_async_wq, &c->work);
@@ -237,50 +311,75 @@ static void dhp_dispatch(struct work_struct *work)
  */
 static bool dhp_ev_next_for(struct dhp_event_client *c, struct dhp_event *out)
 {
-	struct dhp_ev *e, *first = NULL;
+	struct dhp_ev *e = c->cursor;
 
-	if (c->dying)
+	lockdep_assert_held(&dhp_ev_lock);
+	if (c->dying || !e)
 		return false;
-	list_for_each_entry(e, &dhp_ev_queue, node) {
-		if (!e->published)
-			break;
-		if (!first) {
-			if (e->ev.seq > c->last_seq && dhp_ev_for(c, &e->ev)) {
-				first = e;
-				*out = e->ev;
-			}
-			continue;
-		}
-		if (!dhp_ev_for(c, &e->ev) || !dhp_mem_mergeable(out, &e->ev))
+	*out = e->ev;
+	list_for_each_entry_continue(e, &dhp_ev_queue, node) {
+		if (!dhp_ev_held(c, e) || !dhp_mem_mergeable(out, &e->ev))
 			break;
 		dhp_mem_merge(out, &e->ev);
 	}
-	return first;
+	return true;
 }
 
 /*
- * Drops @c's references on the events with sequence numbers in
- * (@c->last_seq, @upto] and moves last_seq to @upto; the events whose last
- * reference goes are moved to @dead for freeing. Returns how many @c held.
+ * Drops @c's references on the events it holds with sequence numbers up to
+ * @upto, walking from its cursor and stopping once it holds none, so that
+ * an event it was not counted in is never touched; moves the cursor to the
+ * next one it holds. The events whose last reference goes are moved to
+ * @dead for freeing. Returns how many references were dropped.
  * dhp_ev_lock held.
  */
 static unsigned long dhp_ev_put_upto(struct dhp_event_client *c, u64 upto,
 				     struct list_head *dead)
 {
-	struct dhp_ev *e, *tmp;
+	struct dhp_ev *e = c->cursor, *tmp;
 	unsigned long n = 0;
 
-	list_for_each_entry_safe(e, tmp, &dhp_ev_queue, node) {
-		if (!e->published || e->ev.seq > upto)
-			break;
-		if (e->ev.seq <= c->last_seq || !dhp_ev_for(c, &e->ev))
+	lockdep_assert_held(&dhp_ev_lock);
+	c->cursor = NULL;
+	if (!e)
+		return 0;
+	list_for_each_entry_safe_from(e, tmp, &dhp_ev_queue, node) {
+		if (!dhp_ev_held(c, e))
 			continue;
+		if (e->ev.seq > upto) {
+			c->cursor = e;
+			break;
+		}
 		n++;
 		if (!--e->refs)
 			list_move_tail(&e->node, dead);
+		if (!--c->held)
+			break;
 	}
-	c->last_seq = upto;
+	c->last_seq = max(c->last_seq, min(upto, dhp_ev_pub_seq));
 	return n;
+}
+
+/*
+ * When an overflowing @c holds nothing more, the event that tells it what
+ * it lost, in @out; the stream resumes after the last event published,
+ * all of whose predecessors @c has consumed or lost. dhp_ev_lock held.
+ */
+static bool dhp_ev_overflow_for(struct dhp_event_client *c,
+				struct dhp_event *out)
+{
+	lockdep_assert_held(&dhp_ev_lock);
+	if (c->dying || !c->lost || c->held)
+		return false;
+	memset(out, 0, sizeof(*out));
+	out->kind = DHP_EV_OVERFLOW;
+	out->seq = c->lost_first;
+	out->count = c->lost;
+	out->timestamp_ns = ktime_get_ns();
+	c->last_seq = dhp_ev_pub_seq;
+	c->lost = 0;
+	c->overflows++;
+	return true;
 }
 
 /* Frees the events on @list and leaves it empty, ready for reuse. */
@@ -306,6 +405,7 @@ static void dhp_client_work(struct work_struct *work)
 	struct dhp_ev *e, *tmp;
 	struct dhp_event ev;
 	unsigned long n;
+	bool overflow;
 	LIST_HEAD(dead);
 
 	/*
@@ -326,21 +426,27 @@ static void dhp_client_work(struct work_struct *work)
 	}
 
 	for (;;) {
-		spin_lock_irq(&dhp_ev_lock);
-		if (!dhp_ev_next_for(c, &ev)) {
-			spin_unlock_irq(&dhp_ev_lock);
+		spin_lock(&dhp_ev_lock);
+		if (dhp_ev_next_for(c, &ev)) {
+			overflow = false;
+		} else if (dhp_ev_overflow_for(c, &ev)) {
+			overflow = true;
+		} else {
+			spin_unlock(&dhp_ev_lock);
 			return;
 		}
-		spin_unlock_irq(&dhp_ev_lock);
+		spin_unlock(&dhp_ev_lock);
 
 		dhp_deliver(c, &ev);
+		if (overflow)
+			continue;
 
-		spin_lock_irq(&dhp_ev_lock);
+		spin_lock(&dhp_ev_lock);
 		n = dhp_ev_put_upto(c, ev.seq + ev.count - 1, &dead);
 		c->delivered += n;
 		c->calls++;
 		dhp_ev_delivered += n;
-		spin_unlock_irq(&dhp_ev_lock);
+		spin_unlock(&dhp_ev_lock);
 		dhp_ev_free_list(&dead);
 		cond_resched();
 	}
@@ -358,12 +464,14 @@ static int dhp_existing_snapshot(struct dhp_event_client *c)
 }
 
 /**
- * dhp_register_event_callback() - register for asynchronous notifications
+ * __dhp_register_event_callback() - register for asynchronous notifications
  * @callback: called for each event, see &dhp_event_callback_t.
  * @context: passed to @callback unchanged.
  * @flags: %DHP_EV_PROCESSOR and/or %DHP_EV_MEMORY (at least one), and
  *	optionally %DHP_EV_INCLUDE_EXISTING for arrivals of the CPUs and memory
  *	online now, delivered before any later event.
+ * @owner: the calling module; dhp_register_event_callback() passes
+ *	THIS_MODULE.
  *
  * The analogue of IoRegisterPlugPlayNotification() for GUID_DEVICE_PROCESSOR
  * and GUID_DEVICE_MEMORY. Every event that happens after this returns is
@@ -375,12 +483,12 @@ static int dhp_existing_snapshot(struct dhp_event_client *c)
  * Return: a handle for dhp_unregister_event_callback(), or an ERR_PTR():
  * -EINVAL (NULL @callback, no category, unknown flags), -EDEADLK, -ENOMEM.
  */
-struct dhp_event_client *dhp_register_event_callback(dhp_event_callback_t callback,
-						     void *context,
-						     unsigned int flags)
+struct dhp_event_client *__dhp_register_event_callback(dhp_event_callback_t callback,
+						       void *context,
+						       unsigned int flags,
+						       struct module *owner)
 {
 	struct dhp_event_client *c;
-	unsigned long irqflags;
 	struct dhp_ev *e;
 	int err;
 
@@ -404,6 +512,7 @@ struct dhp_event_client *dhp_register_event_callback(dhp_event_callback_t callba
 	dhp_obj_count(DHP_OBJ_EV_CLIENT, true);
 	INIT_WORK(&c->work, dhp_client_work);
 	INIT_LIST_HEAD(&c->existing);
+	c->owner = owner;
 	c->callback = callback;
 	c->context = context;
 	c->flags = flags;
@@ -413,10 +522,10 @@ struct dhp_event_client *dhp_register_event_callback(dhp_event_callback_t callba
 	err = (flags & DHP_EV_INCLUDE_EXISTING) ? dhp_existing_snapshot(c) : 0;
 	if (!err) {
 		mutex_lock(&dhp_async_mutex);
-		spin_lock_irqsave(&dhp_ev_lock, irqflags);
+		spin_lock(&dhp_ev_lock);
 		c->start_seq = dhp_ev_next_seq;
 		c->last_seq = c->start_seq - 1;
-		spin_unlock_irqrestore(&dhp_ev_lock, irqflags);
+		spin_unlock(&dhp_ev_lock);
 		c->id = dhp_async_next_id++;
 		list_add_tail(&c->node, &dhp_async_clients);
 		dhp_async_nr_clients++;
@@ -445,7 +554,7 @@ struct dhp_event_client *dhp_register_event_callback(dhp_event_callback_t callba
 	queue_work(dhp_async_wq, &c->work);
 	return c;
 }
-EXPORT_SYMBOL_GPL(dhp_register_event_callback);
+EXPORT_SYMBOL_GPL(__dhp_register_event_callback);
 
 /**
  * dhp_unregister_event_callback() - stop asynchronous notifications
@@ -488,6 +597,17 @@ int dhp_unregister_event_callback(struct dhp_event_client *client)
 			found = true;
 			list_del(&c->node);
 			dhp_async_nr_clients--;
+			/*
+			 * The dispatcher gives references under
+			 * dhp_async_mutex: @c gets none from now on, and its
+			 * worker takes nothing new (dying). What it holds,
+			 * @c->held events from its cursor on, is put below,
+			 * and only that, however long the callback in
+			 * progress takes.
+			 */
+			spin_lock(&dhp_ev_lock);
+			WRITE_ONCE(c->dying, true);
+			spin_unlock(&dhp_ev_lock);
 			break;
 		}
 	}
@@ -502,15 +622,12 @@ int dhp_unregister_event_callback(struct dhp_event_client *client)
 	 * No new work can be queued for it now. A running worker stops after
 	 * the callback in progress; wait for that one.
 	 */
-	spin_lock_irq(&dhp_ev_lock);
-	client->dying = true;
-	spin_unlock_irq(&dhp_ev_lock);
 	cancel_work_sync(&client->work);
 
-	spin_lock_irq(&dhp_ev_lock);
-	discarded = dhp_ev_put_upto(client, dhp_ev_pub_seq, &dead);
+	spin_lock(&dhp_ev_lock);
+	discarded = dhp_ev_put_upto(client, U64_MAX, &dead);
 	dhp_ev_discarded += discarded;
-	spin_unlock_irq(&dhp_ev_lock);
+	spin_unlock(&dhp_ev_lock);
 	dhp_ev_free_list(&dead);
 	list_for_each_entry(e, &client->existing, node)
 		discarded++;
@@ -523,25 +640,38 @@ int dhp_unregister_event_callback(struct dhp_event_client *client)
 }
 EXPORT_SYMBOL_GPL(dhp_unregister_event_callback);
 
+void dhp_async_module_gone(struct module *mod)
+{
+	struct dhp_event_client *c, *left;
+
+	do {
+		left = NULL;
+		mutex_lock(&dhp_async_mutex);
+		list_for_each_entry(c, &dhp_async_clients, node) {
+			if (c->owner == mod) {
+				left = c;
+				dhp_report_left_registered("asynchronous", mod,
+							   c->id, c->callback);
+				break;
+			}
+		}
+		mutex_unlock(&dhp_async_mutex);
+	} while (left && !dhp_unregister_event_callback(left));
+}
+
 static int dhp_ev_clients_show(struct seq_file *m, void *v)
 {
 	struct dhp_event_client *c;
-	unsigned long queued;
-	struct dhp_ev *e;
 
 	mutex_lock(&dhp_async_mutex);
 	seq_printf(m, "# clients %u\n", dhp_async_nr_clients);
-	seq_puts(m, "# id flags delivered calls queued last-seq callback\n");
+	seq_puts(m, "# id flags delivered calls queued last-seq callback lost overflows\n");
 	list_for_each_entry(c, &dhp_async_clients, node) {
-		queued = 0;
-		spin_lock_irq(&dhp_ev_lock);
-		list_for_each_entry(e, &dhp_ev_queue, node)
-			queued += e->published && e->ev.seq > c->last_seq &&
-				  dhp_ev_for(c, &e->ev);
-		seq_printf(m, "%llu %#x %lu %lu %lu %llu %ps\n", c->id, c->flags,
-			   c->delivered, c->calls, queued, c->last_seq,
-			   c->callback);
-		spin_unlock_irq(&dhp_ev_lock);
+		spin_lock(&dhp_ev_lock);
+		seq_printf(m, "%llu %#x %lu %lu %u %llu %ps %lu %lu\n", c->id,
+			   c->flags, c->delivered, c->calls, c->held,
+			   c->last_seq, c->callback, c->lost, c->overflows);
+		spin_unlock(&dhp_ev_lock);
 	}
 	mutex_unlock(&dhp_async_mutex);
 	return 0;
@@ -553,20 +683,22 @@ static int dhp_ev_stats_show(struct seq_file *m, void *v)
 	unsigned long queued = 0;
 	struct dhp_ev *e;
 
-	spin_lock_irq(&dhp_ev_lock);
+	spin_lock(&dhp_ev_lock);
 	list_for_each_entry(e, &dhp_ev_queue, node)
 		queued++;
-	seq_printf(m, "posted %llu\nqueued %lu\ndelivered %lu\nunclaimed %lu\ndiscarded %lu\nfanout %lu\n",
+	seq_printf(m, "posted %llu\nqueued %lu\ndelivered %lu\nunclaimed %lu\ndiscarded %lu\nfanout %lu\nlost %lu\n",
 		   dhp_ev_next_seq - 1, queued, dhp_ev_delivered,
-		   dhp_ev_unclaimed, dhp_ev_discarded, dhp_ev_fanout);
-	spin_unlock_irq(&dhp_ev_lock);
+		   dhp_ev_unclaimed, dhp_ev_discarded, dhp_ev_fanout,
+		   dhp_ev_lost);
+	spin_unlock(&dhp_ev_lock);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(dhp_ev_stats);
 
 int dhp_async_init(void)
 {
-	dhp_async_wq = alloc_workqueue("dhp", WQ_UNBOUND, 0);
+	/* Freezable: no callback runs while devices are suspended. */
+	dhp_async_wq = alloc_workqueue("dhp", WQ_UNBOUND | WQ_FREEZABLE, 0);
 	if (!dhp_async_wq)
 		return -ENOMEM;
 	debugfs_create_file("event_clients", 0400, dhp_debugfs, NULL,
@@ -583,8 +715,8 @@ void dhp_async_exit(void)
 
 	flush_work(&dhp_dispatch_work);
 	destroy_workqueue(dhp_async_wq);
-	spin_lock_irq(&dhp_ev_lock);
+	spin_lock(&dhp_ev_lock);
 	list_splice_init(&dhp_ev_queue, &dead);
-	spin_unlock_irq(&dhp_ev_lock);
+	spin_unlock(&dhp_ev_lock);
 	dhp_ev_free_list(&dead);
 }

@@ -5,7 +5,8 @@
  * The event log is a ring of fixed-size records written from the hotplug
  * paths and from (un)registration, all in process context. When the ring is
  * full the oldest record is overwritten and counted, so a reader always sees
- * how much history it missed.
+ * how much history it missed. Writers and readers hold dhp_log_lock (IRQs
+ * off) for one record each.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -119,28 +120,95 @@ void dhp_log(enum dhp_log_type type, int cpu, u64 client, u64 arg, int err)
 	spin_unlock_irqrestore(&dhp_log_lock, flags);
 }
 
-static int dhp_log_show(struct seq_file *m, void *v)
-{
-	const struct dhp_log_entry *e;
-	unsigned long flags;
-	u64 first, seq;
+/*
+ * Reading the log copies one record at a time under the lock, so a reader
+ * never keeps interrupts off for longer than one copy, however large the
+ * ring. @base maps seq_file positions to record numbers (position 0 is the
+ * header); records overwritten while the reader was away are skipped.
+ */
+struct dhp_log_cursor {
+	u64 base;
+	struct dhp_log_entry e;
+};
 
-	/* seq_printf() only formats into a buffer: fine under the spinlock. */
+static bool dhp_log_fetch(struct dhp_log_cursor *cur, loff_t pos)
+{
+	u64 seq = cur->base + pos - 1, first;
+	unsigned long flags;
+	bool ok;
+
 	spin_lock_irqsave(&dhp_log_lock, flags);
 	first = dhp_log_next > dhp_log_len ? dhp_log_next - dhp_log_len : 0;
-	seq_printf(m, "# size %u records %llu overwritten %llu\n",
-		   dhp_log_len, dhp_log_next, first);
-	seq_puts(m, "# seq time_ns event cpu client arg err\n");
-	for (seq = first; seq < dhp_log_next; seq++) {
-		e = &dhp_log_ring[seq % dhp_log_len];
-		seq_printf(m, "%llu %llu %s %d %llu %llu %d\n", e->seq, e->ns,
-			   dhp_log_names[e->type], e->cpu, e->client, e->arg,
-			   e->err);
+	if (seq < first) {
+		cur->base += first - seq;
+		seq = first;
 	}
+	ok = seq < dhp_log_next;
+	if (ok)
+		cur->e = dhp_log_ring[seq % dhp_log_len];
 	spin_unlock_irqrestore(&dhp_log_lock, flags);
+	return ok;
+}
+
+static void *dhp_log_seq_start(struct seq_file *m, loff_t *pos)
+{
+	if (!*pos)
+		return SEQ_START_TOKEN;
+	return dhp_log_fetch(m->private, *pos) ? m->private : NULL;
+}
+
+static void *dhp_log_seq_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	++*pos;
+	return dhp_log_fetch(m->private, *pos) ? m->private : NULL;
+}
+
+static void dhp_log_seq_stop(struct seq_file *m, void *v)
+{
+}
+
+static int dhp_log_seq_show(struct seq_file *m, void *v)
+{
+	struct dhp_log_cursor *cur = m->private;
+	const struct dhp_log_entry *e = &cur->e;
+	unsigned long flags;
+	u64 next;
+
+	if (v == SEQ_START_TOKEN) {
+		spin_lock_irqsave(&dhp_log_lock, flags);
+		next = dhp_log_next;
+		spin_unlock_irqrestore(&dhp_log_lock, flags);
+		cur->base = next > dhp_log_len ? next - dhp_log_len : 0;
+		seq_printf(m, "# size %u records %llu overwritten %llu\n",
+			   dhp_log_len, next, cur->base);
+		seq_puts(m, "# seq time_ns event cpu client arg err\n");
+		return 0;
+	}
+	seq_printf(m, "%llu %llu %s %d %llu %llu %d\n", e->seq, e->ns,
+		   dhp_log_names[e->type], e->cpu, e->client, e->arg, e->err);
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(dhp_log);
+
+static const struct seq_operations dhp_log_seq_ops = {
+	.start = dhp_log_seq_start,
+	.next = dhp_log_seq_next,
+	.stop = dhp_log_seq_stop,
+	.show = dhp_log_seq_show,
+};
+
+static int dhp_log_open(struct inode *inode, struct file *file)
+{
+	return seq_open_private(file, &dhp_log_seq_ops,
+				sizeof(struct dhp_log_cursor));
+}
+
+static const struct file_operations dhp_log_fops = {
+	.owner = THIS_MODULE,
+	.open = dhp_log_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = seq_release_private,
+};
 
 static atomic_long_t dhp_obj_allocs[DHP_OBJ_NR_TYPES];
 static atomic_long_t dhp_obj_frees[DHP_OBJ_NR_TYPES];
@@ -194,12 +262,39 @@ static void dhp_objects_report(void)
 
 struct dentry *dhp_debugfs;
 
+void dhp_report_left_registered(const char *api, struct module *mod,
+				u64 id, const void *callback)
+{
+	pr_err("module %s unloaded with %s client %llu (%ps) still registered: unregistered it now; a driver must unregister before it unloads\n",
+	       mod->name, api, id, callback);
+}
+
+/*
+ * MODULE_STATE_GOING comes after the module's exit function (or its failed
+ * init) and before its code is freed: the last moment at which a client it
+ * left registered can be taken off safely.
+ */
+static int dhp_module_notify(struct notifier_block *nb, unsigned long action,
+			     void *data)
+{
+	if (action == MODULE_STATE_GOING) {
+		dhp_rebalance_module_gone(data);
+		dhp_async_module_gone(data);
+		dhp_cpu_module_gone(data);
+	}
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block dhp_module_nb = {
+	.notifier_call = dhp_module_notify,
+};
+
 static int __init dhp_init(void)
 {
 	int ret;
 
 	dhp_log_len = log_size;
-	dhp_log_ring = kcalloc(dhp_log_len, sizeof(*dhp_log_ring), GFP_KERNEL);
+	dhp_log_ring = kvcalloc(dhp_log_len, sizeof(*dhp_log_ring), GFP_KERNEL);
 	if (!dhp_log_ring)
 		return -ENOMEM;
 
@@ -225,9 +320,14 @@ static int __init dhp_init(void)
 	ret = dhp_rebalance_init();
 	if (ret)
 		goto out_mem;
+	ret = register_module_notifier(&dhp_module_nb);
+	if (ret)
+		goto out_rebalance;
 	pr_info("loaded, log_size %u\n", dhp_log_len);
 	return 0;
 
+out_rebalance:
+	dhp_rebalance_exit();
 out_mem:
 	dhp_mem_exit();
 out_highmem:
@@ -238,12 +338,13 @@ out_async:
 	dhp_async_exit();
 out_log:
 	debugfs_remove_recursive(dhp_debugfs);
-	kfree(dhp_log_ring);
+	kvfree(dhp_log_ring);
 	return ret;
 }
 
 static void __exit dhp_exit(void)
 {
+	unregister_module_notifier(&dhp_module_nb);
 	/* Files first: no reader may see the state torn down below. */
 	debugfs_remove_recursive(dhp_debugfs);
 	dhp_rebalance_exit();
@@ -251,7 +352,7 @@ static void __exit dhp_exit(void)
 	dhp_highmem_exit();
 	dhp_cpu_exit();
 	dhp_async_exit();
-	kfree(dhp_log_ring);
+	kvfree(dhp_log_ring);
 	dhp_objects_report();
 }
 

@@ -28,6 +28,15 @@
  * the two states (possible with CPU_HOTPLUG_STATE_CONTROL) hears nothing of
  * that CPU rather than half a sequence.
  *
+ * System suspend and hibernation take the secondary CPUs down and up with
+ * tasks frozen (cpuhp_tasks_frozen). Clients are told nothing of that, as
+ * Windows tells drivers nothing of a sleep: their per-CPU data survives
+ * it, nothing at resume can veto a CPU back, and no asynchronous event is
+ * posted. dhp only marks the CPU SUSPENDED. If a CPU fails to come back,
+ * its resume's prepare teardown finds it RESUMING, and then clients get
+ * REMOVE_START (on the control CPU: the CPU cannot run it any more) and
+ * REMOVE_COMPLETE, and the removal is posted.
+ *
  * Locking. The client list, each client's protocol state and counters, and
  * the per-CPU phase are written only
  *   - by the cpuhp callbacks below, which run with the CPU hotplug lock held
@@ -50,12 +59,14 @@
 #include <linux/export.h>
 #include <linux/ktime.h>
 #include <linux/list.h>
+#include <linux/lockdep.h>
 #include <linux/mutex.h>
 #include <linux/overflow.h>
 #include <linux/percpu.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 
 #include "dhp_internal.h"
 #include "dhp_logic.h"
@@ -71,6 +82,7 @@ static const char *const dhp_cpu_step_names[DHP_CPU_NR_STATES] = {
 
 struct dhp_cpu_client {
 	struct list_head node;
+	struct module *owner;
 	dhp_cpu_callback_t callback;
 	void *context;
 	unsigned int flags;
@@ -86,6 +98,8 @@ enum dhp_cpu_phase {
 	DHP_PHASE_PREPARED,	/* ADD_START delivered, online step not yet */
 	DHP_PHASE_ONLINE,
 	DHP_PHASE_GOING_DOWN,	/* REMOVE_START delivered, CPU not yet dead */
+	DHP_PHASE_SUSPENDED,	/* down for system suspend, clients untold */
+	DHP_PHASE_RESUMING,	/* coming back from it, past dhp:prepare */
 };
 
 static const char *const dhp_phase_names[] = {
@@ -93,6 +107,8 @@ static const char *const dhp_phase_names[] = {
 	[DHP_PHASE_PREPARED]	= "prepared",
 	[DHP_PHASE_ONLINE]	= "online",
 	[DHP_PHASE_GOING_DOWN]	= "going-down",
+	[DHP_PHASE_SUSPENDED]	= "suspended",
+	[DHP_PHASE_RESUMING]	= "resuming",
 };
 
 struct dhp_cpu_info {
@@ -123,14 +139,18 @@ static int dhp_online_state = -1;
  */
 static struct task_struct *dhp_cpu_caller;
 
-static void dhp_cpu_enter(void)
+/* Returns the previous caller, for dhp_cpu_leave() to restore. */
+static struct task_struct *dhp_cpu_enter(void)
 {
+	struct task_struct *prev = READ_ONCE(dhp_cpu_caller);
+
 	WRITE_ONCE(dhp_cpu_caller, current);
+	return prev;
 }
 
-static void dhp_cpu_leave(void)
+static void dhp_cpu_leave(struct task_struct *prev)
 {
-	WRITE_ONCE(dhp_cpu_caller, NULL);
+	WRITE_ONCE(dhp_cpu_caller, prev);
 }
 
 /* Whether the current task is inside a synchronous dhp callback. */
@@ -254,9 +274,15 @@ int dhp_cpu_existing(struct list_head *out)
 static int dhp_cpu_prepare(unsigned int cpu)
 {
 	struct dhp_cpu_info *info = per_cpu_ptr(&dhp_cpu_info, cpu);
+	struct task_struct *prev;
 	struct dhp_cpu_client *c;
 	unsigned int calls = 0;
 	int err = 0;
+
+	if (cpuhp_tasks_frozen && info->phase == DHP_PHASE_SUSPENDED) {
+		info->phase = DHP_PHASE_RESUMING;
+		return 0;
+	}
 
 	/*
 	 * Reserve the asynchronous arrival and the removal to come, before any
@@ -272,7 +298,7 @@ static int dhp_cpu_prepare(unsigned int cpu)
 		return -ENOMEM;
 	}
 
-	dhp_cpu_enter();
+	prev = dhp_cpu_enter();
 	list_for_each_entry(c, &dhp_cpu_clients, node) {
 		calls++;
 		err = dhp_cpu_call(c, cpu, DHP_CPU_ADD_START, 0);
@@ -293,7 +319,7 @@ static int dhp_cpu_prepare(unsigned int cpu)
 	} else {
 		info->phase = DHP_PHASE_PREPARED;
 	}
-	dhp_cpu_leave();
+	dhp_cpu_leave(prev);
 	return err;
 }
 
@@ -304,9 +330,14 @@ static int dhp_cpu_prepare(unsigned int cpu)
 static int dhp_cpu_online(unsigned int cpu)
 {
 	struct dhp_cpu_info *info = per_cpu_ptr(&dhp_cpu_info, cpu);
+	struct task_struct *prev;
 	unsigned int calls;
 
-	dhp_cpu_enter();
+	if (info->phase == DHP_PHASE_RESUMING) {
+		info->phase = DHP_PHASE_ONLINE;
+		return 0;
+	}
+	prev = dhp_cpu_enter();
 	if (info->phase == DHP_PHASE_GOING_DOWN) {
 		calls = dhp_cpu_fan_out(cpu, DHP_CPU_REMOVE_FAILURE, 0, false);
 		dhp_log(DHP_LOG_CPU_REMOVE_FAILURE, cpu, 0, calls, 0);
@@ -318,7 +349,7 @@ static int dhp_cpu_online(unsigned int cpu)
 		info->arrival = NULL;
 	}
 	info->phase = DHP_PHASE_ONLINE;
-	dhp_cpu_leave();
+	dhp_cpu_leave(prev);
 	return 0;
 }
 
@@ -326,13 +357,18 @@ static int dhp_cpu_online(unsigned int cpu)
 static int dhp_cpu_offline(unsigned int cpu)
 {
 	struct dhp_cpu_info *info = per_cpu_ptr(&dhp_cpu_info, cpu);
+	struct task_struct *prev;
 	unsigned int calls;
 
-	dhp_cpu_enter();
+	if (cpuhp_tasks_frozen) {
+		info->phase = DHP_PHASE_SUSPENDED;
+		return 0;
+	}
+	prev = dhp_cpu_enter();
 	calls = dhp_cpu_fan_out(cpu, DHP_CPU_REMOVE_START, 0, true);
 	dhp_log(DHP_LOG_CPU_REMOVE_START, cpu, 0, calls, 0);
 	info->phase = DHP_PHASE_GOING_DOWN;
-	dhp_cpu_leave();
+	dhp_cpu_leave(prev);
 	return 0;
 }
 
@@ -344,9 +380,17 @@ static int dhp_cpu_offline(unsigned int cpu)
 static int dhp_cpu_dead(unsigned int cpu)
 {
 	struct dhp_cpu_info *info = per_cpu_ptr(&dhp_cpu_info, cpu);
+	struct task_struct *prev;
 	unsigned int calls;
 
-	dhp_cpu_enter();
+	if (info->phase == DHP_PHASE_SUSPENDED)
+		return 0;
+	prev = dhp_cpu_enter();
+	if (info->phase == DHP_PHASE_RESUMING) {
+		/* It did not come back from suspend: it is gone now. */
+		calls = dhp_cpu_fan_out(cpu, DHP_CPU_REMOVE_START, 0, true);
+		dhp_log(DHP_LOG_CPU_REMOVE_START, cpu, 0, calls, 0);
+	}
 	if (info->phase == DHP_PHASE_PREPARED) {
 		calls = dhp_cpu_fan_out(cpu, DHP_CPU_ADD_FAILURE, -ECANCELED,
 					true);
@@ -363,21 +407,56 @@ static int dhp_cpu_dead(unsigned int cpu)
 		info->removal = NULL;
 	}
 	info->phase = DHP_PHASE_OFFLINE;
-	dhp_cpu_leave();
+	dhp_cpu_leave(prev);
 	return 0;
+}
+
+struct dhp_cpu_on {
+	struct dhp_cpu_client *client;
+	unsigned int cpu;
+	enum dhp_cpu_state state;
+};
+
+static long dhp_cpu_on_fn(void *arg)
+{
+	const struct dhp_cpu_on *on = arg;
+	struct task_struct *prev = dhp_cpu_enter();
+
+	dhp_cpu_call(on->client, on->cpu, on->state, 0);
+	dhp_cpu_leave(prev);
+	return 0;
+}
+
+/*
+ * A replayed step that the header says runs on the CPU concerned
+ * (ADD_COMPLETE, REMOVE_START) runs there, in a kworker bound to it, as
+ * cpuhp runs an AP state in the CPU's own thread. The registering task
+ * waits for it, holding cpus_read_lock() (so @cpu stays online) and
+ * dhp_cpu_mutex; the kworker needs neither, and counts as inside a dhp
+ * callback while it calls the client.
+ */
+static void dhp_cpu_call_on(struct dhp_cpu_client *c, unsigned int cpu,
+			    enum dhp_cpu_state state)
+{
+	struct dhp_cpu_on on = { .client = c, .cpu = cpu, .state = state };
+
+	work_on_cpu(cpu, dhp_cpu_on_fn, &on);
 }
 
 /*
  * ADD_EXISTING: ADD_START and ADD_COMPLETE for each CPU that passed dhp's
  * online step. On a veto the client gets ADD_FAILURE for that CPU and the
  * CPUs already replayed are taken back with REMOVE_START and REMOVE_COMPLETE,
- * in reverse. Called with cpus_read_lock() and dhp_cpu_mutex held.
+ * in reverse. ADD_COMPLETE and REMOVE_START run on the CPU concerned, the
+ * other steps in the registering task (the control CPU).
  */
 static int dhp_cpu_replay(struct dhp_cpu_client *c)
 {
 	unsigned int cpu, n = 0;
 	int err = 0;
 
+	/* And cpus_read_lock(): lockdep_assert_cpus_held() is not exported. */
+	lockdep_assert_held(&dhp_cpu_mutex);
 	for_each_online_cpu(cpu) {
 		if (per_cpu(dhp_cpu_info, cpu).phase != DHP_PHASE_ONLINE)
 			continue;
@@ -386,7 +465,7 @@ static int dhp_cpu_replay(struct dhp_cpu_client *c)
 			dhp_cpu_call(c, cpu, DHP_CPU_ADD_FAILURE, err);
 			break;
 		}
-		dhp_cpu_call(c, cpu, DHP_CPU_ADD_COMPLETE, 0);
+		dhp_cpu_call_on(c, cpu, DHP_CPU_ADD_COMPLETE);
 		n++;
 	}
 	dhp_log(DHP_LOG_CPU_REPLAY, -1, c->id, n, err);
@@ -396,20 +475,21 @@ static int dhp_cpu_replay(struct dhp_cpu_client *c)
 	for (cpu = nr_cpu_ids; cpu-- > 0;) {
 		if (!dhp_cpu_due(c, cpu, DHP_CPU_REMOVE_START))
 			continue;
-		dhp_cpu_call(c, cpu, DHP_CPU_REMOVE_START, 0);
+		dhp_cpu_call_on(c, cpu, DHP_CPU_REMOVE_START);
 		dhp_cpu_call(c, cpu, DHP_CPU_REMOVE_COMPLETE, 0);
 	}
 	return err;
 }
 
 /**
- * dhp_register_cpu_callback() - register for synchronous processor changes
+ * __dhp_register_cpu_callback() - register for synchronous processor changes
  * @callback: called at each step of each CPU add and removal, see
  *	&enum dhp_cpu_state.
  * @context: passed to @callback unchanged.
  * @flags: 0 or %DHP_CPU_ADD_EXISTING to have @callback called with
  *	ADD_START and ADD_COMPLETE for every CPU already online before this
  *	returns.
+ * @owner: the calling module; dhp_register_cpu_callback() passes THIS_MODULE.
  *
  * The analogue of KeRegisterProcessorChangeCallback(). Clients are called in
  * registration order on the add steps and in reverse on failure and removal.
@@ -424,10 +504,12 @@ static int dhp_cpu_replay(struct dhp_cpu_client *c)
  * the replay (the Windows CallbackStatus); in that case everything the replay
  * did has been undone and the client is not registered.
  */
-struct dhp_cpu_client *dhp_register_cpu_callback(dhp_cpu_callback_t callback,
-						 void *context,
-						 unsigned int flags)
+struct dhp_cpu_client *__dhp_register_cpu_callback(dhp_cpu_callback_t callback,
+						   void *context,
+						   unsigned int flags,
+						   struct module *owner)
 {
+	struct task_struct *prev;
 	struct dhp_cpu_client *c;
 	int err = 0;
 
@@ -451,6 +533,7 @@ struct dhp_cpu_client *dhp_register_cpu_callback(dhp_cpu_callback_t callback,
 	if (!c)
 		return ERR_PTR(-ENOMEM);
 	dhp_obj_count(DHP_OBJ_CPU_CLIENT, true);
+	c->owner = owner;
 	c->callback = callback;
 	c->context = context;
 	c->flags = flags;
@@ -461,9 +544,9 @@ struct dhp_cpu_client *dhp_register_cpu_callback(dhp_cpu_callback_t callback,
 	list_add_tail(&c->node, &dhp_cpu_clients);
 	dhp_log(DHP_LOG_CPU_REGISTER, -1, c->id, flags, 0);
 	if (flags & DHP_CPU_ADD_EXISTING) {
-		dhp_cpu_enter();
+		prev = dhp_cpu_enter();
 		err = dhp_cpu_replay(c);
-		dhp_cpu_leave();
+		dhp_cpu_leave(prev);
 	}
 	if (err) {
 		list_del(&c->node);
@@ -481,7 +564,7 @@ struct dhp_cpu_client *dhp_register_cpu_callback(dhp_cpu_callback_t callback,
 	}
 	return c;
 }
-EXPORT_SYMBOL_GPL(dhp_register_cpu_callback);
+EXPORT_SYMBOL_GPL(__dhp_register_cpu_callback);
 
 /**
  * dhp_unregister_cpu_callback() - stop synchronous processor notifications
@@ -500,6 +583,7 @@ EXPORT_SYMBOL_GPL(dhp_register_cpu_callback);
  */
 int dhp_unregister_cpu_callback(struct dhp_cpu_client *client)
 {
+	struct task_struct *prev;
 	struct dhp_cpu_client *c;
 	unsigned int cpu;
 	bool found = false;
@@ -525,13 +609,13 @@ int dhp_unregister_cpu_callback(struct dhp_cpu_client *client)
 		}
 	}
 	if (found) {
-		dhp_cpu_enter();
+		prev = dhp_cpu_enter();
 		for_each_possible_cpu(cpu) {
 			if (dhp_cpu_due(client, cpu, DHP_CPU_ADD_FAILURE))
 				dhp_cpu_call(client, cpu, DHP_CPU_ADD_FAILURE,
 					     -ECANCELED);
 		}
-		dhp_cpu_leave();
+		dhp_cpu_leave(prev);
 		list_del(&client->node);
 		dhp_cpu_nr_clients--;
 		dhp_log(DHP_LOG_CPU_UNREGISTER, -1, client->id, 0, 0);
@@ -549,6 +633,25 @@ int dhp_unregister_cpu_callback(struct dhp_cpu_client *client)
 	return 0;
 }
 EXPORT_SYMBOL_GPL(dhp_unregister_cpu_callback);
+
+void dhp_cpu_module_gone(struct module *mod)
+{
+	struct dhp_cpu_client *c, *left;
+
+	do {
+		left = NULL;
+		mutex_lock(&dhp_cpu_mutex);
+		list_for_each_entry(c, &dhp_cpu_clients, node) {
+			if (c->owner == mod) {
+				left = c;
+				dhp_report_left_registered("synchronous", mod,
+							   c->id, c->callback);
+				break;
+			}
+		}
+		mutex_unlock(&dhp_cpu_mutex);
+	} while (left && !dhp_unregister_cpu_callback(left));
+}
 
 /* debugfs readers take the writers' locks for a consistent snapshot. */
 static int dhp_cpu_clients_show(struct seq_file *m, void *v)

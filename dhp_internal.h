@@ -12,6 +12,7 @@
 
 struct dentry;
 struct kernel_param;
+struct module;
 
 /* The event log (dhp_core.c): a bounded ring, oldest entries overwritten. */
 enum dhp_log_type {
@@ -52,6 +53,16 @@ void dhp_obj_count(enum dhp_obj_type type, bool alloc);
 
 int dhp_param_set_uint(const char *val, const struct kernel_param *kp,
 		       unsigned int min, unsigned int max);
+
+/*
+ * A module is going away (after its exit function): each API unregisters,
+ * with an error message, what that module left registered.
+ */
+void dhp_cpu_module_gone(struct module *mod);
+void dhp_async_module_gone(struct module *mod);
+void dhp_rebalance_module_gone(struct module *mod);
+void dhp_report_left_registered(const char *api, struct module *mod,
+				u64 id, const void *callback);
 
 /* The debugfs directory of dhp, or an error pointer if debugfs is off. */
 extern struct dentry *dhp_debugfs;

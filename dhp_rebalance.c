@@ -20,9 +20,18 @@
  * Locking: dhp_rb_lock (mutex) protects the device list, each device's
  * policy, targets and counters, and is held for the whole round, so driver
  * operations of different devices never overlap and unregistration waits
- * for a round in progress. The round takes cpus_read_lock() only while it
- * computes and applies a device's spread (a stable online set), not around
- * the driver's operations. Order: dhp_rb_lock, then cpus_read_lock.
+ * for a round in progress.
+ *
+ * A round never takes the CPU hotplug lock, nor waits for anything that
+ * does. A device between stop and start may hold I/O that a cpuhp callback
+ * waits for (blk-mq drains a hctx whose last CPU leaves): had the round to
+ * take cpus_read_lock() before start, an offline holding the lock for write
+ * and that callback would wait for each other forever. So the spread reads
+ * the online mask without the lock; a CPU that comes or goes meanwhile
+ * posts an event, which gives another round, and the kernel itself moves
+ * IRQs off a CPU that dies. A driver operation that does not return within
+ * DHP_RB_STALL_MS is reported by name; dhp cannot abandon a call in
+ * progress, so the round (and registration, behind dhp_rb_lock) waits on.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -36,11 +45,14 @@
 #include <linux/irq.h>
 #include <linux/ktime.h>
 #include <linux/list.h>
+#include <linux/lockdep.h>
 #include <linux/atomic.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
+#include <linux/notifier.h>
 #include <linux/seq_file.h>
+#include <linux/suspend.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -102,6 +114,7 @@ MODULE_PARM_DESC(rebalance_hint_only,
 
 struct dhp_rb_device {
 	struct list_head node;
+	struct module *owner;
 	char name[32];
 	enum dhp_rb_class class;
 	enum dhp_rb_policy policy;
@@ -152,13 +165,17 @@ static bool dhp_rb_participates(const struct dhp_rb_device *d)
 	return d->policy == DHP_RB_POLICY_PARTICIPATE;
 }
 
-/* Spreads @d's IRQs over the online CPUs; cpus_read_lock() held. */
+/*
+ * Spreads @d's IRQs over the online CPUs, read without the hotplug lock
+ * (see the top); dhp_rb_lock held.
+ */
 static void dhp_rb_apply(struct dhp_rb_device *d, unsigned int *cpus,
 			 int *nodes)
 {
 	unsigned int i, n = 0, cpu;
 	int err;
 
+	lockdep_assert_held(&dhp_rb_lock);
 	for_each_online_cpu(cpu) {
 		cpus[n] = cpu;
 		nodes[n++] = cpu_to_node(cpu);
@@ -184,6 +201,35 @@ static void dhp_rb_apply(struct dhp_rb_device *d, unsigned int *cpus,
 	}
 }
 
+#define DHP_RB_STALL_MS	5000
+
+/* The driver operation in progress, for the report of a stalled one. */
+static struct {
+	struct delayed_work work;
+	const char *device, *op;
+} dhp_rb_watch;
+
+static void dhp_rb_stalled(struct work_struct *work)
+{
+	pr_err("%s: %s() has not returned after %u ms: rebalance rounds and registrations wait for it\n",
+	       dhp_rb_watch.device, dhp_rb_watch.op, DHP_RB_STALL_MS);
+}
+
+/* Around each driver operation; dhp_rb_lock held, so one at a time. */
+static void dhp_rb_watch_start(const struct dhp_rb_device *d, const char *op)
+{
+	lockdep_assert_held(&dhp_rb_lock);
+	dhp_rb_watch.device = d->name;
+	dhp_rb_watch.op = op;
+	queue_delayed_work(system_unbound_wq, &dhp_rb_watch.work,
+			   msecs_to_jiffies(DHP_RB_STALL_MS));
+}
+
+static void dhp_rb_watch_stop(void)
+{
+	cancel_delayed_work_sync(&dhp_rb_watch.work);
+}
+
 /* One device's part of a round; dhp_rb_lock held. */
 static void dhp_rb_device_round(struct dhp_rb_device *d, unsigned int *cpus,
 				int *nodes)
@@ -191,7 +237,9 @@ static void dhp_rb_device_round(struct dhp_rb_device *d, unsigned int *cpus,
 	u64 t0;
 	int ret;
 
+	dhp_rb_watch_start(d, "query_stop");
 	ret = d->ops->query_stop(d->context);
+	dhp_rb_watch_stop();
 	if (ret) {
 		d->refusals++;
 		trace_dhp_rebalance(d->name, DHP_RB_TRACE_REFUSED, ret);
@@ -200,15 +248,17 @@ static void dhp_rb_device_round(struct dhp_rb_device *d, unsigned int *cpus,
 		return;
 	}
 	t0 = ktime_get_ns();
+	dhp_rb_watch_start(d, "stop");
 	d->ops->stop(d->context);
+	dhp_rb_watch_stop();
 	trace_dhp_rebalance(d->name, DHP_RB_TRACE_STOPPED, 0);
 
-	cpus_read_lock();
 	dhp_rb_apply(d, cpus, nodes);
-	cpus_read_unlock();
 	trace_dhp_rebalance(d->name, DHP_RB_TRACE_SPREAD, d->last_err);
 
+	dhp_rb_watch_start(d, "start");
 	d->last_queued = d->ops->start(d->context);
+	dhp_rb_watch_stop();
 	d->last_stall_ns = ktime_get_ns() - t0;
 	d->max_stall_ns = max(d->max_stall_ns, d->last_stall_ns);
 	d->queued_total += d->last_queued;
@@ -235,10 +285,29 @@ static void dhp_rb_round(struct work_struct *work)
 static void dhp_rb_request(void)
 {
 	/* Pending already: this event joins the next round. */
-	if (!queue_work(system_unbound_wq, &dhp_rb_work))
+	if (!queue_work(system_freezable_wq, &dhp_rb_work))
 		atomic_long_inc(&dhp_rb_coalesced);
 	atomic_long_inc(&dhp_rb_requests);
 }
+
+/*
+ * System suspend took the secondary CPUs down and the kernel moved their
+ * IRQs off them for good (affinity broken to the CPUs left); dhp posts no
+ * event for that (dhp_cpu.c), so a round after resume spreads them again.
+ * Rounds run on a freezable workqueue: never while devices are suspended.
+ */
+static int dhp_rb_pm_notify(struct notifier_block *nb, unsigned long action,
+			    void *data)
+{
+	if (action == PM_POST_SUSPEND || action == PM_POST_HIBERNATION ||
+	    action == PM_POST_RESTORE)
+		dhp_rb_request();
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block dhp_rb_pm_nb = {
+	.notifier_call = dhp_rb_pm_notify,
+};
 
 /* dhp's own asynchronous client: a CPU came or went. */
 static void dhp_rb_event(void *context, const struct dhp_event *ev)
@@ -441,23 +510,26 @@ static const struct file_operations dhp_rb_policy_fops = {
 };
 
 /**
- * dhp_register_rebalance() - take part in resource rebalance
+ * __dhp_register_rebalance() - take part in resource rebalance
  * @info: the device; copied, need not outlive the call.
+ * @owner: the calling module; dhp_register_rebalance() passes THIS_MODULE.
  *
  * From now on, every CPU arrival or removal gives the device a round (if
  * its policy resolves to participate): query_stop, stop, its IRQs spread
  * over the online CPUs, start. No round runs for it before the next CPU
  * event (or a write to debugfs rebalance/trigger).
  *
- * Context: process context, may sleep. Not from a rebalance operation nor
- * from a synchronous dhp callback, which holds the CPU hotplug lock a round
- * takes (-EDEADLK).
+ * Context: process context, may sleep: waits for a round in progress. Not
+ * from a rebalance operation nor from a synchronous dhp callback, which
+ * holds the CPU hotplug lock that a driver's operations may wait for
+ * (-EDEADLK).
  *
  * Return: a handle for dhp_unregister_rebalance(), or an ERR_PTR():
  * -EINVAL for bad @info (with a message saying what), -EEXIST for a name
  * in use, -EBUSY for an IRQ another device registered, -EDEADLK, -ENOMEM.
  */
-struct dhp_rb_device *dhp_register_rebalance(const struct dhp_rb_device_info *info)
+struct dhp_rb_device *__dhp_register_rebalance(const struct dhp_rb_device_info *info,
+					       struct module *owner)
 {
 	const char *why = dhp_rb_check(info);
 	struct dhp_rb_device *d;
@@ -476,6 +548,7 @@ struct dhp_rb_device *dhp_register_rebalance(const struct dhp_rb_device_info *in
 	d = dhp_rb_alloc(info);
 	if (!d)
 		return ERR_PTR(-ENOMEM);
+	d->owner = owner;
 
 	mutex_lock(&dhp_rb_lock);
 	why = dhp_rb_conflict(info);
@@ -497,7 +570,7 @@ struct dhp_rb_device *dhp_register_rebalance(const struct dhp_rb_device_info *in
 	}
 	return d;
 }
-EXPORT_SYMBOL_GPL(dhp_register_rebalance);
+EXPORT_SYMBOL_GPL(__dhp_register_rebalance);
 
 /**
  * dhp_unregister_rebalance() - leave resource rebalance
@@ -507,9 +580,9 @@ EXPORT_SYMBOL_GPL(dhp_register_rebalance);
  * device runs or will run, and dhp has cleared the affinity hints it set
  * (call it before free_irq()). The IRQs keep their affinity.
  *
- * Context: process context, may sleep: waits for a round, which takes
- * cpus_read_lock(), so not from a CPU hotplug callback nor with
- * cpus_read_lock() held.
+ * Context: process context, may sleep: waits for a round in progress,
+ * whose driver operations may wait for CPU hotplug, so not from a CPU
+ * hotplug callback nor with cpus_read_lock() held.
  * Return: 0; -EINVAL for NULL; -EDEADLK from a rebalance operation or a
  * synchronous dhp callback;
  * -ENOENT (with a warning) for a handle that is not registered.
@@ -551,6 +624,25 @@ int dhp_unregister_rebalance(struct dhp_rb_device *dev)
 	return 0;
 }
 EXPORT_SYMBOL_GPL(dhp_unregister_rebalance);
+
+void dhp_rebalance_module_gone(struct module *mod)
+{
+	struct dhp_rb_device *d, *left;
+
+	do {
+		left = NULL;
+		mutex_lock(&dhp_rb_lock);
+		list_for_each_entry(d, &dhp_rb_devices, node) {
+			if (d->owner == mod) {
+				left = d;
+				dhp_report_left_registered("rebalance", mod,
+							   d->id, d->ops);
+				break;
+			}
+		}
+		mutex_unlock(&dhp_rb_lock);
+	} while (left && !dhp_unregister_rebalance(left));
+}
 
 static int dhp_rb_stats_show(struct seq_file *m, void *v)
 {
@@ -626,6 +718,7 @@ static const struct file_operations dhp_rb_hint_only_fops = {
 
 int dhp_rebalance_init(void)
 {
+	INIT_DELAYED_WORK(&dhp_rb_watch.work, dhp_rb_stalled);
 	dhp_rb_cpus = kcalloc(nr_cpu_ids, sizeof(*dhp_rb_cpus), GFP_KERNEL);
 	dhp_rb_nodes = kcalloc(nr_cpu_ids, sizeof(*dhp_rb_nodes), GFP_KERNEL);
 	if (!dhp_rb_cpus || !dhp_rb_nodes)
@@ -639,8 +732,10 @@ int dhp_rebalance_init(void)
 			    &dhp_rb_hint_only_fops);
 	dhp_rb_events = dhp_register_event_callback(dhp_rb_event, NULL,
 						    DHP_EV_PROCESSOR);
-	if (!IS_ERR(dhp_rb_events))
+	if (!IS_ERR(dhp_rb_events)) {
+		register_pm_notifier(&dhp_rb_pm_nb);
 		return 0;
+	}
 	debugfs_remove_recursive(dhp_rb_dir);
 	kfree(dhp_rb_cpus);
 	kfree(dhp_rb_nodes);
@@ -654,6 +749,7 @@ nomem:
 /* Devices hold references on dhp.ko: the list is empty here. */
 void dhp_rebalance_exit(void)
 {
+	unregister_pm_notifier(&dhp_rb_pm_nb);
 	if (!IS_ERR_OR_NULL(dhp_rb_events))
 		dhp_unregister_event_callback(dhp_rb_events);
 	cancel_work_sync(&dhp_rb_work);

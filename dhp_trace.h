@@ -53,7 +53,8 @@ DECLARE_EVENT_CLASS(dhp_event_class,
 					       { DHP_EV_CPU_ARRIVAL, "cpu-arrival" },
 					       { DHP_EV_CPU_REMOVAL, "cpu-removal" },
 					       { DHP_EV_MEM_ARRIVAL, "mem-arrival" },
-					       { DHP_EV_MEM_REMOVAL, "mem-removal" }),
+					       { DHP_EV_MEM_REMOVAL, "mem-removal" },
+					       { DHP_EV_OVERFLOW, "overflow" }),
 			      __entry->where, __entry->size, __entry->node)
 );
 

@@ -9,6 +9,7 @@
 #ifndef _DHP_H
 #define _DHP_H
 
+#include <linux/module.h>
 #include <linux/types.h>
 
 /* ---- Synchronous processor notification ------------------------------- */
@@ -44,6 +45,14 @@
  * REMOVE_COMPLETE when the CPU leaves. Clients are called in registration
  * order on ADD_START and ADD_COMPLETE, in reverse order on ADD_FAILURE and
  * on both REMOVE steps.
+ *
+ * System suspend and hibernation take the secondary CPUs down and bring
+ * them back with tasks frozen. Clients are told nothing of that (as on
+ * Windows, a sleep is not a processor change): per-CPU data stays, no
+ * veto can keep a CPU from resuming, no asynchronous event is posted, and
+ * the resource rebalance round after resume restores the IRQ spread that
+ * the suspend broke. A CPU that fails to come back is reported as removed:
+ * REMOVE_START (then on the control CPU) and REMOVE_COMPLETE.
  */
 enum dhp_cpu_state {
 	DHP_CPU_ADD_START,
@@ -83,15 +92,30 @@ typedef void (*dhp_cpu_callback_t)(void *context,
 				   const struct dhp_cpu_change *change,
 				   int *op_status);
 
-/* Replay ADD_START and ADD_COMPLETE for every CPU already online. */
+/*
+ * Replay ADD_START and ADD_COMPLETE for every CPU already online, before
+ * registration returns. Each replayed step runs where it runs at hotplug:
+ * ADD_START (and ADD_FAILURE, REMOVE_COMPLETE of a vetoed replay's
+ * rollback) in the registering task, ADD_COMPLETE (and the rollback's
+ * REMOVE_START) on the CPU concerned, in a kworker bound to it.
+ */
 #define DHP_CPU_ADD_EXISTING	0x1U
 #define DHP_CPU_FLAGS_ALL	(DHP_CPU_ADD_EXISTING)
 
 struct dhp_cpu_client;
 
-struct dhp_cpu_client *dhp_register_cpu_callback(dhp_cpu_callback_t callback,
-						 void *context,
-						 unsigned int flags);
+struct dhp_cpu_client *__dhp_register_cpu_callback(dhp_cpu_callback_t callback,
+						   void *context,
+						   unsigned int flags,
+						   struct module *owner);
+/*
+ * Registration records the calling module (THIS_MODULE): a module that
+ * unloads with a registration left is reported and unregistered then, after
+ * its exit function and before its code goes, instead of leaving dhp to
+ * call freed code. That is a driver bug all the same: unregister in exit.
+ */
+#define dhp_register_cpu_callback(callback, context, flags) \
+	__dhp_register_cpu_callback(callback, context, flags, THIS_MODULE)
 int dhp_unregister_cpu_callback(struct dhp_cpu_client *client);
 
 /* ---- Asynchronous notification ---------------------------------------- */
@@ -102,12 +126,21 @@ int dhp_unregister_cpu_callback(struct dhp_cpu_client *client);
  * @DHP_EV_CPU_REMOVAL: a CPU went offline (beyond the Windows model).
  * @DHP_EV_MEM_ARRIVAL: a memory range came online.
  * @DHP_EV_MEM_REMOVAL: a memory range went offline (beyond Windows).
+ * @DHP_EV_OVERFLOW: this client fell behind by more than dhp's
+ *	event_backlog parameter (a callback that blocks, a workqueue that
+ *	cannot run), so dhp stopped queueing events for it rather than let
+ *	memory grow without bound. @count events of the client's categories
+ *	were not delivered, the first of them numbered @seq; every event before
+ *	this one was delivered, and the stream goes on after it, in order. A
+ *	client that keeps state per CPU or range should rebuild it (e.g. from
+ *	cpu_online_mask) when it gets this. Counted in debugfs events "lost".
  */
 enum dhp_event_kind {
 	DHP_EV_CPU_ARRIVAL,
 	DHP_EV_CPU_REMOVAL,
 	DHP_EV_MEM_ARRIVAL,
 	DHP_EV_MEM_REMOVAL,
+	DHP_EV_OVERFLOW,
 	DHP_EV_NR_KINDS,
 };
 
@@ -181,9 +214,13 @@ typedef void (*dhp_event_callback_t)(void *context,
 
 struct dhp_event_client;
 
-struct dhp_event_client *dhp_register_event_callback(dhp_event_callback_t callback,
-						     void *context,
-						     unsigned int flags);
+struct dhp_event_client *__dhp_register_event_callback(dhp_event_callback_t callback,
+						       void *context,
+						       unsigned int flags,
+						       struct module *owner);
+/* Records THIS_MODULE, as dhp_register_cpu_callback() does. */
+#define dhp_register_event_callback(callback, context, flags) \
+	__dhp_register_event_callback(callback, context, flags, THIS_MODULE)
 int dhp_unregister_event_callback(struct dhp_event_client *client);
 
 /* ---- The high-memory condition ---------------------------------------- */
@@ -229,7 +266,11 @@ enum dhp_rb_policy {
  *	I/O in order. Returns how many requests were queued meanwhile.
  *
  * All three run in process context on dhp's workqueue and may sleep; dhp
- * calls them for one device at a time, never concurrently.
+ * calls them for one device at a time, never concurrently, and never with
+ * the CPU hotplug lock held: a device held between @stop and @start cannot
+ * block a CPU hotplug operation, whose callbacks may wait for its I/O. An
+ * operation that has not returned after 5 s is reported in the kernel log
+ * with the device's name; the round waits for it.
  */
 struct dhp_rb_ops {
 	int (*query_stop)(void *context);
@@ -263,7 +304,10 @@ struct dhp_rb_device_info {
 
 struct dhp_rb_device;
 
-struct dhp_rb_device *dhp_register_rebalance(const struct dhp_rb_device_info *info);
+struct dhp_rb_device *__dhp_register_rebalance(const struct dhp_rb_device_info *info,
+					       struct module *owner);
+/* Records THIS_MODULE, as dhp_register_cpu_callback() does. */
+#define dhp_register_rebalance(info) __dhp_register_rebalance(info, THIS_MODULE)
 int dhp_unregister_rebalance(struct dhp_rb_device *dev);
 
 #endif /* _DHP_H */

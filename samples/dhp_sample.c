@@ -15,7 +15,8 @@
  * and removal and keeps a running total of memory seen to arrive.
  *
  * debugfs, /sys/kernel/debug/dhp_sample/:
- *   io     write N: run the hot path N times on every online CPU
+ *   io     write N: run the hot path N times on every online CPU (an IPI)
+ *          and N times in the writing task (process context)
  *   cpus   per CPU with a context: "cpu node requests"
  *   stats  allocs, frees, vetoes, missing (hot path found no context), folded,
  *          cpu_events, mem_added_mb, mem_removed_mb
@@ -159,7 +160,14 @@ static void sample_event(void *context, const struct dhp_event *ev)
 	}
 }
 
-/* The hot path: on each online CPU, IRQs off, own CPU's data only. */
+/*
+ * The hot path: own CPU's data only, no lock, no atomic. It must run with
+ * interrupts off (an IPI, an interrupt handler, or the task path below):
+ * that keeps it on its CPU for the whole access, keeps the CPU from
+ * finishing an offline (REMOVE_COMPLETE, which frees the context, comes
+ * only after the CPU has left stop_machine) and keeps another run of the
+ * hot path on the same CPU (an interrupt) out of the increment.
+ */
 static void sample_io_one(void *unused)
 {
 	struct sample_cpu *ctx = __this_cpu_read(sample_ctx);
@@ -168,6 +176,21 @@ static void sample_io_one(void *unused)
 		ctx->requests++;
 	else
 		__this_cpu_inc(sample_missing);
+}
+
+/*
+ * The hot path as a submission from process context runs it: the task may
+ * be preempted and migrate between any two instructions, so it pins itself
+ * to its CPU for the access. Interrupts off rather than get_cpu_ptr()
+ * alone, because the IPI path above updates the same context.
+ */
+static void sample_io_task(void)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	sample_io_one(NULL);
+	local_irq_restore(flags);
 }
 
 /*
@@ -207,6 +230,7 @@ static ssize_t sample_io_write(struct file *file, const char __user *ubuf,
 	}
 	for (i = 0; i < n; i++) {
 		on_each_cpu(sample_io_one, NULL, 1);
+		sample_io_task();
 		cond_resched();
 	}
 	return len;

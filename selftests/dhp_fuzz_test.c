@@ -1969,6 +1969,7 @@ static bool kmsg_find(int fd, const char *prefix, const char *what,
 /* dhp's parameters, as its module_param declarations (dhp_*.c) have them */
 static const char *const dhp_params[] = {
 	"log_size", "high_mb", "low_mb", "period_ms", "rebalance_hint_only",
+	"event_backlog",
 };
 
 /* The modules that have no parameter: one would need cases here. */
@@ -2083,6 +2084,13 @@ static const struct param_case bad_params[] = {
 	{ "rebalance_hint_only=nope", "rebalance_hint_only" },
 	{ "rebalance_hint_only=", "rebalance_hint_only" },
 	{ "log_size=32 period_ms=5", "period_ms" },	/* one bad of two */
+	{ "event_backlog=15", "event_backlog" },
+	{ "event_backlog=0", "event_backlog" },
+	{ "event_backlog=1048577", "event_backlog" },
+	{ "event_backlog=-16", "event_backlog" },
+	{ "event_backlog=4294967312", "event_backlog" },
+	{ "event_backlog=4k", "event_backlog" },
+	{ "event_backlog=", "event_backlog" },
 };
 
 /* In range, at the bounds: each must load, the value as given. */
@@ -2100,6 +2108,8 @@ static const struct {
 	{ "rebalance_hint_only", "rebalance_hint_only", "Y" },
 	{ "rebalance_hint_only=off", "rebalance_hint_only", "N" },
 	{ "rebalance_hint_only=yes", "rebalance_hint_only", "Y" },
+	{ "event_backlog=16", "event_backlog", "16" },
+	{ "event_backlog=1048576", "event_backlog", "1048576" },
 };
 
 FIXTURE(mods) {
