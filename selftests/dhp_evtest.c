@@ -33,10 +33,12 @@
  *   results     the misuse and self-unregister results, "name value"
  *   clients/NAME
  *               "# calls C delivered D seq_errors E overflow O", then
- *               "# first_seq F last_seq L gaps G expected X waiting W"
- *               (X: the numbers from F to L; W: a held callback is
- *               waiting), then one line per callback: seq count kind cpu
- *               node start size source active latency_us
+ *               "# first_seq F last_seq L gaps G expected X waiting W
+ *               lost N" (X: the numbers from F to L; W: a held callback
+ *               is waiting; N: events dhp said it dropped, in
+ *               DHP_EV_OVERFLOW events, which count as gaps), then one
+ *               line per callback: seq count kind cpu node start size
+ *               source active latency_us
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -81,7 +83,7 @@ struct ev_client {
 	struct mutex lock;	/* the records, against debugfs readers */
 	struct ev_rec *recs;
 	unsigned int nr;
-	unsigned long calls, delivered, seq_errors, overflow;
+	unsigned long calls, delivered, seq_errors, overflow, lost;
 	u64 first_seq, last_seq, gaps;
 };
 
@@ -114,7 +116,11 @@ static void ev_callback(void *context, const struct dhp_event *ev)
 
 	mutex_lock(&c->lock);
 	c->calls++;
-	c->delivered += ev->seq ? ev->count : 0;
+	/* An overflow stands for @count events lost: a hole, not a delivery. */
+	if (ev->kind == DHP_EV_OVERFLOW)
+		c->lost += ev->count;
+	else
+		c->delivered += ev->seq ? ev->count : 0;
 	/* Real events come in order, never twice; existing ones (0) first. */
 	if (ev->seq && ev->seq <= c->last_seq)
 		c->seq_errors++;
@@ -123,6 +129,8 @@ static void ev_callback(void *context, const struct dhp_event *ev)
 	/* What a client of both categories must not see: a hole. */
 	if (ev->seq && c->last_seq && ev->seq > c->last_seq + 1)
 		c->gaps += ev->seq - c->last_seq - 1;
+	if (ev->kind == DHP_EV_OVERFLOW)
+		c->gaps += ev->count;
 	if (ev->seq && !c->first_seq)
 		c->first_seq = ev->seq;
 	if (ev->seq)
@@ -149,10 +157,10 @@ static int ev_client_show(struct seq_file *m, void *v)
 	mutex_lock(&c->lock);
 	seq_printf(m, "# calls %lu delivered %lu seq_errors %lu overflow %lu\n",
 		   c->calls, c->delivered, c->seq_errors, c->overflow);
-	seq_printf(m, "# first_seq %llu last_seq %llu gaps %llu expected %llu waiting %d\n",
+	seq_printf(m, "# first_seq %llu last_seq %llu gaps %llu expected %llu waiting %d lost %lu\n",
 		   c->first_seq, c->last_seq, c->gaps,
 		   c->first_seq ? c->last_seq - c->first_seq + 1 : 0,
-		   READ_ONCE(c->waiting));
+		   READ_ONCE(c->waiting), c->lost);
 	for (i = 0; i < c->nr; i++) {
 		r = &c->recs[i];
 		if (r->ev.kind == DHP_EV_CPU_ARRIVAL ||

@@ -17,7 +17,7 @@ struct client cl;	/* one parse at a time is enough */
 bool client_read(const char *name)
 {
 	static const char contig_fmt[] =
-		"# first_seq %llu last_seq %llu gaps %llu expected %llu waiting %d";
+		"# first_seq %llu last_seq %llu gaps %llu expected %llu waiting %d lost %ld";
 	static char buf[1 << 20];
 	char path[128], *line;
 	struct rec *r;
@@ -32,7 +32,7 @@ bool client_read(const char *name)
 			   &cl.overflow) == 4)
 			continue;
 		if (sscanf(line, contig_fmt, &cl.first_seq, &cl.last_seq, &cl.gaps, &cl.expected,
-			   &cl.waiting) == 5)
+			   &cl.waiting, &cl.lost) == 6)
 			continue;
 		r = &cl.r[cl.nr];
 		if (cl.nr < MAX_RECS &&

@@ -39,6 +39,7 @@ struct client {
 	/* contiguity, see dhp_evtest.c; waiting: blocked in a held callback */
 	unsigned long long first_seq, last_seq, gaps, expected;
 	int waiting;
+	long lost;		/* in DHP_EV_OVERFLOW events */
 	int nr;
 	struct rec r[MAX_RECS];
 };
@@ -89,6 +90,7 @@ bool wait_queued_for(const char *callback, long want, int secs);
 	}								\
 	EXPECT_EQ(cl.expected, cl.delivered) TH_LOG("%s", _name);	\
 	EXPECT_EQ(0, cl.overflow) TH_LOG("%s", _name);			\
+	EXPECT_EQ(0, cl.lost) TH_LOG("%s", _name);			\
 } while (0)
 
 #endif /* _DHP_EVCLIENT_H */
