@@ -99,8 +99,11 @@ TEST_F_TIMEOUT(ev, dimm_add_remove, 900)
 	unsigned long long addr, got;
 	char id[32];
 	int calls, i, merged;
+	long before, after;
 
+	before = events_stat("posted");
 	ASSERT_EQ(0, ctl("register all %d", F_PROC | F_MEM));
+	after = events_stat("posted");
 	ASSERT_EQ(0, ctl("register held %d", F_MEM));
 	ASSERT_EQ(0, ctl("hold held 1"));
 
@@ -173,19 +176,24 @@ TEST_F_TIMEOUT(ev, dimm_add_remove, 900)
 	EXPECT_EQ(0, cl.seq_errors);
 	ASSERT_TRUE(client_read("held"));
 	EXPECT_EQ(0, cl.seq_errors);
+	ASSERT_TRUE(wait_caught_up("all", 120));
+	EXPECT_CONTIGUOUS("all", before, after);
 }
 
 /* 3. virtio-mem grows and shrinks: arrivals and removals match. */
 TEST_F_TIMEOUT(ev, virtio_mem, 900)
 {
 	char reply[256];
+	long before, after;
 	int i;
 
 	/* the runner ships the module (vm.py --vmem); load it once */
 	if (access("/sys/bus/virtio/drivers/virtio_mem", F_OK) &&
 	    system("kmod-load virtio_mem"))
 		SKIP(return, "cannot load virtio_mem (no --vmem device?)");
-	ASSERT_EQ(0, ctl("register v %d", F_MEM));
+	before = events_stat("posted");
+	ASSERT_EQ(0, ctl("register v %d", F_PROC | F_MEM));
+	after = events_stat("posted");
 	ASSERT_EQ(0, hostctl("vmem-resize 512M wait", reply, sizeof(reply),
 			     300000)) TH_LOG("%s", reply);
 	for (i = 0; i < 600 && vmem_bytes("v", MEM_ARRIVAL) < 512 << 20; i++)
@@ -199,8 +207,8 @@ TEST_F_TIMEOUT(ev, virtio_mem, 900)
 		usleep(100000);
 	EXPECT_EQ(512ULL << 20, vmem_bytes("v", MEM_REMOVAL));
 	EXPECT_EQ(512ULL << 20, vmem_bytes("v", MEM_ARRIVAL));
-	ASSERT_TRUE(client_read("v"));
-	EXPECT_EQ(0, cl.seq_errors);
+	ASSERT_TRUE(wait_caught_up("v", 120));
+	EXPECT_CONTIGUOUS("v", before, after);
 }
 
 /* The record of @name for a CPU event, or NULL. */
@@ -232,10 +240,13 @@ static struct rec *wait_cpu_rec(const char *name, int kind, int cpu)
 TEST_F_TIMEOUT(ev, cpu_arrival_removal, 600)
 {
 	unsigned long long arrival_seq;
+	long before, after;
 	struct rec *r;
 	int cpu;
 
-	ASSERT_EQ(0, ctl("register c %d", F_PROC));
+	before = events_stat("posted");
+	ASSERT_EQ(0, ctl("register c %d", F_PROC | F_MEM));
+	after = events_stat("posted");
 	cpu = cpu_hotadd();
 	if (cpu < 0)
 		cpu = cpu_new();
@@ -255,7 +266,7 @@ TEST_F_TIMEOUT(ev, cpu_arrival_removal, 600)
 	EXPECT_EQ(0, r->active);
 	ASSERT_TRUE(client_read("c"));
 	EXPECT_EQ(2, cl.calls);
-	EXPECT_EQ(0, cl.seq_errors);
+	EXPECT_CONTIGUOUS("c", before, after);
 }
 
 #define INJECT "/sys/kernel/debug/notifier-error-inject/memory/actions/MEM_GOING_ONLINE/error"
@@ -264,13 +275,16 @@ TEST_F_TIMEOUT(ev, cpu_arrival_removal, 600)
 TEST_F_TIMEOUT(ev, notifier_veto, 900)
 {
 	static const int prio[] = { 30, 10 };	/* dhp's is 20 */
-	long bs = block_bytes(), nr, posted;
+	long bs = block_bytes(), nr, posted, before, after;
 	unsigned long long addr;
 	char id[32], cmd[128];
 	int calls, i;
 
 	ASSERT_LT(0, bs);
-	ASSERT_EQ(0, ctl("register m %d", F_MEM));
+	ASSERT_EQ(20, stat_value(DHP_MEMORY, "notifier_priority"));
+	before = events_stat("posted");
+	ASSERT_EQ(0, ctl("register m %d", F_PROC | F_MEM));
+	after = events_stat("posted");
 	addr = dimm_add("1G", id);
 	ASSERT_NE(0, addr);
 	ASSERT_TRUE(wait_bytes("m", MEM_ARRIVAL, addr, GIB, GIB, 120));
@@ -288,6 +302,9 @@ TEST_F_TIMEOUT(ev, notifier_veto, 900)
 		posted = events_stat("posted");
 		EXPECT_EQ(-ENOMEM, block_set(nr, "online_movable"))
 			TH_LOG("priority %d", prio[i]);
+		/* MEM_CANCEL_ONLINE gave the reservation back, at once */
+		EXPECT_EQ(0, stat_value(DHP_MEMORY, "pending"))
+			TH_LOG("priority %d", prio[i]);
 		usleep(500000);
 		EXPECT_EQ(posted, events_stat("posted"));
 		EXPECT_EQ(GIB, mem_covered("m", MEM_ARRIVAL, addr, GIB, &calls));
@@ -298,7 +315,9 @@ TEST_F_TIMEOUT(ev, notifier_veto, 900)
 	ASSERT_EQ(0, block_set(nr, "online_movable"));
 	ASSERT_TRUE(wait_bytes("m", MEM_ARRIVAL, addr, GIB, GIB + bs, 60));
 	EXPECT_EQ(GIB + bs, mem_covered("m", MEM_ARRIVAL, addr, GIB, &calls));
-	EXPECT_EQ(0, stat_value(DHP_DEBUGFS "/memory", "pending"));
+	EXPECT_EQ(0, stat_value(DHP_MEMORY, "pending"));
+	ASSERT_TRUE(wait_caught_up("m", 120));
+	EXPECT_CONTIGUOUS("m", before, after);
 out:
 	EXPECT_EQ(0, dimm_del(id));
 }
@@ -328,13 +347,14 @@ static bool stream_complete(const char *name, long base, long posted)
 /* 6. Exactly once, in order, across vCPU and DIMM hot-add. */
 TEST_F_TIMEOUT(ev, exactly_once_mixed, 900)
 {
-	long base, posted;
+	long base, after, posted;
 	char id[32];
 	int cpu;
 
 	base = events_stat("posted");
 	ASSERT_EQ(0, ctl("register x %d", F_PROC | F_MEM));
 	ASSERT_EQ(0, ctl("register y %d 20", F_PROC | F_MEM));
+	after = events_stat("posted");
 	cpu = cpu_hotadd();
 	if (cpu < 0)
 		cpu = cpu_new();
@@ -352,6 +372,8 @@ TEST_F_TIMEOUT(ev, exactly_once_mixed, 900)
 
 	EXPECT_TRUE(stream_complete("x", base, posted));
 	EXPECT_TRUE(stream_complete("y", base, posted));
+	EXPECT_CONTIGUOUS("x", base, after);
+	EXPECT_CONTIGUOUS("y", base, after);
 }
 
 /* dhp's count of asynchronous clients (its own rebalance one included). */
@@ -369,14 +391,16 @@ static int event_clients(void)
 /* 7. Unregister with events queued; a blocked client delays no one. */
 TEST_F_TIMEOUT(ev, unregister_while_queued, 600)
 {
-	long discarded, posted;
+	long discarded, posted, before, after;
 	int cpu = cpu_last_online(), status, i, clients;
 	pid_t child;
 
 	ASSERT_LT(0, cpu);
 	ASSERT_EQ(0, ctl("register held %d", F_PROC));
 	ASSERT_EQ(0, ctl("register slow %d 100", F_PROC));
-	ASSERT_EQ(0, ctl("register fast %d", F_PROC));
+	before = events_stat("posted");
+	ASSERT_EQ(0, ctl("register fast %d", F_PROC | F_MEM));
+	after = events_stat("posted");
 	ASSERT_EQ(0, ctl("hold held 1"));
 	posted = events_stat("posted");
 	discarded = events_stat("discarded");
@@ -407,22 +431,89 @@ TEST_F_TIMEOUT(ev, unregister_while_queued, 600)
 	EXPECT_EQ(4, events_stat("posted") - posted);
 	EXPECT_EQ(3, events_stat("discarded") - discarded);
 	EXPECT_EQ(clients - 1, event_clients());
+	EXPECT_CONTIGUOUS("fast", before, after);
 }
 
-static int poll_highmem(int secs)
+/* Waits until dhp has @n asynchronous clients; false after @secs. */
+static bool wait_event_clients(int n, int secs)
+{
+	int i;
+
+	for (i = 0; i < secs * 10; i++) {
+		if (event_clients() == n)
+			return true;
+		usleep(100000);
+	}
+	return false;
+}
+
+/*
+ * 11. An unregistration waiting for its client's callback takes nothing
+ * from the events published meanwhile (issue 9): "leave" is off dhp's list
+ * and waits for its held callback while event 2 is published for "stay"
+ * alone; once "leave" is gone, "stay" still gets event 2.
+ */
+TEST_F_TIMEOUT(ev, unregister_race, 600)
+{
+	int cpu = cpu_last_online(), clients;
+	long before, after;
+
+	ASSERT_LT(0, cpu);
+	before = events_stat("posted");
+	ASSERT_EQ(0, ctl("register stay %d", F_PROC | F_MEM));
+	after = events_stat("posted");
+	ASSERT_EQ(0, ctl("register leave %d", F_PROC | F_MEM));
+	ASSERT_EQ(0, ctl("hold stay 1"));
+	ASSERT_EQ(0, ctl("hold leave 1"));
+
+	/* event 1: both callbacks block on it */
+	ASSERT_EQ(0, cpu_set_online(cpu, false));
+	ASSERT_TRUE(wait_waiting("stay", 60));
+	ASSERT_TRUE(wait_waiting("leave", 60));
+
+	clients = event_clients();
+	ASSERT_EQ(0, ctl("unregister_async leave"));
+	ASSERT_TRUE(wait_event_clients(clients - 1, 60));
+	ASSERT_TRUE(client_read("leave"));	/* still waiting for it */
+
+	/* event 2, published with "leave" off the list: for "stay" only */
+	ASSERT_EQ(0, cpu_set_online(cpu, true));
+	ASSERT_EQ(after + 2, events_stat("posted"));
+	ASSERT_TRUE(wait_queued_for("ev_callback", 2, 60));
+
+	ASSERT_EQ(0, ctl("hold leave 0"));
+	ASSERT_TRUE(wait_gone("leave", 60));
+	EXPECT_EQ(0, stat_value(EV_RESULTS, "unregister_async"));
+
+	/* "stay" takes all dhp still has for it: both events, if none lost */
+	ASSERT_EQ(0, ctl("hold stay 0"));
+	ASSERT_TRUE(wait_queued_for("ev_callback", 0, 60));
+	EXPECT_CONTIGUOUS("stay", before, after);
+	EXPECT_EQ(2, cl.delivered);
+	ASSERT_TRUE(events_drained(60));
+	EXPECT_EQ(events_stat("fanout"),
+		  events_stat("delivered") + events_stat("discarded"));
+}
+
+/* 0 once the state changes within @ms, 1 if it does not, 2 on error. */
+static int poll_highmem(int ms)
 {
 	struct pollfd p;
 	char buf[256];
-	int fd;
+	int fd, ret;
 
 	fd = open(DHP_HIGHMEM, O_RDONLY);
 	if (fd < 0)
 		return 2;
-	if (read(fd, buf, sizeof(buf)) <= 0)
+	if (read(fd, buf, sizeof(buf)) <= 0) {
+		close(fd);
 		return 2;
+	}
 	p.fd = fd;
 	p.events = POLLPRI | POLLIN;
-	return poll(&p, 1, secs * 1000) == 1 ? 0 : 1;
+	ret = poll(&p, 1, ms) == 1 ? 0 : 1;
+	close(fd);
+	return ret;
 }
 
 /* 9. The high-memory condition follows a DIMM, wakes pollers, waiters. */
@@ -448,7 +539,7 @@ TEST_F_TIMEOUT(ev, high_memory, 900)
 	poller = fork();
 	ASSERT_LE(0, poller);
 	if (!poller)
-		_exit(poll_highmem(300));
+		_exit(poll_highmem(300000));
 	waiter = fork();
 	ASSERT_LE(0, waiter);
 	if (!waiter)
@@ -467,6 +558,59 @@ TEST_F_TIMEOUT(ev, high_memory, 900)
 	for (i = 0; i < 300 && stat_value(DHP_HIGHMEM, "state"); i++)
 		usleep(100000);
 	EXPECT_EQ(0, stat_value(DHP_HIGHMEM, "state"));
+}
+
+#define HM_PERIOD_MS	50
+#define HM_MARGIN_MB	128
+
+/*
+ * Moves the thresholds to [@avail - margin, @avail + margin], around the
+ * available memory: the state must stay @state, period after period.
+ */
+static void hm_band_holds(struct __test_metadata *_metadata, long avail,
+			  int state)
+{
+	long trans, now;
+
+	ASSERT_EQ(state, stat_value(DHP_HIGHMEM, "state"));
+	trans = stat_value(DHP_HIGHMEM, "transitions");
+	ASSERT_EQ(0, write_filef(DHP_HIGHMEM, "%ld %ld", avail - HM_MARGIN_MB,
+				 avail + HM_MARGIN_MB));
+	EXPECT_EQ(state, stat_value(DHP_HIGHMEM, "state"))
+		TH_LOG("from %d, at once", state);
+	/* twenty periods without a transition (poll ends early on one) */
+	EXPECT_EQ(1, poll_highmem(20 * HM_PERIOD_MS))
+		TH_LOG("from %d: a transition inside the band", state);
+	EXPECT_EQ(state, stat_value(DHP_HIGHMEM, "state"))
+		TH_LOG("from %d", state);
+	EXPECT_EQ(trans, stat_value(DHP_HIGHMEM, "transitions"))
+		TH_LOG("from %d", state);
+	/* the test means something only if memory did stay in the band */
+	now = stat_value(DHP_HIGHMEM, "available_mb");
+	EXPECT_LT(avail - HM_MARGIN_MB, now);
+	EXPECT_GT(avail + HM_MARGIN_MB, now);
+}
+
+/* 12. Hysteresis: inside the band the state holds, whichever it is. */
+TEST_F_TIMEOUT(ev, high_memory_band, 300)
+{
+	char params[32];
+	long avail;
+
+	unload_all();
+	snprintf(params, sizeof(params), "period_ms=%d", HM_PERIOD_MS);
+	ASSERT_EQ(0, mod_load("dhp", params));
+	EXPECT_EQ(HM_PERIOD_MS, stat_value(DHP_HIGHMEM, "period_ms"));
+	avail = stat_value(DHP_HIGHMEM, "available_mb");
+	ASSERT_LT(2 * HM_MARGIN_MB, avail);
+
+	/* set: both thresholds below what is available */
+	ASSERT_EQ(0, write_filef(DHP_HIGHMEM, "%ld %ld", avail / 4, avail / 2));
+	hm_band_holds(_metadata, avail, 1);
+	/* cleared: both above */
+	ASSERT_EQ(0, write_filef(DHP_HIGHMEM, "%ld %ld", avail * 2,
+				 avail * 3));
+	hm_band_holds(_metadata, avail, 0);
 }
 
 /* Thresholds and periods out of range fail the load. */

@@ -6,12 +6,24 @@
  * Each named client records what it is given, so that tests can check
  * ranges, order and exactly-once delivery from user space. A client can be
  * made slow (a sleep per callback) or held (its callback blocks until
- * released), which lets a test queue events behind it on purpose.
+ * released), which lets a test queue events behind it on purpose, and it
+ * can be unregistered from a worker, so that a test can cause events while
+ * an unregistration waits for a held callback.
+ *
+ * Each client also checks contiguity as events come: the sequence numbers
+ * of a client of both categories have no hole from its first event on
+ * (gaps counts the numbers missing between two events); first_seq and
+ * last_seq let a test check the two ends against dhp's "posted".
  *
  * debugfs, /sys/kernel/debug/dhp_evtest/:
  *   ctl         write one command:
  *                 register NAME FLAGS [SLEEP_MS]   FLAGS as in dhp.h
  *                 unregister NAME                  fails with dhp's errno
+ *                 unregister_async NAME            the same from a worker:
+ *                                                  returns at once, the
+ *                                                  client goes when dhp
+ *                                                  returns (its result in
+ *                                                  results)
  *                 hold NAME 0|1                    block its callback
  *                 selfunreg NAME                   unregister from inside
  *                 badinput                         the API misuse cases
@@ -20,7 +32,11 @@
  *               blanks; numbers are decimal
  *   results     the misuse and self-unregister results, "name value"
  *   clients/NAME
- *               "# calls C delivered D seq_errors E overflow O", then one
+ *               "# calls C delivered D seq_errors E overflow O", then
+ *               "# first_seq F last_seq L gaps G expected X waiting W
+ *               lost N" (X: the numbers from F to L; W: a held callback
+ *               is waiting; N: events dhp said it dropped, in
+ *               DHP_EV_OVERFLOW events, which count as gaps), then one
  *               line per callback: seq count kind cpu node start size
  *               source active latency_us
  */
@@ -39,6 +55,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #include "dhp.h"
 #include "ctl_write.h"
@@ -59,19 +76,23 @@ struct ev_client {
 	bool hold;
 	bool selfunreg;
 	bool dying;		/* being unregistered; under ev_lock */
+	bool waiting;		/* a held callback is blocked */
+	struct ev_client **slot;	/* its place in ev_clients[] */
+	struct work_struct unreg_work;	/* unregister_async */
 	struct dentry *file;
 	struct mutex lock;	/* the records, against debugfs readers */
 	struct ev_rec *recs;
 	unsigned int nr;
-	unsigned long calls, delivered, seq_errors, overflow;
-	u64 last_seq;
+	unsigned long calls, delivered, seq_errors, overflow, lost;
+	u64 first_seq, last_seq, gaps;
 };
 
 static DEFINE_MUTEX(ev_lock);	/* the client table and the results */
 static struct ev_client *ev_clients[EV_MAX_CLIENTS];
 static DECLARE_WAIT_QUEUE_HEAD(ev_hold_wq);
 static struct dentry *ev_dir, *ev_clients_dir;
-static int selfunreg_ret = 1;
+static struct workqueue_struct *ev_wq;	/* unregister_async */
+static int selfunreg_ret = 1, unreg_async_ret = 1;
 static int bad_null_cb = 1, bad_no_category = 1, bad_flags = 1;
 static int bad_null_handle = 1, bad_double = 1, bad_foreign = 1;
 
@@ -80,8 +101,11 @@ static void ev_callback(void *context, const struct dhp_event *ev)
 	struct ev_client *c = context;
 	struct ev_rec *r;
 
-	if (READ_ONCE(c->hold))
+	if (READ_ONCE(c->hold)) {
+		WRITE_ONCE(c->waiting, true);
 		wait_event_timeout(ev_hold_wq, !READ_ONCE(c->hold), 300 * HZ);
+		WRITE_ONCE(c->waiting, false);
+	}
 	if (c->sleep_ms)
 		msleep(c->sleep_ms);
 	if (READ_ONCE(c->selfunreg)) {
@@ -92,12 +116,23 @@ static void ev_callback(void *context, const struct dhp_event *ev)
 
 	mutex_lock(&c->lock);
 	c->calls++;
-	c->delivered += ev->seq ? ev->count : 0;
+	/* An overflow stands for @count events lost: a hole, not a delivery. */
+	if (ev->kind == DHP_EV_OVERFLOW)
+		c->lost += ev->count;
+	else
+		c->delivered += ev->seq ? ev->count : 0;
 	/* Real events come in order, never twice; existing ones (0) first. */
 	if (ev->seq && ev->seq <= c->last_seq)
 		c->seq_errors++;
 	if (!ev->seq && c->last_seq)
 		c->seq_errors++;
+	/* What a client of both categories must not see: a hole. */
+	if (ev->seq && c->last_seq && ev->seq > c->last_seq + 1)
+		c->gaps += ev->seq - c->last_seq - 1;
+	if (ev->kind == DHP_EV_OVERFLOW)
+		c->gaps += ev->count;
+	if (ev->seq && !c->first_seq)
+		c->first_seq = ev->seq;
 	if (ev->seq)
 		c->last_seq = ev->seq + ev->count - 1;
 	if (c->nr < EV_MAX_RECS) {
@@ -122,6 +157,10 @@ static int ev_client_show(struct seq_file *m, void *v)
 	mutex_lock(&c->lock);
 	seq_printf(m, "# calls %lu delivered %lu seq_errors %lu overflow %lu\n",
 		   c->calls, c->delivered, c->seq_errors, c->overflow);
+	seq_printf(m, "# first_seq %llu last_seq %llu gaps %llu expected %llu waiting %d lost %lu\n",
+		   c->first_seq, c->last_seq, c->gaps,
+		   c->first_seq ? c->last_seq - c->first_seq + 1 : 0,
+		   READ_ONCE(c->waiting), c->lost);
 	for (i = 0; i < c->nr; i++) {
 		r = &c->recs[i];
 		if (r->ev.kind == DHP_EV_CPU_ARRIVAL ||
@@ -160,6 +199,22 @@ static void ev_free(struct ev_client *c)
 	kfree(c);
 }
 
+/* unregister_async: dhp's unregistration in a worker, then as below. */
+static void ev_unreg_work(struct work_struct *work)
+{
+	struct ev_client *c = container_of(work, struct ev_client, unreg_work);
+	int ret = dhp_unregister_event_callback(c->handle);
+
+	mutex_lock(&ev_lock);
+	WRITE_ONCE(unreg_async_ret, ret);
+	c->dying = false;
+	if (!ret) {
+		*c->slot = NULL;
+		ev_free(c);	/* the work item too: allowed, it is running */
+	}
+	mutex_unlock(&ev_lock);
+}
+
 /* ev_lock held. */
 static int ev_register(const char *name, unsigned int flags,
 		       unsigned int sleep_ms)
@@ -194,6 +249,8 @@ static int ev_register(const char *name, unsigned int flags,
 		ev_free(c);
 		return err;
 	}
+	c->slot = slot;
+	INIT_WORK(&c->unreg_work, ev_unreg_work);
 	*slot = c;
 	return 0;
 }
@@ -219,6 +276,17 @@ static int ev_unregister(struct ev_client **slot)
 		ev_free(c);
 	}
 	return ret;
+}
+
+/* ev_lock held; the unregistration runs in ev_unreg_work(). */
+static int ev_unregister_async(struct ev_client *c)
+{
+	if (c->dying)
+		return -EBUSY;
+	c->dying = true;
+	WRITE_ONCE(unreg_async_ret, 1);
+	queue_work(ev_wq, &c->unreg_work);
+	return 0;
 }
 
 static void ev_noop(void *context, const struct dhp_event *ev)
@@ -309,6 +377,7 @@ static int ev_command(char *cmd)
 		if (kstrtoint(argv[2], 10, &on) || on < 0 || on > 1)
 			return -EINVAL;
 	} else if (!ctl_is(argv, argc, "unregister", 2) &&
+		   !ctl_is(argv, argc, "unregister_async", 2) &&
 		   !ctl_is(argv, argc, "selfunreg", 2)) {
 		return -EINVAL;
 	}
@@ -321,6 +390,8 @@ static int ev_command(char *cmd)
 		ret = slot ? 0 : -ENOENT;
 		if (slot && !strcmp(argv[0], "unregister")) {
 			ret = ev_unregister(slot);
+		} else if (slot && !strcmp(argv[0], "unregister_async")) {
+			ret = ev_unregister_async(*slot);
 		} else if (slot && !strcmp(argv[0], "hold")) {
 			WRITE_ONCE((*slot)->hold, on);
 			wake_up_all(&ev_hold_wq);
@@ -342,6 +413,7 @@ static int ev_results_show(struct seq_file *m, void *v)
 		   READ_ONCE(selfunreg_ret), bad_null_cb, bad_no_category);
 	seq_printf(m, "bad_flags %d\nbad_null_handle %d\nbad_double %d\nbad_foreign %d\n",
 		   bad_flags, bad_null_handle, bad_double, bad_foreign);
+	seq_printf(m, "unregister_async %d\n", READ_ONCE(unreg_async_ret));
 	mutex_unlock(&ev_lock);
 	return 0;
 }
@@ -349,6 +421,9 @@ DEFINE_SHOW_ATTRIBUTE(ev_results);
 
 static int __init ev_init(void)
 {
+	ev_wq = alloc_workqueue("dhp_evtest", WQ_UNBOUND, 0);
+	if (!ev_wq)
+		return -ENOMEM;
 	ev_dir = debugfs_create_dir("dhp_evtest", NULL);
 	ev_clients_dir = debugfs_create_dir("clients", ev_dir);
 	debugfs_create_file("ctl", 0200, ev_dir, NULL, &ev_ctl_fops);
@@ -360,15 +435,21 @@ static void __exit ev_exit(void)
 {
 	int i;
 
+	/* Release every held callback, let unregister_async finish. */
 	mutex_lock(&ev_lock);
-	for (i = 0; i < EV_MAX_CLIENTS; i++) {
-		if (!ev_clients[i])
-			continue;
-		WRITE_ONCE(ev_clients[i]->hold, false);
-		wake_up_all(&ev_hold_wq);
-		ev_unregister(&ev_clients[i]);
-	}
+	for (i = 0; i < EV_MAX_CLIENTS; i++)
+		if (ev_clients[i])
+			WRITE_ONCE(ev_clients[i]->hold, false);
+	wake_up_all(&ev_hold_wq);
 	mutex_unlock(&ev_lock);
+	flush_workqueue(ev_wq);
+
+	mutex_lock(&ev_lock);
+	for (i = 0; i < EV_MAX_CLIENTS; i++)
+		if (ev_clients[i])
+			ev_unregister(&ev_clients[i]);
+	mutex_unlock(&ev_lock);
+	destroy_workqueue(ev_wq);
 	debugfs_remove_recursive(ev_dir);
 }
 

@@ -83,6 +83,8 @@ static double now_s(void)
 #define ASSERT_INVARIANTS() do {					\
 	ASSERT_EQ(0, stat_value(TEST_STATS, "seq_errors"));		\
 	ASSERT_EQ(0, stat_value(TEST_STATS, "order_errors"));		\
+	/* the steps dhp.h runs on the CPU concerned did */		\
+	ASSERT_EQ(0, stat_value(TEST_STATS, "wrong_cpu"));		\
 	ASSERT_LT(0, dhp_clients_balanced());				\
 	/* the sample has one context per online CPU, no more */	\
 	ASSERT_EQ(cpu_count_online(), sample_contexts());		\
@@ -212,7 +214,7 @@ TEST_F_TIMEOUT(sync, hotadd, 600)
 TEST_F_TIMEOUT(sync, veto_by_sample, 600)
 {
 	struct counts before, after;
-	long d[NR_STEPS], adds, fails, rem, err;
+	long d[NR_STEPS], adds, fails, rem, err, enomem;
 	char phase[16];
 	int cpu;
 
@@ -220,12 +222,15 @@ TEST_F_TIMEOUT(sync, veto_by_sample, 600)
 	ASSERT_LE(0, cpu);
 	ASSERT_EQ(0, write_filef(SAMPLE_DEBUGFS "/fail", "%d -12", cpu));
 	counts_read(&before);
+	enomem = add_failures_with(-ENOMEM);
 	EXPECT_EQ(-ENOMEM, cpu_set_online(cpu, true));
 	EXPECT_EQ(0, cpu_state(cpu));
 	counts_delta(&before, d);
 	/* test clients 0 and 1 came before the sample; 2 never got START */
 	EXPECT_EQ(2, d[S_START]);
 	EXPECT_EQ(2, d[S_FAILURE]);
+	/* each with the veto's errno */
+	EXPECT_EQ(enomem + 2, add_failures_with(-ENOMEM));
 	EXPECT_EQ(0, d[S_COMPLETE]);
 	counts_read(&after);
 	EXPECT_EQ(before.vetoes + 1, after.vetoes);
@@ -247,7 +252,7 @@ TEST_F_TIMEOUT(sync, veto_by_sample, 600)
 TEST_F_TIMEOUT(sync, veto_by_last_client, 600)
 {
 	struct counts before, after;
-	long d[NR_STEPS];
+	long d[NR_STEPS], fails;
 	int cpu;
 
 	cpu = cpu_new();
@@ -255,11 +260,14 @@ TEST_F_TIMEOUT(sync, veto_by_last_client, 600)
 	/* test client index 2 is registered after the sample */
 	ASSERT_EQ(0, write_filef(TEST_CTL, "veto 2 %d -28", cpu));
 	counts_read(&before);
+	fails = add_failures_with(-ENOSPC);
 	EXPECT_EQ(-ENOSPC, cpu_set_online(cpu, true));
 	EXPECT_EQ(0, cpu_state(cpu));
 	counts_delta(&before, d);
 	EXPECT_EQ(3, d[S_START]);
 	EXPECT_EQ(3, d[S_FAILURE]);
+	/* the vetoing client's errno, to all three */
+	EXPECT_EQ(fails + 3, add_failures_with(-ENOSPC));
 	counts_read(&after);
 	EXPECT_EQ(before.allocs + 1, after.allocs);
 	EXPECT_EQ(before.frees + 1, after.frees);
@@ -274,10 +282,10 @@ TEST_F_TIMEOUT(sync, cpuhp_fail_injection, 900)
 {
 	int prepare = dhp_state_number("prepare");
 	int online = dhp_state_number("online");
-	long d[NR_STEPS], adds, fails, rem, err, fails0;
+	long d[NR_STEPS], adds, fails, rem, err, fails0, cancels;
 	struct counts before, after;
 	char phase[16];
-	int cpu, later, earlier;
+	int cpu, later, earlier, mid;
 
 	/* only CPUs present at boot have hotplug/fail: take one down */
 	cpu = cpu_injectable();
@@ -289,17 +297,37 @@ TEST_F_TIMEOUT(sync, cpuhp_fail_injection, 900)
 	/* At dhp:online: the CPU started, so everyone gets FAILURE. */
 	ASSERT_EQ(0, cpuhp_inject(cpu, online));
 	counts_read(&before);
+	cancels = add_failures_with(-ECANCELED);
 	EXPECT_NE(0, cpu_set_online(cpu, true));
 	EXPECT_EQ(0, cpu_state(cpu));
 	counts_delta(&before, d);
 	EXPECT_EQ(3, d[S_START]);
 	EXPECT_EQ(3, d[S_FAILURE]);
 	EXPECT_EQ(0, d[S_COMPLETE]);
+	/* no client vetoed: something after dhp failed */
+	EXPECT_EQ(cancels + 3, add_failures_with(-ECANCELED));
 	counts_read(&after);
 	EXPECT_EQ(after.allocs - before.allocs, after.frees - before.frees);
 	ASSERT_EQ(0, dhp_cpu_line(cpu, phase, &adds, &fails, &rem, &err));
 	EXPECT_EQ(fails0 + 1, fails);
 	EXPECT_EQ(-ECANCELED, err);
+
+	/* Just after dhp:prepare, where the kernel lets a state fail. */
+	mid = cpuhp_injectable_near(cpu, prepare, 1);
+	if (mid > 0 && mid < online) {
+		ASSERT_EQ(0, cpuhp_inject(cpu, mid));
+		counts_read(&before);
+		cancels = add_failures_with(-ECANCELED);
+		EXPECT_NE(0, cpu_set_online(cpu, true));
+		counts_delta(&before, d);
+		EXPECT_EQ(3, d[S_START]);
+		EXPECT_EQ(3, d[S_FAILURE]);
+		EXPECT_EQ(cancels + 3, add_failures_with(-ECANCELED))
+			TH_LOG("failure at state %d", mid);
+	} else {
+		TH_LOG("no injectable state between %d and %d", prepare,
+		       online);
+	}
 
 	/* At dhp:prepare: dhp's startup never runs, nobody hears a thing. */
 	ASSERT_EQ(0, cpuhp_inject(cpu, prepare));
@@ -429,7 +457,7 @@ TEST_F_TIMEOUT(sync, thousand_clients, 900)
 /* A replay veto undoes itself and returns the status to the caller. */
 TEST_F(sync, replay_veto)
 {
-	long d[NR_STEPS], next, clients;
+	long d[NR_STEPS], next, clients, fails;
 	struct counts before;
 	int online = cpu_count_online();
 	int cpu = cpu_last_online();
@@ -439,8 +467,16 @@ TEST_F(sync, replay_veto)
 	clients = stat_value(TEST_STATS, "clients");
 	ASSERT_EQ(0, write_filef(TEST_CTL, "veto %ld %d -12", next, cpu));
 	counts_read(&before);
+	fails = add_failures_with(-ENOMEM);
+	/* registering from the vetoed CPU: the rollback runs elsewhere */
+	ASSERT_EQ(0, pin_to_cpu(cpu));
 	EXPECT_EQ(-ENOMEM, write_file(TEST_CTL, "register 1 1"));
+	ASSERT_EQ(0, pin_to_cpu(-1));
 	counts_delta(&before, d);
+	EXPECT_EQ(fails + 1, add_failures_with(-ENOMEM));
+	/* the replayed ADD_COMPLETEs and the REMOVE_STARTs on their CPUs */
+	EXPECT_EQ(0, stat_value(TEST_STATS, "wrong_cpu_add_complete"));
+	EXPECT_EQ(0, stat_value(TEST_STATS, "wrong_cpu_remove_start"));
 	/* the highest online CPU is replayed last: all others came and went */
 	EXPECT_EQ(online, d[S_START]);
 	EXPECT_EQ(online - 1, d[S_COMPLETE]);
@@ -449,6 +485,33 @@ TEST_F(sync, replay_veto)
 	EXPECT_EQ(online - 1, d[S_RCOMPLETE]);
 	EXPECT_EQ(clients, stat_value(TEST_STATS, "clients"));
 	ASSERT_EQ(0, write_file(TEST_CTL, "veto off"));
+	ASSERT_INVARIANTS();
+}
+
+/*
+ * The ADD_EXISTING replay runs ADD_COMPLETE on each CPU concerned, whichever
+ * CPU the registering task is bound to: first CPU 0, then the last.
+ */
+TEST_F(sync, replay_on_target_cpu)
+{
+	int pin[2] = { 0, cpu_last_online() };
+	int online = cpu_count_online(), i;
+	struct counts before;
+	long d[NR_STEPS];
+
+	ASSERT_LT(1, online) TH_LOG("needs two online CPUs");
+	for (i = 0; i < 2; i++) {
+		counts_read(&before);
+		ASSERT_EQ(0, pin_to_cpu(pin[i]));
+		EXPECT_EQ(0, write_file(TEST_CTL, "register 1 1"));
+		ASSERT_EQ(0, pin_to_cpu(-1));
+		counts_delta(&before, d);
+		EXPECT_EQ(online, d[S_START]);
+		EXPECT_EQ(online, d[S_COMPLETE]);
+		EXPECT_EQ(0, stat_value(TEST_STATS, "wrong_cpu_add_complete"))
+			TH_LOG("registering from CPU %d", pin[i]);
+		self->nr_test_clients++;
+	}
 	ASSERT_INVARIANTS();
 }
 

@@ -8,7 +8,11 @@
  *    REMOVE_COMPLETE or REMOVE_FAILURE;
  *  - order: within one step of one CPU, clients come in registration order
  *    for ADD_START, ADD_COMPLETE, REMOVE_FAILURE and in reverse for the
- *    others.
+ *    others;
+ *  - context: ADD_COMPLETE, REMOVE_START and REMOVE_FAILURE run on the CPU
+ *    concerned (wrong_cpu counts those that did not, per step);
+ *  - ADD_FAILURE's status: counted per errno (add_failure_status_E, E the
+ *    errno negated), for the tests to compare with the failure they caused.
  *
  * Violations are counted, never fixed up, so a test fails when dhp breaks.
  * All callbacks are serialized by dhp (CPU hotplug lock), which is what lets
@@ -34,7 +38,9 @@
  *                                 next query_stop to call dhp
  *            rbdone               unregister it, twice, and free its IRQ
  *          Words are separated by blanks; numbers are decimal.
- *   stats  read the counters and results, "name value" per line
+ *   stats  read the counters and results, "name value" per line, among
+ *          them wrong_cpu (and per step wrong_cpu_STEP) and
+ *          add_failure_status_E (ADD_FAILUREs with status -E)
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -107,26 +113,64 @@ static int rb_high_name = 1, rb_double = 1;
 
 static void test_cb_other_apis(void);
 
+/* @on_cpu: dhp.h says the step runs on the CPU concerned. */
 static const struct {
 	u8 from, to;
-	bool forward;
+	bool forward, on_cpu;
 } test_steps[DHP_CPU_NR_STATES] = {
-	[DHP_CPU_ADD_START]	  = { TC_NONE, TC_STARTED, true },
-	[DHP_CPU_ADD_COMPLETE]	  = { TC_STARTED, TC_UP, true },
-	[DHP_CPU_ADD_FAILURE]	  = { TC_STARTED, TC_NONE, false },
-	[DHP_CPU_REMOVE_START]	  = { TC_UP, TC_REMOVING, false },
-	[DHP_CPU_REMOVE_COMPLETE] = { TC_REMOVING, TC_NONE, false },
-	[DHP_CPU_REMOVE_FAILURE]  = { TC_REMOVING, TC_UP, true },
+	[DHP_CPU_ADD_START]	  = { TC_NONE, TC_STARTED, true, false },
+	[DHP_CPU_ADD_COMPLETE]	  = { TC_STARTED, TC_UP, true, true },
+	[DHP_CPU_ADD_FAILURE]	  = { TC_STARTED, TC_NONE, false, false },
+	[DHP_CPU_REMOVE_START]	  = { TC_UP, TC_REMOVING, false, true },
+	[DHP_CPU_REMOVE_COMPLETE] = { TC_REMOVING, TC_NONE, false, false },
+	[DHP_CPU_REMOVE_FAILURE]  = { TC_REMOVING, TC_UP, true, true },
 };
 
-static void test_check(struct test_client *tc, unsigned int cpu,
-		       enum dhp_cpu_state s)
+/* Steps that ran elsewhere than on the CPU concerned, per step. */
+static unsigned long wrong_cpu[DHP_CPU_NR_STATES];
+
+/* ADD_FAILURE statuses seen, by value; the rest in fail_status_other. */
+#define TEST_FAIL_STATUSES	8
+static struct {
+	int status;
+	unsigned long n;
+} fail_status[TEST_FAIL_STATUSES];
+static unsigned long fail_status_other;
+
+static void test_fail_status(int status)
 {
+	int i;
+
+	for (i = 0; i < TEST_FAIL_STATUSES; i++) {
+		if (!fail_status[i].n || fail_status[i].status == status) {
+			fail_status[i].status = status;
+			fail_status[i].n++;
+			return;
+		}
+	}
+	fail_status_other++;
+}
+
+static void test_check(struct test_client *tc,
+		       const struct dhp_cpu_change *change)
+{
+	/* raw_: a step run where it must not be may be preemptible */
+	unsigned int here = raw_smp_processor_id();
+	enum dhp_cpu_state s = change->state;
+	unsigned int cpu = change->cpu;
+
 	if (s >= DHP_CPU_NR_STATES || cpu >= nr_cpu_ids) {
 		seq_errors++;
 		return;
 	}
 	seen[s]++;
+	if (test_steps[s].on_cpu && here != cpu) {
+		wrong_cpu[s]++;
+		pr_err_ratelimited("client %u cpu %u: step %d ran on cpu %u\n",
+				   tc->idx, cpu, s, here);
+	}
+	if (s == DHP_CPU_ADD_FAILURE)
+		test_fail_status(change->status);
 	if (tc->state[cpu] != test_steps[s].from) {
 		seq_errors++;
 		pr_err("client %u cpu %u: step %d in state %u\n", tc->idx, cpu,
@@ -151,7 +195,7 @@ static void test_cb(void *context, const struct dhp_cpu_change *change,
 	struct test_client *tc = context;
 	struct dhp_cpu_client *h;
 
-	test_check(tc, change->cpu, change->state);
+	test_check(tc, change);
 
 	if (READ_ONCE(selfunreg_idx) == tc->idx) {
 		WRITE_ONCE(selfunreg_idx, -1);
@@ -558,6 +602,9 @@ static int test_command(char *cmd)
 	}
 	if (ctl_is(argv, argc, "reset", 1)) {
 		memset(seen, 0, sizeof(seen));
+		memset(wrong_cpu, 0, sizeof(wrong_cpu));
+		memset(fail_status, 0, sizeof(fail_status));
+		fail_status_other = 0;
 		seq_errors = 0;
 		order_errors = 0;
 		churn_rounds = 0;
@@ -588,12 +635,29 @@ static int test_stats_show(struct seq_file *m, void *v)
 		"add_start", "add_complete", "add_failure", "remove_start",
 		"remove_complete", "remove_failure",
 	};
-	int s;
+	unsigned long wrong = 0;
+	int s, i;
 
 	mutex_lock(&test_lock);
 	seq_printf(m, "clients %u\nnext_idx %u\n", nr_clients, next_idx);
 	for (s = 0; s < DHP_CPU_NR_STATES; s++)
 		seq_printf(m, "%s %lu\n", names[s], READ_ONCE(seen[s]));
+	for (s = 0; s < DHP_CPU_NR_STATES; s++) {
+		if (!test_steps[s].on_cpu)
+			continue;
+		seq_printf(m, "wrong_cpu_%s %lu\n", names[s],
+			   READ_ONCE(wrong_cpu[s]));
+		wrong += READ_ONCE(wrong_cpu[s]);
+	}
+	seq_printf(m, "wrong_cpu %lu\n", wrong);
+	/* a snapshot: callbacks may add an entry meanwhile */
+	for (i = 0; i < TEST_FAIL_STATUSES; i++)
+		if (READ_ONCE(fail_status[i].n))
+			seq_printf(m, "add_failure_status_%d %lu\n",
+				   -READ_ONCE(fail_status[i].status),
+				   READ_ONCE(fail_status[i].n));
+	seq_printf(m, "add_failure_status_other %lu\n",
+		   READ_ONCE(fail_status_other));
 	seq_printf(m, "seq_errors %lu\norder_errors %lu\n",
 		   READ_ONCE(seq_errors), READ_ONCE(order_errors));
 	seq_printf(m, "selfunreg %d\nselfreg %d\n", READ_ONCE(selfunreg_ret),

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -398,4 +399,28 @@ int cpuhp_injectable_near(int cpu, int state, int dir)
 		}
 	}
 	return -1;
+}
+
+/* ADD_FAILUREs the test clients got with status @err (negative). */
+long add_failures_with(int err)
+{
+	char key[48];
+	long n;
+
+	snprintf(key, sizeof(key), "add_failure_status_%d", -err);
+	n = stat_value(TEST_STATS, key);
+	return n == STAT_MISSING ? 0 : n;
+}
+
+/* Binds the calling task to @cpu, or to every CPU for -1; 0 or -errno. */
+int pin_to_cpu(int cpu)
+{
+	cpu_set_t set;
+	int i;
+
+	CPU_ZERO(&set);
+	for (i = 0; i < CPU_SETSIZE; i++)
+		if (cpu == -1 || i == cpu)
+			CPU_SET(i, &set);
+	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
 }

@@ -61,6 +61,8 @@ int cpuhp_states(struct cpuhp_state_name *states, int max);
 void counts_read(struct counts *c);
 void counts_delta(const struct counts *before, long *d);
 int dhp_state_number(const char *which);
+long add_failures_with(int err);
+int pin_to_cpu(int cpu);
 
 /* cpuhp's fail injection (CPU_HOTPLUG_STATE_CONTROL). */
 int cpu_injectable(void);

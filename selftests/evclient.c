@@ -16,6 +16,8 @@ struct client cl;	/* one parse at a time is enough */
 /* Reads @name's records into cl; false if there is no such client. */
 bool client_read(const char *name)
 {
+	static const char contig_fmt[] =
+		"# first_seq %llu last_seq %llu gaps %llu expected %llu waiting %d lost %ld";
 	static char buf[1 << 20];
 	char path[128], *line;
 	struct rec *r;
@@ -28,6 +30,9 @@ bool client_read(const char *name)
 		if (sscanf(line, "# calls %ld delivered %ld seq_errors %ld overflow %ld",
 			   &cl.calls, &cl.delivered, &cl.seq_errors,
 			   &cl.overflow) == 4)
+			continue;
+		if (sscanf(line, contig_fmt, &cl.first_seq, &cl.last_seq, &cl.gaps, &cl.expected,
+			   &cl.waiting, &cl.lost) == 6)
 			continue;
 		r = &cl.r[cl.nr];
 		if (cl.nr < MAX_RECS &&
@@ -186,6 +191,68 @@ bool events_drained(int secs)
 
 	for (i = 0; i < secs * 10; i++) {
 		if (events_stat("queued") == 0)
+			return true;
+		usleep(100000);
+	}
+	return false;
+}
+
+/* Waits until @name's callback is blocked, held; false after @secs. */
+bool wait_waiting(const char *name, int secs)
+{
+	int i;
+
+	for (i = 0; i < secs * 10; i++) {
+		if (client_read(name) && cl.waiting)
+			return true;
+		usleep(100000);
+	}
+	return false;
+}
+
+/* Waits until dhp_evtest has no client @name (any more). */
+bool wait_gone(const char *name, int secs)
+{
+	int i;
+
+	for (i = 0; i < secs * 10; i++) {
+		if (!client_read(name))
+			return true;
+		usleep(100000);
+	}
+	return false;
+}
+
+/*
+ * The events dhp has published and not yet delivered to the clients whose
+ * callback is @callback (as dhp prints it, e.g. "ev_callback"), the most
+ * of any of them, from dhp's "event_clients"; -1 if there is none.
+ */
+long dhp_queued_for(const char *callback)
+{
+	static char buf[1 << 16];
+	unsigned long long id, last;
+	long delivered, calls, queued, most = -1;
+	unsigned int flags;
+	char cb[128], *line;
+
+	if (read_file(DHP_EVENT_CLIENTS, buf, sizeof(buf)) < 0)
+		return -1;
+	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+		if (sscanf(line, "%llu %x %ld %ld %ld %llu %127s", &id, &flags,
+			   &delivered, &calls, &queued, &last, cb) == 7 &&
+		    !strcmp(cb, callback) && queued > most)
+			most = queued;
+	return most;
+}
+
+/* Waits until dhp_queued_for(@callback) is @want; false after @secs. */
+bool wait_queued_for(const char *callback, long want, int secs)
+{
+	int i;
+
+	for (i = 0; i < secs * 10; i++) {
+		if (dhp_queued_for(callback) == want)
 			return true;
 		usleep(100000);
 	}

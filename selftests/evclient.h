@@ -17,6 +17,7 @@
 #define DHP_EVENTS	DHP_DEBUGFS "/events"
 #define DHP_EVENT_CLIENTS	DHP_DEBUGFS "/event_clients"
 #define DHP_HIGHMEM	DHP_DEBUGFS "/high_memory"
+#define DHP_MEMORY	DHP_DEBUGFS "/memory"
 #define MEM_SYSFS	"/sys/devices/system/memory"
 #define MAX_RECS	4096
 #define GIB		1073741824ULL
@@ -35,6 +36,10 @@ struct rec {
 
 struct client {
 	long calls, delivered, seq_errors, overflow;
+	/* contiguity, see dhp_evtest.c; waiting: blocked in a held callback */
+	unsigned long long first_seq, last_seq, gaps, expected;
+	int waiting;
+	long lost;		/* in DHP_EV_OVERFLOW events */
 	int nr;
 	struct rec r[MAX_RECS];
 };
@@ -59,5 +64,33 @@ bool wait_calls(const char *name, long calls, int secs);
 bool wait_caught_up(const char *name, int secs);
 unsigned long long vmem_bytes(const char *name, int kind);
 bool events_drained(int secs);
+bool wait_waiting(const char *name, int secs);
+bool wait_gone(const char *name, int secs);
+long dhp_queued_for(const char *callback);
+bool wait_queued_for(const char *callback, long want, int secs);
+
+/*
+ * A client of both categories registered while "posted" went from @before
+ * to @after (read before and after its registration), and registered
+ * since, got every event from its first to the last one posted: no hole,
+ * nothing twice, nothing missing at either end. Call once it caught up.
+ */
+#define EXPECT_CONTIGUOUS(name, before, after) do {			\
+	long _posted = events_stat("posted"), _before = (before);	\
+	long _after = (after);						\
+	const char *_name = (name);					\
+									\
+	ASSERT_TRUE(client_read(_name));				\
+	EXPECT_EQ(0, cl.seq_errors) TH_LOG("%s", _name);		\
+	EXPECT_EQ(0, cl.gaps) TH_LOG("%s", _name);			\
+	EXPECT_EQ(_posted, cl.last_seq) TH_LOG("%s", _name);		\
+	if (_posted > _before) {					\
+		EXPECT_LT(_before, cl.first_seq) TH_LOG("%s", _name);	\
+		EXPECT_GE(_after + 1, cl.first_seq) TH_LOG("%s", _name); \
+	}								\
+	EXPECT_EQ(cl.expected, cl.delivered) TH_LOG("%s", _name);	\
+	EXPECT_EQ(0, cl.overflow) TH_LOG("%s", _name);			\
+	EXPECT_EQ(0, cl.lost) TH_LOG("%s", _name);			\
+} while (0)
 
 #endif /* _DHP_EVCLIENT_H */
