@@ -322,6 +322,11 @@ def guest_run(argv, label, res):
 
 def run_suite(name, kernel, opts, cmd, tree, res, timeout):
     files = stage(kernel, tree, name)
+    # On the debug kernel dhp's tracepoints are on in every suite
+    # (dhp_util.c's mod_load()), so KASAN and lockdep see them run.
+    if kernel.name == 'debug':
+        cmd = f'DHP_TRACE=1 {cmd}'
+
     label = f'{name} on {kernel.name}'
     for attempt in (1, 2):
         log = os.path.join(vm.cache_dir(), 'runs', f'{name}-{kernel.name}-'

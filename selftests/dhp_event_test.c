@@ -24,6 +24,9 @@
 #include "hostctl.h"
 #include "evclient.h"
 
+#define __stringify_1(x)	#x
+#define __stringify(x)	__stringify_1(x)
+
 static void unload_all(void)
 {
 	mod_unload("dhp_evtest");
@@ -493,6 +496,64 @@ TEST_F_TIMEOUT(ev, unregister_race, 600)
 	ASSERT_TRUE(events_drained(60));
 	EXPECT_EQ(events_stat("fanout"),
 		  events_stat("delivered") + events_stat("discarded"));
+}
+
+/*
+ * A client blocked for the whole run: dhp keeps at most event_backlog
+ * events for it, the others are not slowed, and once released it gets
+ * what dhp kept, one overflow event for the rest, then the stream again.
+ */
+#define BACKLOG		16
+#define DHP_EV_OVERFLOW_KIND	4	/* enum dhp_event_kind */
+#define STUCK_CYCLES	30
+
+TEST_F_TIMEOUT(ev, stuck_client_overflows, 900)
+{
+	int cpu = cpu_last_online(), i;
+	long before, after, base, most = 0, live;
+
+	ASSERT_LT(0, cpu);
+	unload_all();
+	ASSERT_EQ(0, mod_load("dhp", "event_backlog=" __stringify(BACKLOG)));
+	ASSERT_EQ(0, mod_load("dhp_evtest", NULL));
+	before = events_stat("posted");
+	ASSERT_EQ(0, ctl("register live %d", F_PROC | F_MEM));
+	ASSERT_EQ(0, ctl("register stuck %d", F_PROC | F_MEM));
+	after = events_stat("posted");
+	ASSERT_EQ(0, ctl("hold stuck 1"));
+	base = objects_live("events");	/* the per-CPU reservations */
+
+	for (i = 0; i < STUCK_CYCLES; i++) {
+		ASSERT_EQ(0, cpu_set_online(cpu, false));
+		ASSERT_EQ(0, cpu_set_online(cpu, true));
+		ASSERT_TRUE(wait_caught_up("live", 60));
+		live = objects_live("events") - base;
+		most = live > most ? live : most;
+	}
+	/* the stuck client pins at most BACKLOG events, one in its callback */
+	TH_LOG("events live beyond the reservations: at most %ld", most);
+	EXPECT_GE(BACKLOG + 1, most);
+	EXPECT_CONTIGUOUS("live", before, after);
+	EXPECT_EQ(2 * STUCK_CYCLES - BACKLOG, events_stat("lost"));
+
+	/* released: what dhp kept, the overflow, then new events, in order */
+	ASSERT_EQ(0, ctl("hold stuck 0"));
+	ASSERT_TRUE(wait_queued_for("ev_callback", 0, 60));
+	ASSERT_EQ(0, cpu_set_online(cpu, false));
+	ASSERT_EQ(0, cpu_set_online(cpu, true));
+	ASSERT_TRUE(wait_caught_up("stuck", 60));
+	ASSERT_TRUE(client_read("stuck"));
+	EXPECT_EQ(0, cl.seq_errors);
+	for (i = 0, live = 0; i < cl.nr; i++)
+		live += cl.r[i].kind == DHP_EV_OVERFLOW_KIND;
+	EXPECT_EQ(1, live);	/* one overflow event, not one per loss */
+	EXPECT_EQ(2 * STUCK_CYCLES - BACKLOG, cl.lost);
+	EXPECT_EQ(cl.lost, cl.gaps);
+	EXPECT_EQ(events_stat("posted"), cl.last_seq);
+	EXPECT_EQ(cl.expected, cl.delivered + cl.lost);
+	EXPECT_EQ(BACKLOG + 2, cl.delivered);
+	ASSERT_TRUE(events_drained(60));
+	EXPECT_EQ(base, objects_live("events"));
 }
 
 /* 0 once the state changes within @ms, 1 if it does not, 2 on error. */

@@ -197,22 +197,6 @@ static void loop_stop(struct loop *l)
 	pthread_join(l->thread, NULL);
 }
 
-/* Live objects of @type in dhp's "objects" file. */
-static long objects_live(const char *type)
-{
-	static char buf[4096];
-	char name[32], *line;
-	long a, f, live;
-
-	if (read_file(DHP_DEBUGFS "/objects", buf, sizeof(buf)) < 0)
-		return -1;
-	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
-		if (sscanf(line, "%31s %ld %ld %ld", name, &a, &f, &live) == 4 &&
-		    !strcmp(name, type))
-			return live;
-	return -1;
-}
-
 /*
  * What holds at the end of every stress test, with dhp loaded, the queue
  * drained and no churn running: the global event books balance.

@@ -123,6 +123,13 @@ int mod_load(const char *name, const char *params)
 	ret = syscall(SYS_finit_module, fd, params ?: "", 0);
 	ret = ret ? -errno : 0;
 	close(fd);
+	/*
+	 * DHP_TRACE=1 (the runner sets it on the debug kernel): every load of
+	 * dhp enables its tracepoints, so each suite runs them at least once
+	 * under KASAN and lockdep.
+	 */
+	if (!ret && !strcmp(name, "dhp") && getenv("DHP_TRACE"))
+		write_file("/sys/kernel/tracing/events/dhp/enable", "1");
 	return ret;
 }
 
@@ -423,4 +430,20 @@ int pin_to_cpu(int cpu)
 		if (cpu == -1 || i == cpu)
 			CPU_SET(i, &set);
 	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
+}
+
+/* Live objects of @type in dhp's debugfs "objects", or -1. */
+long objects_live(const char *type)
+{
+	static char buf[4096];
+	char name[32], *line;
+	long a, f, live;
+
+	if (read_file(DHP_DEBUGFS "/objects", buf, sizeof(buf)) < 0)
+		return -1;
+	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+		if (sscanf(line, "%31s %ld %ld %ld", name, &a, &f, &live) == 4 &&
+		    !strcmp(name, type))
+			return live;
+	return -1;
 }

@@ -54,6 +54,7 @@ struct cpuhp_state_name {
 int dhp_clients_balanced(void);
 int klog_take(char *buf, size_t len);
 int dhp_unloads_balanced(const char *log);
+long objects_live(const char *type);
 
 int cpuhp_states(struct cpuhp_state_name *states, int max);
 
