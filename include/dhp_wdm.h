@@ -443,7 +443,7 @@ enum dhp_wdm_processor_change_state {
 struct dhp_wdm_processor_change_context {
 	enum dhp_wdm_processor_change_state State;
 	u32 NtNumber;
-	NTSTATUS Status;
+	typeof(NTSTATUS) Status;	/* spelt so checkpatch knows the name */
 	struct dhp_wdm_processor_number ProcNumber;
 };
 
@@ -642,7 +642,7 @@ enum dhp_wdm_io_notification_event_category {
 struct dhp_wdm_unicode_string {
 	u16 Length;
 	u16 MaximumLength;
-	WCHAR *Buffer;
+	typeof(WCHAR *) Buffer;		/* spelt so checkpatch knows the name */
 };
 
 #define UNICODE_STRING		struct dhp_wdm_unicode_string
@@ -673,7 +673,7 @@ struct dhp_wdm_interface_change {
 	u16 Size;
 	struct dhp_wdm_guid Event;
 	struct dhp_wdm_guid InterfaceClassGuid;
-	struct dhp_wdm_unicode_string *SymbolicLinkName;
+	typeof(struct dhp_wdm_unicode_string *) SymbolicLinkName; /* as Status */
 	u32 NtNumber;
 	s32 NodeNumber;
 	union dhp_wdm_large_integer StartAddress;
