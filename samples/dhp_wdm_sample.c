@@ -507,7 +507,7 @@ static NTSTATUS driver_entry(IN PDRIVER_OBJECT driver_object,
 	if (!processor_change_handle) {
 		status = NT_SUCCESS(sync_callback_status) ?
 			 STATUS_UNSUCCESSFUL : sync_callback_status;
-		pr_err("KeRegisterProcessorChangeCallback: NULL, callback_status %#x\n",
+		pr_err("KeRegisterProcessorChangeCallback: NULL, CallbackStatus %#x\n",
 		       (__force u32)sync_callback_status);
 		goto fail;
 	}
