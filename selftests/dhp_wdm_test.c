@@ -147,6 +147,7 @@ static void unload_all(void)
 
 FIXTURE(wdm) {
 	bool was_online[MAX_CPUS];
+	char dimm[32];		/* a DIMM to remove at teardown */
 };
 
 FIXTURE_SETUP(wdm)
@@ -163,6 +164,8 @@ FIXTURE_SETUP(wdm)
 
 FIXTURE_TEARDOWN(wdm)
 {
+	if (self->dimm[0])
+		dimm_del(self->dimm);
 	for (int cpu = 1; cpu < MAX_CPUS; cpu++)
 		if (cpu_state(cpu) >= 0 &&
 		    cpu_state(cpu) != self->was_online[cpu])
@@ -299,10 +302,9 @@ TEST_F_TIMEOUT(wdm, veto_to_registrant, 300)
 TEST_F_TIMEOUT(wdm, dimm_arrival, 900)
 {
 	long kb = wdm("buffer_kb"), arrived = wdm("mem_arrived_mb");
-	char id[32];
 	int i;
 
-	ASSERT_NE(0, dimm_add("1G", id)) TH_LOG("dimm-add failed");
+	ASSERT_NE(0, dimm_add("1G", self->dimm)) TH_LOG("dimm-add failed");
 	for (i = 0; i < 1200 && wdm("mem_arrived_mb") < arrived + 1024; i++)
 		usleep(100000);
 	EXPECT_EQ(arrived + 1024, wdm("mem_arrived_mb"));
@@ -310,7 +312,8 @@ TEST_F_TIMEOUT(wdm, dimm_arrival, 900)
 	EXPECT_EQ(kb + 512, wdm("buffer_kb"));
 	ASSERT_BOOKS();
 
-	ASSERT_EQ(0, dimm_del(id));
+	ASSERT_EQ(0, dimm_del(self->dimm));
+	self->dimm[0] = '\0';
 	for (i = 0; i < 1200 && wdm("mem_removed_mb") < 1024; i++)
 		usleep(100000);
 	EXPECT_EQ(1024, wdm("mem_removed_mb"));
@@ -340,14 +343,23 @@ TEST_F_TIMEOUT(wdm, include_existing, 300)
 }
 
 /*
- * \KernelObjects\HighMemoryCondition: with dhp's thresholds moved below
- * what is available the condition is set, and the sample's thread waiting
- * in KeWaitForSingleObject() wakes.
+ * \KernelObjects\HighMemoryCondition: with dhp's thresholds first above
+ * what is available (the condition clears), then below it (it is set), the
+ * sample's thread waiting in KeWaitForSingleObject() wakes once.
  */
 TEST_F_TIMEOUT(wdm, high_memory_condition, 300)
 {
-	long wakeups = wdm("high_memory_wakeups");
+	long avail = stat_value(DHP_HIGHMEM, "available_mb"), wakeups;
+	int i;
 
+	ASSERT_LT(0, avail);
+	ASSERT_EQ(0, write_filef(DHP_HIGHMEM, "%ld %ld", avail + 256,
+				 avail + 512));
+	for (i = 0; i < 300 && wdm("high_memory"); i++)
+		usleep(100000);
+	ASSERT_EQ(0, wdm("high_memory"));
+	usleep(500000);		/* the waiter is back in its wait */
+	wakeups = wdm("high_memory_wakeups");
 	ASSERT_EQ(0, write_file(DHP_HIGHMEM, "1 2"));
 	EXPECT_TRUE(wdm_wait("high_memory_wakeups", wakeups + 1, 30));
 	EXPECT_EQ(1, wdm("high_memory"));
