@@ -178,7 +178,7 @@ FIXTURE_TEARDOWN(wdm)
  * online CPU before KeRegisterProcessorChangeCallback() returned, and
  * KeQueryActiveProcessorCount() at the last AddComplete saw them all.
  */
-TEST_F(wdm, add_existing)
+TEST_F_TIMEOUT(wdm, add_existing, 300)
 {
 	int online = cpu_count_online(), cpu;
 
