@@ -25,13 +25,13 @@ import vm  # noqa: E402
 # Module objects built by the top-level Kbuild, and where they land.
 MODULES = ['dhp.ko', 'samples/dhp_sample.ko', 'selftests/dhp_test.ko',
            'selftests/dhp_evtest.ko', 'samples/dhp_edu.ko',
-           'samples/dhp_rbdev.ko']
+           'samples/dhp_rbdev.ko', 'samples/dhp_wdm_sample.ko']
 # Built only for kernels that have what they need (KUnit).
 OPTIONAL_MODULES = ['selftests/dhp_kunit.ko']
 GUEST_PROGS = ['selftests/dhp_sync_test', 'selftests/dhp_event_test',
                'selftests/dhp_rebalance_test', 'selftests/dhp_stress_test',
                'selftests/dhp_fault_test', 'selftests/dhp_fuzz_test',
-               'selftests/dhp_pm_test',
+               'selftests/dhp_pm_test', 'selftests/dhp_wdm_test',
                'selftests/dhp_kunit.sh',
                'selftests/hostctl']
 # Lines of a kbuild run that are progress, not diagnostics.
@@ -61,11 +61,15 @@ SUITES = [
      './dhp_event_test'),
     ('rebalance', '6.1', ['--cpus', '2', '--maxcpus', '4', '--edu', '1'],
      './dhp_rebalance_test'),
+    ('wdm', '6.1', ['--cpus', '2', '--maxcpus', '4'] + MEMORY,
+     './dhp_wdm_test'),
     ('sync', '6.12', ['--cpus', '2', '--maxcpus', '6'], './dhp_sync_test'),
     ('event', '6.12', ['--cpus', '2', '--maxcpus', '4'] + MEMORY,
      './dhp_event_test'),
     ('rebalance', '6.12', ['--cpus', '2', '--maxcpus', '4', '--edu', '1'],
      './dhp_rebalance_test'),
+    ('wdm', '6.12', ['--cpus', '2', '--maxcpus', '4'] + MEMORY,
+     './dhp_wdm_test'),
     ('sync', 'debug', ['--cpus', '2', '--maxcpus', '6', '--kmemleak'],
      './dhp_sync_test'),
     ('event', 'debug', ['--cpus', '2', '--maxcpus', '4', '--kmemleak'] +
@@ -75,6 +79,8 @@ SUITES = [
     ('pm', '6.1', PM, './dhp_pm_test'),
     ('pm', '6.12', PM, './dhp_pm_test'),
     ('pm', 'debug', PM + ['--kmemleak'], './dhp_pm_test'),
+    ('wdm', 'debug', ['--cpus', '2', '--maxcpus', '4', '--kmemleak'] + MEMORY,
+     './dhp_wdm_test'),
     ('kunit', 'debug', ['--cpus', '2', '--maxcpus', '2', '--kmemleak'],
      'sh ./dhp_kunit.sh'),
     ('fault', 'debug', ['--cpus', '2', '--maxcpus', '4', '--kmemleak'] +
