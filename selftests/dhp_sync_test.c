@@ -593,4 +593,32 @@ TEST_F_TIMEOUT(sync, churn_during_hotplug, 600)
 	ASSERT_INVARIANTS();
 }
 
+/*
+ * A module that unloads with clients still registered: dhp reports it and
+ * takes them off before the module's code goes. Without that the CPU
+ * changes after it would call freed code (an oops, which fails the run).
+ */
+TEST_F_TIMEOUT(sync, unload_while_registered, 600)
+{
+	static char log[1 << 16];
+	int cpu = cpu_last_online();
+
+	ASSERT_LT(0, cpu);
+	ASSERT_EQ(0, write_file(TEST_CTL, "leak"));
+	ASSERT_LE(0, klog_take(log, sizeof(log)));
+	ASSERT_EQ(0, mod_unload("dhp_test"));
+	ASSERT_LE(0, klog_take(log, sizeof(log)));
+	EXPECT_NE(NULL, strstr(log, "module dhp_test unloaded with synchronous client"));
+	EXPECT_NE(NULL, strstr(log, "module dhp_test unloaded with asynchronous client"));
+	/* only the sample is left */
+	EXPECT_TRUE(file_has_line(DHP_DEBUGFS "/cpu_clients", "# clients 1\n"));
+	ASSERT_EQ(0, cpu_set_online(cpu, false));
+	ASSERT_EQ(0, cpu_set_online(cpu, true));
+	ASSERT_EQ(cpu_count_online(), sample_contexts());
+	mod_unload("dhp_sample");
+	ASSERT_EQ(0, mod_unload("dhp"));
+	ASSERT_LE(0, klog_take(log, sizeof(log)));
+	EXPECT_EQ(1, dhp_unloads_balanced(log));
+}
+
 TEST_HARNESS_MAIN

@@ -31,6 +31,9 @@
  *            badinput             run the API misuse cases (synchronous
  *                                 and rebalance)
  *            churn MS             register + unregister in a loop for MS ms
+ *            leak                 register a client of each API that is
+ *                                 never unregistered (a driver bug dhp
+ *                                 must survive at rmmod)
  *            reset                zero the counters
  *            rbmisuse             register a rebalance device of its own
  *                                 (an IRQ with a dummy chip), run the
@@ -264,6 +267,23 @@ static void test_noop_cb(void *context, const struct dhp_cpu_change *change,
 
 static void test_ev_noop(void *context, const struct dhp_event *ev)
 {
+}
+
+/*
+ * A driver bug on purpose: a client of each API that this module never
+ * unregisters (nothing of it is allocated here, so nothing leaks here).
+ * dhp must take them off when the module goes, before its code does.
+ */
+static int test_leak(void)
+{
+	struct dhp_event_client *eh;
+	struct dhp_cpu_client *h;
+
+	h = dhp_register_cpu_callback(test_noop_cb, NULL, DHP_CPU_ADD_EXISTING);
+	if (IS_ERR(h))
+		return PTR_ERR(h);
+	eh = dhp_register_event_callback(test_ev_noop, NULL, DHP_EV_PROCESSOR);
+	return PTR_ERR_OR_ZERO(eh);
 }
 
 /* Called with test_lock held. */
@@ -600,6 +620,8 @@ static int test_command(char *cmd)
 			return -EINVAL;
 		return n > 600000 ? -ERANGE : test_churn(n);
 	}
+	if (ctl_is(argv, argc, "leak", 1))
+		return test_leak();
 	if (ctl_is(argv, argc, "reset", 1)) {
 		memset(seen, 0, sizeof(seen));
 		memset(wrong_cpu, 0, sizeof(wrong_cpu));
