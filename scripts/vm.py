@@ -526,6 +526,7 @@ SPLAT_PATTERNS = [
     r'list_(add|del) corruption', r'Call Trace:',
 ]
 SPLAT_RE = re.compile('|'.join('(?:%s)' % p for p in SPLAT_PATTERNS))
+SPLAT_GRACE = 10    # seconds a splat's trace gets before the guest is ended
 
 
 def scan_splats(lines, allow=None, before=3, after=8):
@@ -917,6 +918,7 @@ class VM:
         self.qmp = None
         self.ctl = None
         self.lines = []
+        self._splat_seen = False
         self.start_time = None
         self.exit_status = None
         self.scan_end = None
@@ -1017,6 +1019,9 @@ class VM:
         line = ESC_RE.sub('', line).replace('\r', '')
         self._logline(line)
         self.lines.append(line)
+        if SPLAT_RE.search(line):
+            self._splat_seen = True
+            self._wake.set()
         if self.start_time is None and START_MARK in line:
             self.start_time = time.monotonic()
             self._wake.set()
@@ -1139,12 +1144,26 @@ class VM:
         return self._finish(status, t0)
 
     def _wait(self, t0):
-        """Wait for the exit marker; return None or an error exit code."""
+        """Wait for the exit marker; return None or an error exit code.
+        A kernel splat ends the guest SPLAT_GRACE s after it (time for its
+        trace to be printed): the run has failed, waiting on is waste."""
         announced = False
+        splat_time = None
         while True:
             self._wake.wait(0.25)
             self._wake.clear()
             now = time.monotonic()
+            if self._splat_seen and splat_time is None:
+                self._splat_seen = False
+                if scan_splats(self.lines[:self.scan_end], self.allow)[1]:
+                    splat_time = now
+            if (splat_time is not None and self.exit_status is None and
+                    now - splat_time > SPLAT_GRACE):
+                self.note('error: kernel splat in the console: ending the '
+                          'guest now')
+                self.scan_end = len(self.lines)
+                self._kill()
+                return EXIT_SPLAT
             if self.start_time is not None and not announced:
                 announced = True
                 self.note('guest up in %.1f s' % (self.start_time - t0))
