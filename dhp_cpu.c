@@ -333,7 +333,12 @@ static int dhp_cpu_online(unsigned int cpu)
 	struct task_struct *prev;
 	unsigned int calls;
 
-	if (info->phase == DHP_PHASE_RESUMING) {
+	/*
+	 * Back from suspend, or a suspend's offline of this CPU failed and is
+	 * rolled back: clients never heard it went, nor hear it is back.
+	 */
+	if (info->phase == DHP_PHASE_RESUMING ||
+	    info->phase == DHP_PHASE_SUSPENDED) {
 		info->phase = DHP_PHASE_ONLINE;
 		return 0;
 	}

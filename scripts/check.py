@@ -52,8 +52,10 @@ FUZZ = ['--cpus', '2', '--maxcpus', '4', '--edu', '1', '--loglevel', '5']
 # rebalance sample creates its IRQs before the faulted write.
 FAULT = ['--loglevel', '5', '--allow-splat',
          r'page allocation failure|vmalloc error: size \d+']
-# Suspend with pm_test: four CPUs present and online at boot.
-PM = ['--present-cpus', '--cpus', '4', '--maxcpus', '4']
+# Suspend with pm_test: four CPUs present and online at boot; the console
+# stays on through suspend, so that a crash there is seen.
+PM = ['--present-cpus', '--cpus', '4', '--maxcpus', '4',
+      '--append', 'no_console_suspend']
 # name, kernel, vm.py options, guest command ({scale} as for --stress-scale)
 SUITES = [
     ('sync', '6.1', ['--cpus', '2', '--maxcpus', '6'], './dhp_sync_test'),

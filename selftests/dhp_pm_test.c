@@ -214,6 +214,49 @@ TEST_F_TIMEOUT(pm, suspend_is_not_a_processor_change, 300)
 	EXPECT_EQ(posted + 1, stat_value(DHP_DEBUGFS "/events", "posted"));
 }
 
+/*
+ * A suspend whose offline of a CPU fails below dhp:online: cpuhp brings
+ * dhp's state back up on that CPU and the suspend is abandoned. Clients
+ * still hear nothing, and every CPU is back.
+ */
+TEST_F_TIMEOUT(pm, failed_suspend_is_not_a_processor_change, 300)
+{
+	int cpu = cpu_last_online(), state, i, changed;
+	struct counts before;
+	long d[NR_STEPS], posted;
+
+	ASSERT_LT(0, cpu);
+	ASSERT_EQ(0, mod_load("dhp_test", NULL));
+	ASSERT_EQ(0, write_file(TEST_CTL, "register 2 1"));
+	ASSERT_EQ(0, mod_load("dhp_sample", NULL));
+	/* a state below dhp:online whose teardown really fails an offline */
+	for (state = dhp_state_number("online"); ; ) {
+		state = cpuhp_injectable_near(cpu, state, -1);
+		ASSERT_LT(0, state);
+		ASSERT_EQ(0, cpuhp_inject(cpu, state));
+		if (cpu_set_online(cpu, false))
+			break;
+		cpuhp_inject(cpu, -1);
+		ASSERT_EQ(0, cpu_set_online(cpu, true));
+	}
+	ASSERT_EQ(0, cpuhp_inject(cpu, state));
+	counts_read(&before);
+	posted = stat_value(DHP_DEBUGFS "/events", "posted");
+
+	EXPECT_NE(0, suspend_cycle());
+	cpuhp_inject(cpu, -1);
+
+	EXPECT_EQ(self->online, cpu_count_online());
+	EXPECT_EQ(self->online, cpus_in_phase("online"));
+	counts_delta(&before, d);
+	for (i = 0, changed = 0; i < NR_STEPS; i++)
+		changed += d[i] != 0;
+	EXPECT_EQ(0, changed);
+	EXPECT_EQ(posted, stat_value(DHP_DEBUGFS "/events", "posted"));
+	EXPECT_EQ(0, stat_value(TEST_STATS, "seq_errors"));
+	EXPECT_LT(0, dhp_clients_balanced());
+}
+
 /* Taking the CPUs down broke the IRQ spread; the round after resume mends it. */
 TEST_F_TIMEOUT(pm, resume_restores_irq_spread, 300)
 {
