@@ -225,7 +225,8 @@ struct rbdev {
 static DEFINE_MUTEX(rbdev_mutex);
 static LIST_HEAD(rbdev_list);
 static struct dentry *rbdev_root;
-static enum cpuhp_state rbdev_cpuhp;	/* the blk-mq model's dynamic state */
+/* The blk-mq model's dynamic state, 0 until first used; rbdev_mutex. */
+static enum cpuhp_state rbdev_cpuhp;
 
 static const char *const rbdev_classes[] = {
 	[DHP_RB_CLASS_OTHER]	= "other",
@@ -1224,7 +1225,21 @@ static int rbdev_cmd_blkmq(int argc, char **argv)
 		return ret;
 	mutex_lock(&rbdev_mutex);
 	dev = rbdev_find(argv[1]);
-	if (dev && on != dev->blkmq) {
+	/*
+	 * The state is set up at its first use, not at load: an unused one
+	 * (teardown only) would sit among the states next to dhp's that the
+	 * fault tests make fail.
+	 */
+	if (dev && on && !rbdev_cpuhp) {
+		ret = cpuhp_setup_state_multi(CPUHP_AP_ONLINE_DYN,
+					      "dhp_rbdev:blkmq", NULL,
+					      rbdev_cpu_down);
+		if (ret > 0) {
+			rbdev_cpuhp = ret;
+			ret = 0;
+		}
+	}
+	if (dev && !ret && on != dev->blkmq) {
 		if (on)
 			ret = cpuhp_state_add_instance_nocalls(rbdev_cpuhp,
 							       &dev->cpuhp_node);
@@ -1354,20 +1369,9 @@ static const struct file_operations rbdev_ctl_fops = {
 
 static int __init rbdev_init(void)
 {
-	int ret;
-
-	ret = cpuhp_setup_state_multi(CPUHP_AP_ONLINE_DYN, "dhp_rbdev:blkmq",
-				      NULL, rbdev_cpu_down);
-	if (ret < 0) {
-		pr_err("no dynamic cpuhp state: %d\n", ret);
-		return ret;
-	}
-	rbdev_cpuhp = ret;
 	rbdev_root = debugfs_create_dir(KBUILD_MODNAME, NULL);
-	if (IS_ERR(rbdev_root)) {
-		cpuhp_remove_multi_state(rbdev_cpuhp);
+	if (IS_ERR(rbdev_root))
 		return PTR_ERR(rbdev_root);
-	}
 	debugfs_create_file("ctl", 0200, rbdev_root, NULL, &rbdev_ctl_fops);
 	return 0;
 }
@@ -1384,7 +1388,8 @@ static void __exit rbdev_exit(void)
 	list_for_each_entry_safe(dev, tmp, &gone, node)
 		rbdev_destroy(dev);
 	debugfs_remove_recursive(rbdev_root);
-	cpuhp_remove_multi_state(rbdev_cpuhp);
+	if (rbdev_cpuhp)
+		cpuhp_remove_multi_state(rbdev_cpuhp);
 }
 
 module_init(rbdev_init);
