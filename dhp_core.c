@@ -12,6 +12,7 @@
 
 #include <linux/atomic.h>
 #include <linux/debugfs.h>
+#include <linux/kobject.h>
 #include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -261,6 +262,7 @@ static void dhp_objects_report(void)
 }
 
 struct dentry *dhp_debugfs;
+struct kobject *dhp_kobj;
 
 void dhp_report_left_registered(const char *api, struct module *mod,
 				u64 id, const void *callback)
@@ -298,7 +300,16 @@ static int __init dhp_init(void)
 	if (!dhp_log_ring)
 		return -ENOMEM;
 
-	/* debugfs is for inspection only: dhp works without it. */
+	/*
+	 * /sys/kernel/dhp holds what user space configures and watches (it
+	 * works under lockdown); debugfs is for inspection only: dhp works
+	 * without it.
+	 */
+	dhp_kobj = kobject_create_and_add("dhp", kernel_kobj);
+	if (!dhp_kobj) {
+		kvfree(dhp_log_ring);
+		return -ENOMEM;
+	}
 	dhp_debugfs = debugfs_create_dir("dhp", NULL);
 	debugfs_create_file("log", 0400, dhp_debugfs, NULL, &dhp_log_fops);
 	debugfs_create_file("objects", 0400, dhp_debugfs, NULL,
@@ -338,6 +349,7 @@ out_async:
 	dhp_async_exit();
 out_log:
 	debugfs_remove_recursive(dhp_debugfs);
+	kobject_put(dhp_kobj);
 	kvfree(dhp_log_ring);
 	return ret;
 }
@@ -352,6 +364,7 @@ static void __exit dhp_exit(void)
 	dhp_highmem_exit();
 	dhp_cpu_exit();
 	dhp_async_exit();
+	kobject_put(dhp_kobj);
 	kvfree(dhp_log_ring);
 	dhp_objects_report();
 }

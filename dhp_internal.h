@@ -11,6 +11,7 @@
 #include "dhp.h"
 
 struct dentry;
+struct kobject;
 struct kernel_param;
 struct module;
 
@@ -66,6 +67,8 @@ void dhp_report_left_registered(const char *api, struct module *mod,
 
 /* The debugfs directory of dhp, or an error pointer if debugfs is off. */
 extern struct dentry *dhp_debugfs;
+/* /sys/kernel/dhp: the ABI user space configures and watches. */
+extern struct kobject *dhp_kobj;
 
 /* The synchronous processor notification (dhp_cpu.c). */
 int dhp_cpu_init(void);
