@@ -206,6 +206,10 @@ fetch_debug() {
 		kit=$KIT
 	elif find_kit "$CACHE/debug-kit"; then
 		kit=$CACHE/debug-kit
+	elif [ -f "$CACHE/kernels/debug/.done" ]; then
+		say "debug: no kit in $KIT nor $CACHE/debug-kit; using the one unpacked before in $CACHE/kernels/debug"
+		check_kernel debug
+		return 0
 	else
 		say "debug: kit not found in $KIT nor $CACHE/debug-kit, debug kernel skipped"
 		say "debug: to build one (about 30 min on 2 cores): nice -n 19 scripts/build-debug-kernel.sh"
