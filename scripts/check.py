@@ -388,11 +388,14 @@ def _run_suite(name, kernel, opts, cmd, tree, res, timeout, out):
         if name == 'kunit':
             with res.lock:
                 res.stats['kunit_cases'] = counted
-        # A guest that died booting, before dhp or any test was loaded, is
-        # QEMU/TCG trouble (seen: an int3 oops while 6.12 patches its text
-        # under TCG), not a test result: say so and boot once more.
-        if status == 125 and not started and attempt == 1:
-            progress(f'{label}: the guest died while booting, before any '
+        # A guest that died or timed out booting, before dhp or any test
+        # was loaded (the guest prints DHP-START before it loads anything),
+        # is QEMU/TCG trouble (seen: an int3 oops while 6.12 patches its
+        # text under TCG; a debug boot past 300 s on a loaded host), not a
+        # test result: say so and boot once more.
+        if status in (124, 125) and not started and attempt == 1:
+            what = 'died' if status == 125 else 'timed out'
+            progress(f'{label}: the guest {what} while booting, before any '
                      f'test ran (see {log}); retrying once')
             with res.lock:
                 res.retries += 1
@@ -485,7 +488,8 @@ def main():
     if res.failures:
         print('# failed: ' + '; '.join(res.failures))
     if res.retries:
-        print(f'# guests that died booting and were retried: {res.retries}')
+        print(f'# guests that died or timed out booting, retried: '
+              f'{res.retries}')
     res.summary(scale)
     print(f'# total time {mins:.1f} min')
     print(f'{res.passed} passed, {res.failed} failed, '
