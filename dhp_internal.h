@@ -71,8 +71,6 @@ extern struct dentry *dhp_debugfs;
 extern struct kobject *dhp_kobj;
 
 /* The synchronous processor notification (dhp_cpu.c). */
-/* How many steps &enum dhp_cpu_state has (no sentinel in the public enum). */
-#define DHP_CPU_NR_STATES	(DHP_CPU_REMOVE_FAILURE + 1)
 int dhp_cpu_init(void);
 void dhp_cpu_exit(void);
 bool dhp_cpu_in_callback(void);
