@@ -33,6 +33,7 @@ GUEST_PROGS = ['selftests/dhp_sync_test', 'selftests/dhp_event_test',
                'selftests/dhp_rebalance_test', 'selftests/dhp_stress_test',
                'selftests/dhp_fault_test', 'selftests/dhp_fuzz_test',
                'selftests/dhp_pm_test', 'selftests/dhp_wdm_test',
+               'selftests/dhp_khotplug_test',
                'selftests/dhp_kunit.sh',
                'selftests/hostctl']
 # Lines of a kbuild run that are progress, not diagnostics.
@@ -57,6 +58,11 @@ FAULT = ['--loglevel', '5', '--allow-splat',
 # stays on through suspend, so that a crash there is seen.
 PM = ['--present-cpus', '--cpus', '4', '--maxcpus', '4',
       '--append', 'no_console_suspend']
+# The kernel's own CPU and memory hotplug selftests (scripts/setup.sh takes
+# them from linux-source-6.1), run with dhp loaded: bash scripts, with the
+# DIMM slots and the error injector their memory part uses.
+KHOTPLUG = ['--cpus', '2', '--maxcpus', '4', '--host-prog', 'bash'] + MEMORY
+KSFT_HOTPLUG = ['cpu-on-off-test.sh', 'mem-on-off-test.sh']
 # name, kernel, vm.py options, guest command ({scale} as for --stress-scale)
 SUITES = [
     ('sync', '6.1', ['--cpus', '2', '--maxcpus', '6'], './dhp_sync_test'),
@@ -79,6 +85,9 @@ SUITES = [
      MEMORY, './dhp_event_test'),
     ('rebalance', 'debug', ['--cpus', '2', '--maxcpus', '4', '--edu', '1',
                             '--kmemleak'], './dhp_rebalance_test'),
+    ('khotplug', '6.1', KHOTPLUG, './dhp_khotplug_test'),
+    ('khotplug', '6.12', KHOTPLUG, './dhp_khotplug_test'),
+    ('khotplug', 'debug', KHOTPLUG + ['--kmemleak'], './dhp_khotplug_test'),
     ('pm', '6.1', PM, './dhp_pm_test'),
     ('pm', '6.12', PM, './dhp_pm_test'),
     ('pm', 'debug', PM + ['--kmemleak'], './dhp_pm_test'),
@@ -318,6 +327,8 @@ def stage(kernel, tree, name, extra=()):
             shutil.copy2(os.path.join(tree, f), dest)
     for f in GUEST_PROGS + list(extra):
         shutil.copy2(os.path.join(REPO, f), dest)
+    for f in KSFT_HOTPLUG:
+        shutil.copy2(os.path.join(vm.cache_dir(), 'ksft', 'hotplug', f), dest)
     return dest
 
 
