@@ -272,6 +272,24 @@ def checkpatch(res):
             why=f'{len(bad)} findings' if bad else '')
 
 
+def kernel_doc(res):
+    """kernel-doc -none over the public headers and every file that exports
+    a symbol: any line it prints (a warning or an error) fails."""
+    script = os.path.join(vm.cache_dir(), 'checkpatch', 'scripts',
+                          'kernel-doc')
+    files = [f for f in source_files() if f.startswith('include/') and
+             f.endswith('.h') or f.endswith('.c') and
+             'EXPORT_SYMBOL' in open(os.path.join(REPO, f)).read()]
+    p = subprocess.run(['perl', script, '-none'] + files, cwd=REPO,
+                       capture_output=True, text=True)
+    bad = (p.stdout + p.stderr).splitlines()
+    for ln in bad[:40]:
+        print(f'# {ln}')
+    ok = p.returncode == 0 and not bad
+    res.add(ok, f'kernel-doc ({len(files)} files)',
+            why=f'{len(bad)} lines, exit {p.returncode}' if not ok else '')
+
+
 def build_guest_progs(res):
     ksft = os.path.join(vm.cache_dir(), 'ksft')
     p = subprocess.run(['make', '-C', os.path.join(REPO, 'selftests'),
@@ -475,6 +493,7 @@ def main():
         trees[name] = (kernel, build(kernel, res))
     if not args.no_static:
         checkpatch(res)
+        kernel_doc(res)
     progs = build_guest_progs(res)
     unit_tests(res)
 

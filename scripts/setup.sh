@@ -6,7 +6,8 @@
 #  - fetches the stock guest kernels (6.1, 6.12) into the cache, unpacked,
 #    and the debug kernel kit from shared/kernels when it is there, else the
 #    one scripts/build-debug-kernel.sh built into $CACHE/debug-kit (if any)
-#  - extracts the kselftest headers and checkpatch from linux-source-6.1
+#  - extracts the kselftest headers, checkpatch and kernel-doc from
+#    linux-source-6.1
 #
 # What it changes on the host: the Debian packages in $PACKAGES (none of
 # them is a kernel image). The 6.12 headers depend on the 6.12 image, so
@@ -21,7 +22,8 @@
 set -eu
 
 PACKAGES="qemu-system-x86 busybox-static cpio sparse make gcc libc6-dev \
-python3 perl kmod xz-utils dwarves linux-headers-amd64 linux-source-6.1"
+python3 perl kmod xz-utils dwarves linux-headers-amd64 linux-source-6.1 \
+dkms dh-dkms debhelper dpkg-dev openssl"
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=${DHP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dhp}
@@ -248,13 +250,15 @@ fetch_debug() {
 }
 
 # What is taken from linux-source-6.1: the kselftest headers, the kernel's
-# own CPU and memory hotplug selftests (run in guests with dhp loaded) and
-# checkpatch. The stamp names them, so that a longer list extracts again.
+# own CPU and memory hotplug selftests (run in guests with dhp loaded),
+# checkpatch and kernel-doc. The stamp names them, so that a longer list
+# extracts again.
 SRC_FILES="tools/testing/selftests/kselftest_harness.h
 tools/testing/selftests/kselftest.h
 tools/testing/selftests/cpu-hotplug/cpu-on-off-test.sh
 tools/testing/selftests/memory-hotplug/mem-on-off-test.sh
 scripts/checkpatch.pl
+scripts/kernel-doc
 scripts/spelling.txt
 scripts/const_structs.checkpatch"
 
@@ -263,7 +267,7 @@ extract_sources() {
 	if [ -f "$CACHE/ksft/.done" ] && [ "$(cat "$CACHE/ksft/.done")" = "$stamp" ]; then
 		return 0
 	fi
-	say "extracting kselftest headers and checkpatch from $SRC_TAR"
+	say "extracting kselftest headers, checkpatch and kernel-doc from $SRC_TAR"
 	top=$(tar -tJf "$SRC_TAR" | head -n 1) || true
 	top=${top%%/*}
 	[ -n "$top" ] || die "cannot read $SRC_TAR"
@@ -297,4 +301,5 @@ for d in "$CACHE"/kernels/*/; do
 done
 say "kselftest headers: $CACHE/ksft"
 say "checkpatch: $CACHE/checkpatch/scripts/checkpatch.pl"
+say "kernel-doc: $CACHE/checkpatch/scripts/kernel-doc"
 date +%s >"$CACHE/setup.done"
