@@ -350,6 +350,14 @@ def stage(kernel, tree, name, extra=()):
     return dest
 
 
+def add_tap(res, m, name, out):
+    """One TAP result line (a TAP match) into @res as @name."""
+    directive = m.group(4) or ''
+    skip = directive.startswith('# SKIP')
+    res.add(m.group(1) == 'ok', name, skip=skip,
+            why=directive[6:].strip() if skip else '', out=out)
+
+
 def guest_run(argv, label, res, out):
     """Runs one guest; streams its KTAP into @res, its lines into @out.
     Returns (exit status, tests counted, whether the guest got as far as
@@ -376,12 +384,45 @@ def guest_run(argv, label, res, out):
             emit(f'  {line}', out)
             continue
         counted += 1
-        directive = m.group(4) or ''
-        skip = directive.startswith('# SKIP')
-        res.add(m.group(1) == 'ok', f'{label}: {m.group(3) or running}',
-                skip=skip, why=directive[6:].strip() if skip else '',
-                out=out)
+        add_tap(res, m, f'{label}: {m.group(3) or running}', out)
     return p.wait(), counted, started
+
+
+def package_check(res):
+    """scripts/pkg-check.sh: builds the dhp-dkms package, installs it on the
+    host, DKMS for 6.1 and 6.12, a signing key, an outside client, a guest
+    with the DKMS-built modules, then purges it. One result per line,
+    printed together when it ends."""
+    out = []
+    t = time.time()
+    try:
+        _package_check(res, out)
+    finally:
+        with res.lock:
+            print('\n'.join(out), flush=True)
+    progress(f'package: {time.time() - t:.0f} s')
+
+
+def _package_check(res, out):
+    progress('package: dhp-dkms build, install, DKMS, guest, purge')
+    p = subprocess.Popen(['nice', '-n', '10', 'sh',
+                          os.path.join(REPO, 'scripts', 'pkg-check.sh')],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         text=True)
+    counted = bad = 0
+    for line in p.stdout:
+        line = line.rstrip('\n')
+        m = TAP.match(line)
+        if not m:
+            emit(f'  {line}', out)
+            continue
+        counted += 1
+        bad += m.group(1) != 'ok'
+        add_tap(res, m, f'package: {m.group(3)}', out)
+    status = p.wait()
+    if status and not bad or not counted:
+        res.add(False, 'package: pkg-check.sh', why=f'exit {status}',
+                out=out)
 
 
 def run_suite(name, kernel, opts, cmd, tree, res, timeout):
@@ -499,6 +540,14 @@ def main():
 
     debug_scale = scale if scale >= 1 else scale * DEBUG_STRESS_FRACTION
     lanes = [[], []]
+    # The package check boots a guest too: first in the lane of the stock
+    # kernels, never beside a third guest.
+    if not suites or 'package' in suites:
+        if '6.1' in trees and '6.12' in trees:
+            lanes[args.jobs > 1].append(lambda: package_check(res))
+        else:
+            res.add(True, 'package', skip=True,
+                    why='needs the kernels 6.1 and 6.12')
     for name, kname, opts, cmd in SUITES:
         if suites and name not in suites or kname not in trees:
             continue
