@@ -65,9 +65,10 @@ step() { # description command...
 }
 
 [ "$(id -u)" = 0 ] || skip_all "not root (apt-get install and dkms need root)"
-command -v dkms >/dev/null && command -v dpkg-buildpackage >/dev/null &&
-	command -v dh_dkms >/dev/null ||
-	skip_all "dkms, dpkg-dev or dh-dkms missing (scripts/setup.sh)"
+for c in dkms dpkg-buildpackage dh_dkms openssl; do
+	command -v "$c" >/dev/null ||
+		skip_all "$c missing (scripts/setup.sh installs dkms, dh-dkms, dpkg-dev, openssl)"
+done
 for k in 6.1 6.12; do
 	[ -f "$CACHE/kernels/$k/env" ] || skip_all "kernel $k not set up (scripts/setup.sh)"
 done
@@ -96,7 +97,7 @@ MODTREE=$T/modules # the scratch module tree 6.12 is installed into
 
 # What the check may change, to restore and compare at the end: the 6.1
 # module directory (dkms install runs depmod there) and dkms's default key.
-ls -A "/lib/modules/$K61" >"$T/modules61.before"
+ls "/lib/modules/$K61" >"$T/modules61.before"
 mok_state() {
 	for f in /var/lib/dkms/mok.key /var/lib/dkms/mok.pub; do
 		if [ -e "$f" ]; then sha256sum "$f"; else echo "absent $f"; fi
@@ -115,9 +116,8 @@ cleanup() {
 	fi
 	rm -f "$SNIPPET"
 	# depmod's files (and updates/) that were not there before the install
-	for f in $(ls -A "/lib/modules/$K61"); do
-		grep -qxF "$f" "$T/modules61.before" ||
-			rm -rf "/lib/modules/$K61/${f:?}"
+	for p in "/lib/modules/$K61"/*; do
+		grep -qxF "${p##*/}" "$T/modules61.before" || rm -rf "$p"
 	done
 }
 finish() {
@@ -135,7 +135,7 @@ mkdir "$T/src" "$T/src/dhp"
 done | tar -T - -cf -) | tar -xf - -C "$T/src/dhp"
 t=$(date +%s)
 step "dpkg-buildpackage -b -us -uc builds $PKG $VER" \
-	sh -c 'cd "$1" && dpkg-buildpackage -b -us -uc' _ "$T/src/dhp" || exit 1
+	sh -c "cd '$T/src/dhp' && dpkg-buildpackage -b -us -uc" || exit 1
 DEB=$(ls "$T"/src/${PKG}_*_all.deb)
 note "built $(basename "$DEB") in $(($(date +%s) - t)) s"
 
@@ -208,11 +208,9 @@ for k in "$K61" "$K612"; do
 	grep -q "	dhp_unregister_cpu_callback	" "$dir/Module.symvers" 2>/dev/null
 	result $? "dhp's Module.symvers kept in $dir"
 done
-for k in "$K61"; do
-	ko=/lib/modules/$k/updates/dkms/dhp.ko
-	[ -f "$ko" ] && cmp -s "$ko" "/var/lib/dkms/dhp/$VER/$k/$ARCH/module/dhp.ko"
-	result $? "dhp.ko installed in /lib/modules/$k/updates/dkms"
-done
+ko=/lib/modules/$K61/updates/dkms/dhp.ko
+[ -f "$ko" ] && cmp -s "$ko" "/var/lib/dkms/dhp/$VER/$K61/$ARCH/module/dhp.ko"
+result $? "dhp.ko installed in /lib/modules/$K61/updates/dkms"
 
 # 5. An outside client built as a third-party driver would be: the
 #    installed sample's source in a directory of its own, the installed
@@ -286,7 +284,7 @@ left=
 [ -e "/usr/src/dhp-$VER" ] && left="$left /usr/src/dhp-$VER"
 [ -e /var/lib/dkms/dhp ] && left="$left /var/lib/dkms/dhp"
 [ -e "$SNIPPET" ] && left="$left $SNIPPET"
-ls -A "/lib/modules/$K61" | cmp -s - "$T/modules61.before" ||
+ls "/lib/modules/$K61" | cmp -s - "$T/modules61.before" ||
 	left="$left /lib/modules/$K61 (differs)"
 mok_state | cmp -s - "$T/mok.before" || left="$left /var/lib/dkms/mok.* (changed)"
 [ -z "$left" ] || note "left on the host:$left"
