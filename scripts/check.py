@@ -365,6 +365,24 @@ def run_suite(name, kernel, opts, cmd, tree, res, timeout):
         res.add(False, f'{label}: guest run', why=why or 'no test ran')
 
 
+def bench_short(res):
+    """scripts/bench.py --short: every row of the bench still prints (one
+    result per row; figures are printed, never asserted)."""
+    progress('bench --short: booting a guest')
+    p = subprocess.run([sys.executable, os.path.join(REPO, 'scripts',
+                                                     'bench.py'), '--short'],
+                       capture_output=True, text=True)
+    rows = [ln.split(' | ') for ln in p.stdout.splitlines()
+            if ln.startswith('| ') and not ln.startswith(('| figure',
+                                                         '| ---'))]
+    for r in rows:
+        print(f'# {" | ".join(r)}')
+        res.add('missing' not in r[1:3], f'bench --short: {r[0][2:]}')
+    if p.returncode or not rows:
+        print('# ' + p.stderr.strip().replace('\n', '\n# '))
+        res.add(False, 'bench --short', why=f'exit {p.returncode}')
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument('--kernels', default='6.1,6.12,debug',
@@ -415,6 +433,9 @@ def main():
             res.reliability = True
         run_suite(name, kernel, opts, cmd.format(scale=scale), tree, res,
                   args.timeout * (10 if scale >= 1 else 1))
+
+    if (not suites or 'bench' in suites) and trees:
+        bench_short(res)
 
     mins = (time.time() - start) / 60
     if res.failures:
