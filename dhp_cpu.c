@@ -85,6 +85,7 @@ struct dhp_cpu_client {
 	struct module *owner;
 	dhp_cpu_callback_t callback;
 	void *context;
+	void __percpu *pcpu;	/* the client's per-CPU context, or NULL */
 	unsigned int flags;
 	u64 id;
 	unsigned long count[DHP_CPU_NR_STATES];
@@ -178,6 +179,7 @@ static int dhp_cpu_call(struct dhp_cpu_client *c, unsigned int cpu,
 		.cpu = cpu,
 		.state = state,
 		.status = reason,
+		.cpu_ctx = c->pcpu ? per_cpu_ptr(c->pcpu, cpu) : NULL,
 	};
 	int status = 0;
 
@@ -486,33 +488,13 @@ static int dhp_cpu_replay(struct dhp_cpu_client *c)
 	return err;
 }
 
-/**
- * __dhp_register_cpu_callback() - register for synchronous processor changes
- * @callback: called at each step of each CPU add and removal, see
- *	&enum dhp_cpu_state.
- * @context: passed to @callback unchanged.
- * @flags: 0 or %DHP_CPU_ADD_EXISTING to have @callback called with
- *	ADD_START and ADD_COMPLETE for every CPU already online before this
- *	returns.
- * @owner: the calling module; dhp_register_cpu_callback() passes THIS_MODULE.
- *
- * The analogue of KeRegisterProcessorChangeCallback(). Clients are called in
- * registration order on the add steps and in reverse on failure and removal.
- *
- * Context: process context, may sleep. Takes cpus_read_lock(): must not be
- * called with it held, from a dhp callback, or with a lock held that the
- * callback takes.
- *
- * Return: a handle for dhp_unregister_cpu_callback(), or an ERR_PTR():
- * -EINVAL for a NULL @callback or unknown @flags, -EDEADLK from inside a dhp
- * callback, -ENOMEM, or the errno with which @callback vetoed an ADD_START of
- * the replay (the Windows CallbackStatus); in that case everything the replay
- * did has been undone and the client is not registered.
+/*
+ * Both registrations, inlined into each so that __builtin_return_address(0)
+ * in its messages names the client's caller.
  */
-struct dhp_cpu_client *__dhp_register_cpu_callback(dhp_cpu_callback_t callback,
-						   void *context,
-						   unsigned int flags,
-						   struct module *owner)
+static __always_inline struct dhp_cpu_client *
+dhp_cpu_register(dhp_cpu_callback_t callback, void *context,
+		 void __percpu *pcpu, unsigned int flags, struct module *owner)
 {
 	struct task_struct *prev;
 	struct dhp_cpu_client *c;
@@ -541,6 +523,7 @@ struct dhp_cpu_client *__dhp_register_cpu_callback(dhp_cpu_callback_t callback,
 	c->owner = owner;
 	c->callback = callback;
 	c->context = context;
+	c->pcpu = pcpu;
 	c->flags = flags;
 
 	cpus_read_lock();
@@ -568,6 +551,51 @@ struct dhp_cpu_client *__dhp_register_cpu_callback(dhp_cpu_callback_t callback,
 		return ERR_PTR(err);
 	}
 	return c;
+}
+
+/**
+ * __dhp_register_cpu_callback_percpu() - register for synchronous processor
+ *	changes, with a per-CPU context
+ * @callback: called at each step of each CPU add and removal, see
+ *	&enum dhp_cpu_state.
+ * @context: passed to @callback unchanged.
+ * @pcpu: the client's per-CPU context from alloc_percpu(), or NULL: each
+ *	step for a CPU gets that CPU's slot in &dhp_cpu_change.cpu_ctx; see
+ *	dhp_register_cpu_callback_percpu() in dhp.h for the rules.
+ * @flags: 0 or %DHP_CPU_ADD_EXISTING to have @callback called with
+ *	ADD_START and ADD_COMPLETE for every CPU already online before this
+ *	returns.
+ * @owner: the calling module; the wrapper macros pass THIS_MODULE.
+ *
+ * The analogue of KeRegisterProcessorChangeCallback(). Clients are called in
+ * registration order on the add steps and in reverse on failure and removal.
+ *
+ * Context: process context, may sleep. Takes cpus_read_lock(): must not be
+ * called with it held, from a dhp callback, or with a lock held that the
+ * callback takes.
+ *
+ * Return: a handle for dhp_unregister_cpu_callback(), or an ERR_PTR():
+ * -EINVAL for a NULL @callback or unknown @flags, -EDEADLK from inside a dhp
+ * callback, -ENOMEM, or the errno with which @callback vetoed an ADD_START of
+ * the replay (the Windows CallbackStatus); in that case everything the replay
+ * did has been undone and the client is not registered.
+ */
+struct dhp_cpu_client *
+__dhp_register_cpu_callback_percpu(dhp_cpu_callback_t callback, void *context,
+				   void __percpu *pcpu, unsigned int flags,
+				   struct module *owner)
+{
+	return dhp_cpu_register(callback, context, pcpu, flags, owner);
+}
+EXPORT_SYMBOL_GPL(__dhp_register_cpu_callback_percpu);
+
+/* The same without a per-CPU context: &dhp_cpu_change.cpu_ctx is NULL. */
+struct dhp_cpu_client *__dhp_register_cpu_callback(dhp_cpu_callback_t callback,
+						   void *context,
+						   unsigned int flags,
+						   struct module *owner)
+{
+	return dhp_cpu_register(callback, context, NULL, flags, owner);
 }
 EXPORT_SYMBOL_GPL(__dhp_register_cpu_callback);
 

@@ -18,7 +18,9 @@
  *   hot ITERS REPS  per repetition the time of ITERS runs of each hot
  *                   path: hot_raw (this_cpu_inc of a per-CPU counter),
  *                   hot_ptr (the pointer-to-context pattern with interrupts
- *                   off, as dhp_sample's task path did)
+ *                   off, as dhp_sample's task path did), hot_pcpu (one
+ *                   this_cpu_inc of a dhp per-CPU context's counter; the
+ *                   client is registered for the command only)
  * Commands are serialized by bench_lock.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -230,11 +232,28 @@ static noinline void bench_hot_raw(void)
 	this_cpu_inc(bench_raw);
 }
 
+static struct bench_ctx __percpu *bench_pcpu;
+
+static noinline void bench_hot_pcpu(void)
+{
+	this_cpu_inc(bench_pcpu->requests);
+}
+
 static int bench_hot(unsigned int iters, unsigned int reps)
 {
+	struct dhp_cpu_client *c;
 	unsigned int r, i;
 	u64 t;
 
+	bench_pcpu = alloc_percpu(struct bench_ctx);
+	if (!bench_pcpu)
+		return -ENOMEM;
+	c = dhp_register_cpu_callback_percpu(bench_sync_cb, NULL, bench_pcpu,
+					     DHP_CPU_ADD_EXISTING);
+	if (IS_ERR(c)) {
+		free_percpu(bench_pcpu);
+		return PTR_ERR(c);
+	}
 	for (r = 0; r < reps; r++) {
 		t = ktime_get_ns();
 		for (i = 0; i < iters; i++)
@@ -244,8 +263,14 @@ static int bench_hot(unsigned int iters, unsigned int reps)
 		for (i = 0; i < iters; i++)
 			bench_hot_ptr();
 		bench_emit("hot_ptr %llu\n", ktime_get_ns() - t);
+		t = ktime_get_ns();
+		for (i = 0; i < iters; i++)
+			bench_hot_pcpu();
+		bench_emit("hot_pcpu %llu\n", ktime_get_ns() - t);
 		cond_resched();
 	}
+	dhp_unregister_cpu_callback(c);
+	free_percpu(bench_pcpu);
 	return 0;
 }
 
