@@ -11,7 +11,8 @@
  *     cannot, so that nothing needs memory later.
  *  2. When the change has happened, dhp_ev_post() numbers it, appends it to
  *     the queue and kicks the dispatcher: O(1) whatever the number of
- *     clients, no sleeping.
+ *     clients, no sleeping, and nothing that waits for or wakes another
+ *     CPU (see dhp_ev_post()).
  *  3. The dispatcher (one work item, so in order) waits, for a CPU arrival,
  *     until the hotplug operation is over, finds the memory source, counts
  *     the clients that want the event and were registered when it was
@@ -46,6 +47,9 @@
  *    snapshots what is online and picks its first sequence number, so the
  *    snapshot and the events after it neither overlap nor leave a gap.
  *    Order: cpus_read_lock, dhp_mem_lock, dhp_async_mutex, dhp_ev_lock.
+ *  - The dispatcher is one work item on dhp_dispatch_wq (per-CPU), the
+ *    client workers are on dhp_async_wq (unbound). A work item never runs
+ *    on two CPUs at once, so the dispatcher is one at a time, in order.
  *  - Nothing here flushes work from a hotplug callback; unregistration
  *    waits for the client's own work only, and refuses to from inside a dhp
  *    callback.
@@ -134,6 +138,7 @@ MODULE_PARM_DESC(event_backlog,
 		 "events one asynchronous client may hold before it overflows, 16..1048576 (default 4096)");
 
 static struct workqueue_struct *dhp_async_wq;
+static struct workqueue_struct *dhp_dispatch_wq;
 static void dhp_dispatch(struct work_struct *work);
 static DECLARE_WORK(dhp_dispatch_work, dhp_dispatch);
 
@@ -169,6 +174,18 @@ void dhp_ev_free(struct dhp_ev *e)
  * dhp_ev_post() - queue a reserved event; the change it reports happened
  * @e: from dhp_ev_alloc(), filled in.
  *
+ * The dispatcher is kicked on dhp_dispatch_wq, a per-CPU workqueue:
+ * queue_work() picks the pool of the CPU it runs on, with interrupts off
+ * from the choice to the wake-up, so what it wakes, if anything, is a
+ * worker of this CPU. The hotplug path that posts (the new CPU's cpuhp
+ * thread, the control task at the CPU's death, a memory notifier) thus
+ * neither waits for nor wakes another CPU; on an unbound workqueue the
+ * same call sent an IPI to wake an idle worker elsewhere, from the middle
+ * of the CPU online. (One exception remains: if the dispatcher is running
+ * on another CPU and sleeping, in cpus_read_lock() or the memory settle,
+ * the workqueue queues it behind itself there and may wake a worker of
+ * that pool, so that it never runs on two CPUs at once.)
+ *
  * Context: any process context, including the hotplug callbacks; does not
  * sleep, does not allocate, cannot fail.
  */
@@ -184,7 +201,7 @@ void dhp_ev_post(struct dhp_ev *e)
 	 */
 	trace_dhp_event_post(0, &e->ev);
 	spin_unlock(&dhp_ev_lock);
-	queue_work(dhp_async_wq, &dhp_dispatch_work);
+	queue_work(dhp_dispatch_wq, &dhp_dispatch_work);
 }
 
 static bool dhp_is_cpu(enum dhp_event_kind kind)
@@ -696,6 +713,12 @@ int dhp_async_init(void)
 	dhp_async_wq = alloc_workqueue("dhp", WQ_UNBOUND | WQ_FREEZABLE, 0);
 	if (!dhp_async_wq)
 		return -ENOMEM;
+	/* Per-CPU, for dhp_ev_post(); one work item: max_active 1 is enough. */
+	dhp_dispatch_wq = alloc_workqueue("dhp_dispatch", WQ_FREEZABLE, 1);
+	if (!dhp_dispatch_wq) {
+		destroy_workqueue(dhp_async_wq);
+		return -ENOMEM;
+	}
 	debugfs_create_file("event_clients", 0400, dhp_debugfs, NULL,
 			    &dhp_ev_clients_fops);
 	debugfs_create_file("events", 0400, dhp_debugfs, NULL,
@@ -709,6 +732,7 @@ void dhp_async_exit(void)
 	LIST_HEAD(dead);
 
 	flush_work(&dhp_dispatch_work);
+	destroy_workqueue(dhp_dispatch_wq);
 	destroy_workqueue(dhp_async_wq);
 	spin_lock(&dhp_ev_lock);
 	list_splice_init(&dhp_ev_queue, &dead);
