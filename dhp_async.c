@@ -60,6 +60,7 @@
 #include <linux/debugfs.h>
 #include <linux/err.h>
 #include <linux/export.h>
+#include <linux/hashtable.h>
 #include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/lockdep.h>
@@ -77,6 +78,7 @@
 
 struct dhp_event_client {
 	struct list_head node;		/* dhp_async_clients */
+	struct hlist_node hnode;	/* dhp_async_handles */
 	struct module *owner;
 	struct work_struct work;
 	dhp_event_callback_t callback;
@@ -114,6 +116,11 @@ static unsigned long dhp_ev_fanout;
 
 static DEFINE_MUTEX(dhp_async_mutex);
 static LIST_HEAD(dhp_async_clients);
+/*
+ * The registered handles by address, under dhp_async_mutex as the list:
+ * unregistration checks a handle in O(1) without dereferencing it.
+ */
+static DEFINE_HASHTABLE(dhp_async_handles, 10);
 static unsigned int dhp_async_nr_clients;
 static u64 dhp_async_next_id = 1;
 
@@ -544,6 +551,7 @@ struct dhp_event_client *__dhp_register_event_callback(dhp_event_callback_t call
 		spin_unlock(&dhp_ev_lock);
 		c->id = dhp_async_next_id++;
 		list_add_tail(&c->node, &dhp_async_clients);
+		hash_add(dhp_async_handles, &c->hnode, (unsigned long)c);
 		dhp_async_nr_clients++;
 		mutex_unlock(&dhp_async_mutex);
 	}
@@ -579,9 +587,14 @@ EXPORT_SYMBOL_GPL(__dhp_register_event_callback);
  * not from a CPU hotplug callback nor with cpus_read_lock() held if the
  * client's callback may take it.
  *
+ * The handle is looked up by address in a hash table, O(1) in the number
+ * of clients, and never dereferenced before it is found.
+ *
  * Return: 0; -EINVAL for NULL; -EDEADLK from the client's own callback or
- * a synchronous dhp callback; -ENOENT (with a warning) for a handle that is
- * not registered, as after a double unregister.
+ * a synchronous dhp callback; -ENOENT (with a message) for a handle that is
+ * not registered, as after a double unregister, but only while its memory
+ * has not gone to a new registration: such a stale handle cannot be told
+ * from the new client's and unregisters it.
  */
 int dhp_unregister_event_callback(struct dhp_event_client *client)
 {
@@ -604,9 +617,11 @@ int dhp_unregister_event_callback(struct dhp_event_client *client)
 	}
 
 	mutex_lock(&dhp_async_mutex);
-	list_for_each_entry(c, &dhp_async_clients, node) {
+	hash_for_each_possible(dhp_async_handles, c, hnode,
+			       (unsigned long)client) {
 		if (c == client) {
 			found = true;
+			hash_del(&c->hnode);
 			list_del(&c->node);
 			dhp_async_nr_clients--;
 			/*

@@ -57,6 +57,7 @@
 #include <linux/debugfs.h>
 #include <linux/err.h>
 #include <linux/export.h>
+#include <linux/hashtable.h>
 #include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/lockdep.h>
@@ -82,6 +83,7 @@ static const char *const dhp_cpu_step_names[DHP_CPU_NR_STATES] = {
 
 struct dhp_cpu_client {
 	struct list_head node;
+	struct hlist_node hnode;	/* dhp_cpu_handles */
 	struct module *owner;
 	dhp_cpu_callback_t callback;
 	void *context;
@@ -125,6 +127,12 @@ struct dhp_cpu_info {
 
 static DEFINE_PER_CPU(struct dhp_cpu_info, dhp_cpu_info);
 static LIST_HEAD(dhp_cpu_clients);
+/*
+ * The registered handles by address, so that unregistration checks a
+ * handle in O(1) without dereferencing it (it may be stale). Same locking
+ * as the list.
+ */
+static DEFINE_HASHTABLE(dhp_cpu_handles, 10);
 static DEFINE_MUTEX(dhp_cpu_mutex);
 static unsigned int dhp_cpu_nr_clients;
 static u64 dhp_cpu_next_id = 1;
@@ -540,6 +548,7 @@ dhp_cpu_register(dhp_cpu_callback_t callback, void *context,
 		list_del(&c->node);
 		dhp_log(DHP_LOG_CPU_UNREGISTER, -1, c->id, 0, err);
 	} else {
+		hash_add(dhp_cpu_handles, &c->hnode, (unsigned long)c);
 		dhp_cpu_nr_clients++;
 	}
 	mutex_unlock(&dhp_cpu_mutex);
@@ -610,16 +619,21 @@ EXPORT_SYMBOL_GPL(__dhp_register_cpu_callback);
  *
  * Context: process context, may sleep; same rules as registration.
  *
+ * The handle is looked up by address in a hash table, O(1) in the number
+ * of clients, and never dereferenced before it is found.
+ *
  * Return: 0; -EINVAL for a NULL handle; -EDEADLK from inside a dhp
- * callback; -ENOENT (with a warning) for a handle that is not registered, as
- * after a double unregister. Nothing is changed on error.
+ * callback; -ENOENT (with a message) for a handle that is not registered,
+ * as after a double unregister, but only while its memory has not gone to
+ * a new registration: such a stale handle cannot be told from the new
+ * client's and unregisters it. Nothing is changed on error.
  */
 int dhp_unregister_cpu_callback(struct dhp_cpu_client *client)
 {
 	struct task_struct *prev;
 	struct dhp_cpu_client *c;
-	unsigned int cpu;
 	bool found = false;
+	unsigned int cpu;
 
 	if (!client) {
 		pr_err("unregister: NULL handle (from %pS)\n",
@@ -635,13 +649,14 @@ int dhp_unregister_cpu_callback(struct dhp_cpu_client *client)
 	cpus_read_lock();
 	mutex_lock(&dhp_cpu_mutex);
 	/* Compare pointers only: a stale handle must not be dereferenced. */
-	list_for_each_entry(c, &dhp_cpu_clients, node) {
+	hash_for_each_possible(dhp_cpu_handles, c, hnode, (unsigned long)client) {
 		if (c == client) {
 			found = true;
 			break;
 		}
 	}
 	if (found) {
+		hash_del(&client->hnode);
 		prev = dhp_cpu_enter();
 		for_each_possible_cpu(cpu) {
 			if (dhp_cpu_due(client, cpu, DHP_CPU_ADD_FAILURE))
