@@ -39,27 +39,14 @@
 #include <linux/uaccess.h>
 
 #include "dhp.h"
+#include "dhp_bench_run.h"
 
-#define BENCH_OUT_SIZE	(64 * 1024)
 #define BENCH_MAX_SYNC	10000
 #define BENCH_MAX_ASYNC	1000
 #define BENCH_MAX_EV	64	/* events recorded per asynchronous client */
 #define BENCH_MAX_REPS	1000
 
-static DEFINE_MUTEX(bench_lock);
-static char *bench_out;
-static size_t bench_len;
 static struct dentry *bench_dir;
-
-static __printf(1, 2) void bench_emit(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	bench_len += vscnprintf(bench_out + bench_len,
-				BENCH_OUT_SIZE - bench_len, fmt, ap);
-	va_end(ap);
-}
 
 /* ---- synchronous clients ---------------------------------------------- */
 
@@ -276,21 +263,9 @@ static int bench_hot(unsigned int iters, unsigned int reps)
 
 /* ---- the control file --------------------------------------------------- */
 
-static int bench_command(char *buf)
+static int bench_command(const char *cmd, const unsigned int *a,
+			 unsigned int n)
 {
-	unsigned int a[2], n = 0;
-	char *cmd, *word;
-
-	cmd = strsep(&buf, " \t\n");
-	while ((word = strsep(&buf, " \t\n"))) {
-		if (!*word)
-			continue;
-		if (n == ARRAY_SIZE(a) || kstrtouint(word, 0, &a[n]))
-			return -EINVAL;
-		n++;
-	}
-	bench_len = 0;
-	bench_out[0] = '\0';
 	if (!strcmp(cmd, "sync") && n == 1)
 		return bench_sync_set(a[0]);
 	if (!strcmp(cmd, "async") && n == 1)
@@ -304,42 +279,6 @@ static int bench_command(char *buf)
 		return bench_hot(a[0], a[1]);
 	return -EINVAL;
 }
-
-static ssize_t bench_run_write(struct file *file, const char __user *ubuf,
-			       size_t len, loff_t *ppos)
-{
-	char buf[64];
-	int ret;
-
-	if (!len || len >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, len))
-		return -EFAULT;
-	buf[len] = '\0';
-	mutex_lock(&bench_lock);
-	ret = bench_command(buf);
-	mutex_unlock(&bench_lock);
-	if (ret)
-		pr_err("command failed: %d\n", ret);
-	return ret ? ret : len;
-}
-
-static ssize_t bench_run_read(struct file *file, char __user *ubuf,
-			      size_t len, loff_t *ppos)
-{
-	ssize_t ret;
-
-	mutex_lock(&bench_lock);
-	ret = simple_read_from_buffer(ubuf, len, ppos, bench_out, bench_len);
-	mutex_unlock(&bench_lock);
-	return ret;
-}
-
-static const struct file_operations bench_run_fops = {
-	.owner = THIS_MODULE,
-	.write = bench_run_write,
-	.read = bench_run_read,
-};
 
 static void bench_free(void)
 {

@@ -43,30 +43,18 @@
 #include <linux/tracepoint.h>
 #include <linux/uaccess.h>
 
-#define BENCH_OUT_SIZE	(64 * 1024)
+#include "dhp_bench_run.h"
+
 #define BENCH_MAX_REPS	1000
 #define BENCH_MAX_NATIVE 10000
 #define BENCH_MAX_STEPS	8
 
-static DEFINE_MUTEX(bench_lock);
-static char *bench_out;
-static size_t bench_len;
 static struct dentry *bench_dir;
 static int bench_noop_bp = -1, bench_noop_ap = -1;
 static int bench_multi_bp = -1, bench_multi_ap = -1;
 static struct hlist_node *bench_nodes;
 static unsigned int bench_nr_native;
 static bool bench_memnb_on;
-
-static __printf(1, 2) void bench_emit(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	bench_len += vscnprintf(bench_out + bench_len,
-				BENCH_OUT_SIZE - bench_len, fmt, ap);
-	va_end(ap);
-}
 
 static int bench_noop(unsigned int cpu)
 {
@@ -287,21 +275,11 @@ static int bench_mem(unsigned int block, unsigned int reps)
 	return 0;
 }
 
-static int bench_command(char *buf)
+static int bench_command(const char *cmd, const unsigned int *a,
+			 unsigned int n)
 {
-	unsigned int a[2 + BENCH_MAX_STEPS], n = 0, i;
-	char *cmd, *word;
+	unsigned int i;
 
-	cmd = strsep(&buf, " \t\n");
-	while ((word = strsep(&buf, " \t\n"))) {
-		if (!*word)
-			continue;
-		if (n == ARRAY_SIZE(a) || kstrtouint(word, 0, &a[n]))
-			return -EINVAL;
-		n++;
-	}
-	bench_len = 0;
-	bench_out[0] = '\0';
 	if (!strcmp(cmd, "states") && !n) {
 		bench_emit("noop_bp %d\nnoop_ap %d\n", bench_noop_bp,
 			   bench_noop_ap);
@@ -326,42 +304,6 @@ static int bench_command(char *buf)
 	}
 	return -EINVAL;
 }
-
-static ssize_t bench_run_write(struct file *file, const char __user *ubuf,
-			       size_t len, loff_t *ppos)
-{
-	char buf[128];
-	int ret;
-
-	if (!len || len >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, len))
-		return -EFAULT;
-	buf[len] = '\0';
-	mutex_lock(&bench_lock);
-	ret = bench_command(buf);
-	mutex_unlock(&bench_lock);
-	if (ret)
-		pr_err("command failed: %d\n", ret);
-	return ret ? ret : len;
-}
-
-static ssize_t bench_run_read(struct file *file, char __user *ubuf,
-			      size_t len, loff_t *ppos)
-{
-	ssize_t ret;
-
-	mutex_lock(&bench_lock);
-	ret = simple_read_from_buffer(ubuf, len, ppos, bench_out, bench_len);
-	mutex_unlock(&bench_lock);
-	return ret;
-}
-
-static const struct file_operations bench_run_fops = {
-	.owner = THIS_MODULE,
-	.write = bench_run_write,
-	.read = bench_run_read,
-};
 
 static void bench_states_remove(void)
 {
