@@ -12,7 +12,8 @@
  *  2. When the change has happened, dhp_ev_post() numbers it, appends it to
  *     the queue and kicks the dispatcher: O(1) whatever the number of
  *     clients, no sleeping, and nothing that waits for or wakes another
- *     CPU (see dhp_ev_post()).
+ *     CPU (see dhp_ev_post(); the CPU online step wakes nothing at all,
+ *     see dhp_ev_post_lazy()).
  *  3. The dispatcher (one work item, so in order) waits, for a CPU arrival,
  *     until the hotplug operation is over, finds the memory source, counts
  *     the clients that want the event and were registered when it was
@@ -147,7 +148,7 @@ MODULE_PARM_DESC(event_backlog,
 static struct workqueue_struct *dhp_async_wq;
 static struct workqueue_struct *dhp_dispatch_wq;
 static void dhp_dispatch(struct work_struct *work);
-static DECLARE_WORK(dhp_dispatch_work, dhp_dispatch);
+static DECLARE_DELAYED_WORK(dhp_dispatch_work, dhp_dispatch);
 
 /**
  * dhp_ev_alloc() - reserve an event before a point of no return
@@ -177,26 +178,7 @@ void dhp_ev_free(struct dhp_ev *e)
 	kfree(e);
 }
 
-/**
- * dhp_ev_post() - queue a reserved event; the change it reports happened
- * @e: from dhp_ev_alloc(), filled in.
- *
- * The dispatcher is kicked on dhp_dispatch_wq, a per-CPU workqueue:
- * queue_work() picks the pool of the CPU it runs on, with interrupts off
- * from the choice to the wake-up, so what it wakes, if anything, is a
- * worker of this CPU. The hotplug path that posts (the new CPU's cpuhp
- * thread, the control task at the CPU's death, a memory notifier) thus
- * neither waits for nor wakes another CPU; on an unbound workqueue the
- * same call sent an IPI to wake an idle worker elsewhere, from the middle
- * of the CPU online. (One exception remains: if the dispatcher is running
- * on another CPU and sleeping, in cpus_read_lock() or the memory settle,
- * the workqueue queues it behind itself there and may wake a worker of
- * that pool, so that it never runs on two CPUs at once.)
- *
- * Context: any process context, including the hotplug callbacks; does not
- * sleep, does not allocate, cannot fail.
- */
-void dhp_ev_post(struct dhp_ev *e)
+static void dhp_ev_enqueue(struct dhp_ev *e)
 {
 	spin_lock(&dhp_ev_lock);
 	e->ev.seq = dhp_ev_next_seq++;
@@ -208,7 +190,49 @@ void dhp_ev_post(struct dhp_ev *e)
 	 */
 	trace_dhp_event_post(0, &e->ev);
 	spin_unlock(&dhp_ev_lock);
-	queue_work(dhp_dispatch_wq, &dhp_dispatch_work);
+}
+
+/**
+ * dhp_ev_post() - queue a reserved event; the change it reports happened
+ * @e: from dhp_ev_alloc(), filled in.
+ *
+ * The dispatcher is kicked at once on dhp_dispatch_wq, a per-CPU
+ * workqueue: queue_work() picks the pool of the CPU it runs on, with
+ * interrupts off from the choice to the wake-up, so what it wakes, if
+ * anything, is a worker of this CPU, never another CPU. (One exception:
+ * if the dispatcher is running on another CPU and sleeping, in
+ * cpus_read_lock() or the memory settle, the workqueue queues it behind
+ * itself there and may wake a worker of that pool, so that it never runs
+ * on two CPUs at once.) A kick already armed by dhp_ev_post_lazy() is
+ * brought forward.
+ *
+ * Context: any process context, including the hotplug callbacks; does not
+ * sleep, does not allocate, cannot fail.
+ */
+void dhp_ev_post(struct dhp_ev *e)
+{
+	dhp_ev_enqueue(e);
+	mod_delayed_work(dhp_dispatch_wq, &dhp_dispatch_work, 0);
+}
+
+/**
+ * dhp_ev_post_lazy() - dhp_ev_post() for the CPU online step
+ * @e: from dhp_ev_alloc(), filled in.
+ *
+ * The dispatcher does nothing with a CPU arrival before the hotplug
+ * operation is over, so the online step does not wake it: it arms the
+ * kick, a timer of this CPU one jiffy ahead, and returns. The step thus
+ * neither waits for nor wakes any task, as a native no-op state; the
+ * worker is woken from the timer, outside the callback. Every event is
+ * still dispatched: the dispatcher runs until the queue has nothing
+ * unpublished, and a post while it runs queues it again.
+ *
+ * Context: as dhp_ev_post().
+ */
+void dhp_ev_post_lazy(struct dhp_ev *e)
+{
+	dhp_ev_enqueue(e);
+	queue_delayed_work(dhp_dispatch_wq, &dhp_dispatch_work, 1);
 }
 
 static bool dhp_is_cpu(enum dhp_event_kind kind)
@@ -746,7 +770,7 @@ void dhp_async_exit(void)
 {
 	LIST_HEAD(dead);
 
-	flush_work(&dhp_dispatch_work);
+	flush_delayed_work(&dhp_dispatch_work);
 	destroy_workqueue(dhp_dispatch_wq);
 	destroy_workqueue(dhp_async_wq);
 	spin_lock(&dhp_ev_lock);

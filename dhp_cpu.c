@@ -360,7 +360,8 @@ static int dhp_cpu_online(unsigned int cpu)
 		calls = dhp_cpu_fan_out(cpu, DHP_CPU_ADD_COMPLETE, 0, false);
 		dhp_log(DHP_LOG_CPU_ADD_COMPLETE, cpu, 0, calls, 0);
 		info->adds++;
-		dhp_ev_post(info->arrival);
+		/* No wake-up from the online step: the kick is a timer. */
+		dhp_ev_post_lazy(info->arrival);
 		info->arrival = NULL;
 	}
 	info->phase = DHP_PHASE_ONLINE;
