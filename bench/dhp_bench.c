@@ -20,7 +20,9 @@
  *                   hot_ptr (the pointer-to-context pattern with interrupts
  *                   off, as dhp_sample's task path did), hot_pcpu (one
  *                   this_cpu_inc of a dhp per-CPU context's counter; the
- *                   client is registered for the command only)
+ *                   client is registered for the command only), hot_dyn
+ *                   (this_cpu_inc of a counter from alloc_percpu(): what
+ *                   any dynamic per-CPU area costs, dhp or not)
  * Commands are serialized by bench_lock.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -226,6 +228,13 @@ static noinline void bench_hot_pcpu(void)
 	this_cpu_inc(bench_pcpu->requests);
 }
 
+static unsigned long __percpu *bench_dyn;
+
+static noinline void bench_hot_dyn(void)
+{
+	this_cpu_inc(*bench_dyn);
+}
+
 static int bench_hot(unsigned int iters, unsigned int reps)
 {
 	struct dhp_cpu_client *c;
@@ -233,11 +242,13 @@ static int bench_hot(unsigned int iters, unsigned int reps)
 	u64 t;
 
 	bench_pcpu = alloc_percpu(struct bench_ctx);
-	if (!bench_pcpu)
-		return -ENOMEM;
-	c = dhp_register_cpu_callback_percpu(bench_sync_cb, NULL, bench_pcpu,
-					     DHP_CPU_ADD_EXISTING);
+	bench_dyn = alloc_percpu(unsigned long);
+	c = bench_pcpu && bench_dyn ?
+	    dhp_register_cpu_callback_percpu(bench_sync_cb, NULL, bench_pcpu,
+					     DHP_CPU_ADD_EXISTING) :
+	    ERR_PTR(-ENOMEM);
 	if (IS_ERR(c)) {
+		free_percpu(bench_dyn);
 		free_percpu(bench_pcpu);
 		return PTR_ERR(c);
 	}
@@ -254,9 +265,14 @@ static int bench_hot(unsigned int iters, unsigned int reps)
 		for (i = 0; i < iters; i++)
 			bench_hot_pcpu();
 		bench_emit("hot_pcpu %llu\n", ktime_get_ns() - t);
+		t = ktime_get_ns();
+		for (i = 0; i < iters; i++)
+			bench_hot_dyn();
+		bench_emit("hot_dyn %llu\n", ktime_get_ns() - t);
 		cond_resched();
 	}
 	dhp_unregister_cpu_callback(c);
+	free_percpu(bench_dyn);
 	free_percpu(bench_pcpu);
 	return 0;
 }

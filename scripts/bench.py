@@ -162,6 +162,9 @@ def figures(d, params):
         t.add('hot path: dhp per-CPU context vs raw this_cpu_inc',
               t.vals('hot', 'hot_pcpu'), t.vals('hot', 'hot_raw'),
               unit='ns/op', scale=1 / hot, goal='<= x1.1')
+        t.add('hot path: dhp per-CPU context vs this_cpu_inc of an '
+              'alloc_percpu() counter', t.vals('hot', 'hot_pcpu'),
+              t.vals('hot', 'hot_dyn'), unit='ns/op', scale=1 / hot)
     for n in params['RB'].split():
         v = t.vals(f'rb_{n}', 'stall_ns')
         t.rows.append([f'rebalance stall, device with {n} IRQs',
