@@ -11,7 +11,9 @@
  *     cannot, so that nothing needs memory later.
  *  2. When the change has happened, dhp_ev_post() numbers it, appends it to
  *     the queue and kicks the dispatcher: O(1) whatever the number of
- *     clients, no sleeping.
+ *     clients, no sleeping, and nothing that waits for or wakes another
+ *     CPU (see dhp_ev_post(); the CPU online step wakes nothing at all,
+ *     see dhp_ev_post_lazy()).
  *  3. The dispatcher (one work item, so in order) waits, for a CPU arrival,
  *     until the hotplug operation is over, finds the memory source, counts
  *     the clients that want the event and were registered when it was
@@ -46,6 +48,9 @@
  *    snapshots what is online and picks its first sequence number, so the
  *    snapshot and the events after it neither overlap nor leave a gap.
  *    Order: cpus_read_lock, dhp_mem_lock, dhp_async_mutex, dhp_ev_lock.
+ *  - The dispatcher is one work item on dhp_dispatch_wq (per-CPU), the
+ *    client workers are on dhp_async_wq (unbound). A work item never runs
+ *    on two CPUs at once, so the dispatcher is one at a time, in order.
  *  - Nothing here flushes work from a hotplug callback; unregistration
  *    waits for the client's own work only, and refuses to from inside a dhp
  *    callback.
@@ -56,6 +61,7 @@
 #include <linux/debugfs.h>
 #include <linux/err.h>
 #include <linux/export.h>
+#include <linux/hashtable.h>
 #include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/lockdep.h>
@@ -73,6 +79,7 @@
 
 struct dhp_event_client {
 	struct list_head node;		/* dhp_async_clients */
+	struct hlist_node hnode;	/* dhp_async_handles */
 	struct module *owner;
 	struct work_struct work;
 	dhp_event_callback_t callback;
@@ -110,6 +117,11 @@ static unsigned long dhp_ev_fanout;
 
 static DEFINE_MUTEX(dhp_async_mutex);
 static LIST_HEAD(dhp_async_clients);
+/*
+ * The registered handles by address, under dhp_async_mutex as the list:
+ * unregistration checks a handle in O(1) without dereferencing it.
+ */
+static DEFINE_HASHTABLE(dhp_async_handles, 10);
 static unsigned int dhp_async_nr_clients;
 static u64 dhp_async_next_id = 1;
 
@@ -134,8 +146,9 @@ MODULE_PARM_DESC(event_backlog,
 		 "events one asynchronous client may hold before it overflows, 16..1048576 (default 4096)");
 
 static struct workqueue_struct *dhp_async_wq;
+static struct workqueue_struct *dhp_dispatch_wq;
 static void dhp_dispatch(struct work_struct *work);
-static DECLARE_WORK(dhp_dispatch_work, dhp_dispatch);
+static DECLARE_DELAYED_WORK(dhp_dispatch_work, dhp_dispatch);
 
 /**
  * dhp_ev_alloc() - reserve an event before a point of no return
@@ -165,14 +178,7 @@ void dhp_ev_free(struct dhp_ev *e)
 	kfree(e);
 }
 
-/**
- * dhp_ev_post() - queue a reserved event; the change it reports happened
- * @e: from dhp_ev_alloc(), filled in.
- *
- * Context: any process context, including the hotplug callbacks; does not
- * sleep, does not allocate, cannot fail.
- */
-void dhp_ev_post(struct dhp_ev *e)
+static void dhp_ev_enqueue(struct dhp_ev *e)
 {
 	spin_lock(&dhp_ev_lock);
 	e->ev.seq = dhp_ev_next_seq++;
@@ -184,7 +190,49 @@ void dhp_ev_post(struct dhp_ev *e)
 	 */
 	trace_dhp_event_post(0, &e->ev);
 	spin_unlock(&dhp_ev_lock);
-	queue_work(dhp_async_wq, &dhp_dispatch_work);
+}
+
+/**
+ * dhp_ev_post() - queue a reserved event; the change it reports happened
+ * @e: from dhp_ev_alloc(), filled in.
+ *
+ * The dispatcher is kicked at once on dhp_dispatch_wq, a per-CPU
+ * workqueue: queue_work() picks the pool of the CPU it runs on, with
+ * interrupts off from the choice to the wake-up, so what it wakes, if
+ * anything, is a worker of this CPU, never another CPU. (One exception:
+ * if the dispatcher is running on another CPU and sleeping, in
+ * cpus_read_lock() or the memory settle, the workqueue queues it behind
+ * itself there and may wake a worker of that pool, so that it never runs
+ * on two CPUs at once.) A kick already armed by dhp_ev_post_lazy() is
+ * brought forward.
+ *
+ * Context: any process context, including the hotplug callbacks; does not
+ * sleep, does not allocate, cannot fail.
+ */
+void dhp_ev_post(struct dhp_ev *e)
+{
+	dhp_ev_enqueue(e);
+	mod_delayed_work(dhp_dispatch_wq, &dhp_dispatch_work, 0);
+}
+
+/**
+ * dhp_ev_post_lazy() - dhp_ev_post() for the CPU online step
+ * @e: from dhp_ev_alloc(), filled in.
+ *
+ * The dispatcher does nothing with a CPU arrival before the hotplug
+ * operation is over, so the online step does not wake it: it arms the
+ * kick, a timer of this CPU one jiffy ahead, and returns. The step thus
+ * neither waits for nor wakes any task, as a native no-op state; the
+ * worker is woken from the timer, outside the callback. Every event is
+ * still dispatched: the dispatcher runs until the queue has nothing
+ * unpublished, and a post while it runs queues it again.
+ *
+ * Context: as dhp_ev_post().
+ */
+void dhp_ev_post_lazy(struct dhp_ev *e)
+{
+	dhp_ev_enqueue(e);
+	queue_delayed_work(dhp_dispatch_wq, &dhp_dispatch_work, 1);
 }
 
 static bool dhp_is_cpu(enum dhp_event_kind kind)
@@ -527,6 +575,7 @@ struct dhp_event_client *__dhp_register_event_callback(dhp_event_callback_t call
 		spin_unlock(&dhp_ev_lock);
 		c->id = dhp_async_next_id++;
 		list_add_tail(&c->node, &dhp_async_clients);
+		hash_add(dhp_async_handles, &c->hnode, (unsigned long)c);
 		dhp_async_nr_clients++;
 		mutex_unlock(&dhp_async_mutex);
 	}
@@ -562,9 +611,14 @@ EXPORT_SYMBOL_GPL(__dhp_register_event_callback);
  * not from a CPU hotplug callback nor with cpus_read_lock() held if the
  * client's callback may take it.
  *
+ * The handle is looked up by address in a hash table, O(1) in the number
+ * of clients, and never dereferenced before it is found.
+ *
  * Return: 0; -EINVAL for NULL; -EDEADLK from the client's own callback or
- * a synchronous dhp callback; -ENOENT (with a warning) for a handle that is
- * not registered, as after a double unregister.
+ * a synchronous dhp callback; -ENOENT (with a message) for a handle that is
+ * not registered, as after a double unregister, but only while its memory
+ * has not gone to a new registration: such a stale handle cannot be told
+ * from the new client's and unregisters it.
  */
 int dhp_unregister_event_callback(struct dhp_event_client *client)
 {
@@ -587,9 +641,11 @@ int dhp_unregister_event_callback(struct dhp_event_client *client)
 	}
 
 	mutex_lock(&dhp_async_mutex);
-	list_for_each_entry(c, &dhp_async_clients, node) {
+	hash_for_each_possible(dhp_async_handles, c, hnode,
+			       (unsigned long)client) {
 		if (c == client) {
 			found = true;
+			hash_del(&c->hnode);
 			list_del(&c->node);
 			dhp_async_nr_clients--;
 			/*
@@ -696,6 +752,12 @@ int dhp_async_init(void)
 	dhp_async_wq = alloc_workqueue("dhp", WQ_UNBOUND | WQ_FREEZABLE, 0);
 	if (!dhp_async_wq)
 		return -ENOMEM;
+	/* Per-CPU, for dhp_ev_post(); one work item: max_active 1 is enough. */
+	dhp_dispatch_wq = alloc_workqueue("dhp_dispatch", WQ_FREEZABLE, 1);
+	if (!dhp_dispatch_wq) {
+		destroy_workqueue(dhp_async_wq);
+		return -ENOMEM;
+	}
 	debugfs_create_file("event_clients", 0400, dhp_debugfs, NULL,
 			    &dhp_ev_clients_fops);
 	debugfs_create_file("events", 0400, dhp_debugfs, NULL,
@@ -708,7 +770,8 @@ void dhp_async_exit(void)
 {
 	LIST_HEAD(dead);
 
-	flush_work(&dhp_dispatch_work);
+	flush_delayed_work(&dhp_dispatch_work);
+	destroy_workqueue(dhp_dispatch_wq);
 	destroy_workqueue(dhp_async_wq);
 	spin_lock(&dhp_ev_lock);
 	list_splice_init(&dhp_ev_queue, &dead);

@@ -57,6 +57,7 @@
 #include <linux/debugfs.h>
 #include <linux/err.h>
 #include <linux/export.h>
+#include <linux/hashtable.h>
 #include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/lockdep.h>
@@ -82,9 +83,11 @@ static const char *const dhp_cpu_step_names[DHP_CPU_NR_STATES] = {
 
 struct dhp_cpu_client {
 	struct list_head node;
+	struct hlist_node hnode;	/* dhp_cpu_handles */
 	struct module *owner;
 	dhp_cpu_callback_t callback;
 	void *context;
+	void __percpu *pcpu;	/* the client's per-CPU context, or NULL */
 	unsigned int flags;
 	u64 id;
 	unsigned long count[DHP_CPU_NR_STATES];
@@ -124,6 +127,12 @@ struct dhp_cpu_info {
 
 static DEFINE_PER_CPU(struct dhp_cpu_info, dhp_cpu_info);
 static LIST_HEAD(dhp_cpu_clients);
+/*
+ * The registered handles by address, so that unregistration checks a
+ * handle in O(1) without dereferencing it (it may be stale). Same locking
+ * as the list.
+ */
+static DEFINE_HASHTABLE(dhp_cpu_handles, 10);
 static DEFINE_MUTEX(dhp_cpu_mutex);
 static unsigned int dhp_cpu_nr_clients;
 static u64 dhp_cpu_next_id = 1;
@@ -178,6 +187,7 @@ static int dhp_cpu_call(struct dhp_cpu_client *c, unsigned int cpu,
 		.cpu = cpu,
 		.state = state,
 		.status = reason,
+		.cpu_ctx = c->pcpu ? per_cpu_ptr(c->pcpu, cpu) : NULL,
 	};
 	int status = 0;
 
@@ -350,7 +360,8 @@ static int dhp_cpu_online(unsigned int cpu)
 		calls = dhp_cpu_fan_out(cpu, DHP_CPU_ADD_COMPLETE, 0, false);
 		dhp_log(DHP_LOG_CPU_ADD_COMPLETE, cpu, 0, calls, 0);
 		info->adds++;
-		dhp_ev_post(info->arrival);
+		/* No wake-up from the online step: the kick is a timer. */
+		dhp_ev_post_lazy(info->arrival);
 		info->arrival = NULL;
 	}
 	info->phase = DHP_PHASE_ONLINE;
@@ -486,33 +497,13 @@ static int dhp_cpu_replay(struct dhp_cpu_client *c)
 	return err;
 }
 
-/**
- * __dhp_register_cpu_callback() - register for synchronous processor changes
- * @callback: called at each step of each CPU add and removal, see
- *	&enum dhp_cpu_state.
- * @context: passed to @callback unchanged.
- * @flags: 0 or %DHP_CPU_ADD_EXISTING to have @callback called with
- *	ADD_START and ADD_COMPLETE for every CPU already online before this
- *	returns.
- * @owner: the calling module; dhp_register_cpu_callback() passes THIS_MODULE.
- *
- * The analogue of KeRegisterProcessorChangeCallback(). Clients are called in
- * registration order on the add steps and in reverse on failure and removal.
- *
- * Context: process context, may sleep. Takes cpus_read_lock(): must not be
- * called with it held, from a dhp callback, or with a lock held that the
- * callback takes.
- *
- * Return: a handle for dhp_unregister_cpu_callback(), or an ERR_PTR():
- * -EINVAL for a NULL @callback or unknown @flags, -EDEADLK from inside a dhp
- * callback, -ENOMEM, or the errno with which @callback vetoed an ADD_START of
- * the replay (the Windows CallbackStatus); in that case everything the replay
- * did has been undone and the client is not registered.
+/*
+ * Both registrations, inlined into each so that __builtin_return_address(0)
+ * in its messages names the client's caller.
  */
-struct dhp_cpu_client *__dhp_register_cpu_callback(dhp_cpu_callback_t callback,
-						   void *context,
-						   unsigned int flags,
-						   struct module *owner)
+static __always_inline struct dhp_cpu_client *
+dhp_cpu_register(dhp_cpu_callback_t callback, void *context,
+		 void __percpu *pcpu, unsigned int flags, struct module *owner)
 {
 	struct task_struct *prev;
 	struct dhp_cpu_client *c;
@@ -541,6 +532,7 @@ struct dhp_cpu_client *__dhp_register_cpu_callback(dhp_cpu_callback_t callback,
 	c->owner = owner;
 	c->callback = callback;
 	c->context = context;
+	c->pcpu = pcpu;
 	c->flags = flags;
 
 	cpus_read_lock();
@@ -557,6 +549,7 @@ struct dhp_cpu_client *__dhp_register_cpu_callback(dhp_cpu_callback_t callback,
 		list_del(&c->node);
 		dhp_log(DHP_LOG_CPU_UNREGISTER, -1, c->id, 0, err);
 	} else {
+		hash_add(dhp_cpu_handles, &c->hnode, (unsigned long)c);
 		dhp_cpu_nr_clients++;
 	}
 	mutex_unlock(&dhp_cpu_mutex);
@@ -568,6 +561,51 @@ struct dhp_cpu_client *__dhp_register_cpu_callback(dhp_cpu_callback_t callback,
 		return ERR_PTR(err);
 	}
 	return c;
+}
+
+/**
+ * __dhp_register_cpu_callback_percpu() - register for synchronous processor
+ *	changes, with a per-CPU context
+ * @callback: called at each step of each CPU add and removal, see
+ *	&enum dhp_cpu_state.
+ * @context: passed to @callback unchanged.
+ * @pcpu: the client's per-CPU context from alloc_percpu(), or NULL: each
+ *	step for a CPU gets that CPU's slot in &dhp_cpu_change.cpu_ctx; see
+ *	dhp_register_cpu_callback_percpu() in dhp.h for the rules.
+ * @flags: 0 or %DHP_CPU_ADD_EXISTING to have @callback called with
+ *	ADD_START and ADD_COMPLETE for every CPU already online before this
+ *	returns.
+ * @owner: the calling module; the wrapper macros pass THIS_MODULE.
+ *
+ * The analogue of KeRegisterProcessorChangeCallback(). Clients are called in
+ * registration order on the add steps and in reverse on failure and removal.
+ *
+ * Context: process context, may sleep. Takes cpus_read_lock(): must not be
+ * called with it held, from a dhp callback, or with a lock held that the
+ * callback takes.
+ *
+ * Return: a handle for dhp_unregister_cpu_callback(), or an ERR_PTR():
+ * -EINVAL for a NULL @callback or unknown @flags, -EDEADLK from inside a dhp
+ * callback, -ENOMEM, or the errno with which @callback vetoed an ADD_START of
+ * the replay (the Windows CallbackStatus); in that case everything the replay
+ * did has been undone and the client is not registered.
+ */
+struct dhp_cpu_client *
+__dhp_register_cpu_callback_percpu(dhp_cpu_callback_t callback, void *context,
+				   void __percpu *pcpu, unsigned int flags,
+				   struct module *owner)
+{
+	return dhp_cpu_register(callback, context, pcpu, flags, owner);
+}
+EXPORT_SYMBOL_GPL(__dhp_register_cpu_callback_percpu);
+
+/* The same without a per-CPU context: &dhp_cpu_change.cpu_ctx is NULL. */
+struct dhp_cpu_client *__dhp_register_cpu_callback(dhp_cpu_callback_t callback,
+						   void *context,
+						   unsigned int flags,
+						   struct module *owner)
+{
+	return dhp_cpu_register(callback, context, NULL, flags, owner);
 }
 EXPORT_SYMBOL_GPL(__dhp_register_cpu_callback);
 
@@ -582,16 +620,21 @@ EXPORT_SYMBOL_GPL(__dhp_register_cpu_callback);
  *
  * Context: process context, may sleep; same rules as registration.
  *
+ * The handle is looked up by address in a hash table, O(1) in the number
+ * of clients, and never dereferenced before it is found.
+ *
  * Return: 0; -EINVAL for a NULL handle; -EDEADLK from inside a dhp
- * callback; -ENOENT (with a warning) for a handle that is not registered, as
- * after a double unregister. Nothing is changed on error.
+ * callback; -ENOENT (with a message) for a handle that is not registered,
+ * as after a double unregister, but only while its memory has not gone to
+ * a new registration: such a stale handle cannot be told from the new
+ * client's and unregisters it. Nothing is changed on error.
  */
 int dhp_unregister_cpu_callback(struct dhp_cpu_client *client)
 {
 	struct task_struct *prev;
 	struct dhp_cpu_client *c;
-	unsigned int cpu;
 	bool found = false;
+	unsigned int cpu;
 
 	if (!client) {
 		pr_err("unregister: NULL handle (from %pS)\n",
@@ -607,13 +650,14 @@ int dhp_unregister_cpu_callback(struct dhp_cpu_client *client)
 	cpus_read_lock();
 	mutex_lock(&dhp_cpu_mutex);
 	/* Compare pointers only: a stale handle must not be dereferenced. */
-	list_for_each_entry(c, &dhp_cpu_clients, node) {
+	hash_for_each_possible(dhp_cpu_handles, c, hnode, (unsigned long)client) {
 		if (c == client) {
 			found = true;
 			break;
 		}
 	}
 	if (found) {
+		hash_del(&client->hnode);
 		prev = dhp_cpu_enter();
 		for_each_possible_cpu(cpu) {
 			if (dhp_cpu_due(client, cpu, DHP_CPU_ADD_FAILURE))

@@ -90,6 +90,7 @@ struct dhp_ev {
 
 struct dhp_ev *dhp_ev_alloc(enum dhp_event_kind kind);
 void dhp_ev_post(struct dhp_ev *e);
+void dhp_ev_post_lazy(struct dhp_ev *e);
 void dhp_ev_free(struct dhp_ev *e);
 int dhp_async_init(void);
 void dhp_async_exit(void);

@@ -68,11 +68,15 @@ enum dhp_cpu_state {
  * @cpu: the logical CPU number being added or removed.
  * @state: the step, see &enum dhp_cpu_state.
  * @status: for %DHP_CPU_ADD_FAILURE the reason (a negative errno); else 0.
+ * @cpu_ctx: for a client registered with dhp_register_cpu_callback_percpu(),
+ *	@cpu's slot of its per-CPU context (per_cpu_ptr() of it), whichever
+ *	CPU the step runs on; else NULL.
  */
 struct dhp_cpu_change {
 	unsigned int cpu;
 	enum dhp_cpu_state state;
 	int status;
+	void *cpu_ctx;
 };
 
 /**
@@ -115,6 +119,50 @@ struct dhp_cpu_client *__dhp_register_cpu_callback(dhp_cpu_callback_t callback,
  */
 #define dhp_register_cpu_callback(callback, context, flags) \
 	__dhp_register_cpu_callback(callback, context, flags, THIS_MODULE)
+
+struct dhp_cpu_client *
+__dhp_register_cpu_callback_percpu(dhp_cpu_callback_t callback, void *context,
+				   void __percpu *pcpu, unsigned int flags,
+				   struct module *owner);
+/**
+ * dhp_register_cpu_callback_percpu() - register with a per-CPU context
+ * @callback: as for dhp_register_cpu_callback().
+ * @context: passed to @callback unchanged.
+ * @pcpu: the client's per-CPU context, a typed pointer from alloc_percpu()
+ *	(zeroed, one slot per possible CPU, each on its CPU's node).
+ * @flags: as for dhp_register_cpu_callback().
+ *
+ * A per-CPU context makes a client's hot path one this_cpu operation, as
+ * cheap as the kernel's own per-CPU counters, instead of loading a pointer
+ * to a context and then using it. Every step of every CPU gets that CPU's
+ * slot in &dhp_cpu_change.cpu_ctx, so per-CPU *resources* are still set up
+ * at ADD_START (on the control CPU, before the CPU runs anything; allocate
+ * on cpu_to_node(cpu)) and kept in the slot. The rules:
+ *
+ * - The area is the client's: allocated before registration, freed with
+ *   free_percpu() after dhp_unregister_cpu_callback() returned (with what
+ *   the slots still hold: unregistration sends no REMOVE steps).
+ * - A callback for CPU n touches slot n only. At ADD_START, ADD_FAILURE
+ *   and REMOVE_COMPLETE CPU n runs nothing (not yet, or no more), so plain
+ *   loads and stores of the slot are exact there: e.g. fold a counter of
+ *   the slot into a total at REMOVE_COMPLETE and zero it. At ADD_COMPLETE,
+ *   REMOVE_START and REMOVE_FAILURE, which run on CPU n, an interrupt there
+ *   may run the hot path: use this_cpu operations or interrupts off.
+ * - The hot path touches its own CPU's slot only, through this_cpu_*()
+ *   (this_cpu_inc(pcpu->requests)). One such operation is safe in any
+ *   context, process context included: it cannot be split by preemption,
+ *   migration or an interrupt. Code that needs several accesses to one
+ *   CPU's slot, or uses a resource the slot points to, pins itself with
+ *   get_cpu_ptr()/put_cpu_ptr() (preemption off) for the whole use: that
+ *   also keeps the CPU from finishing an offline, so what REMOVE_COMPLETE
+ *   frees stays valid meanwhile. __this_cpu_*() needs preemption off too.
+ *
+ * Return: as dhp_register_cpu_callback().
+ */
+#define dhp_register_cpu_callback_percpu(callback, context, pcpu, flags) \
+	__dhp_register_cpu_callback_percpu(callback, context,		  \
+					   (void __percpu *)(pcpu), flags, \
+					   THIS_MODULE)
 int dhp_unregister_cpu_callback(struct dhp_cpu_client *client);
 
 /* ---- Asynchronous notification ---------------------------------------- */

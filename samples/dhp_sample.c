@@ -2,13 +2,14 @@
 /*
  * dhp_sample: a client driver written the way a real one would use dhp.
  *
- * It keeps a per-CPU context that exists exactly while the CPU may run its
- * code: allocated on the CPU's node at ADD_START (before the CPU executes
- * anything), freed at ADD_FAILURE or REMOVE_COMPLETE (after the CPU is gone).
- * Its I/O hot path runs on every online CPU and touches only that CPU's
- * context, with no lock and no atomic: the context cannot go away under it
- * because it is freed only once the CPU is dead. When a context is freed its
- * request count is folded into a total, as lib/percpu_counter.c does.
+ * It registers with a per-CPU context (dhp_register_cpu_callback_percpu()):
+ * each CPU's slot holds the CPU's request counter and a pointer to its
+ * resources, which exist exactly while the CPU may run its code: allocated
+ * on the CPU's node at ADD_START (before the CPU executes anything), freed
+ * at ADD_FAILURE or REMOVE_COMPLETE (after the CPU is gone). Its I/O hot
+ * path is one this_cpu_inc() of the counter, in any context (an IPI or a
+ * task), with no lock and no pinning. When a CPU's resources are freed its
+ * count is folded into a total, as lib/percpu_counter.c does.
  *
  * It also registers for the asynchronous notification, as a driver that
  * sizes its buffers by the memory it may use would: it logs each arrival
@@ -18,7 +19,8 @@
  *   io     write N: run the hot path N times on every online CPU (an IPI)
  *          and N times in the writing task (process context)
  *   cpus   per CPU with a context: "cpu node requests"
- *   stats  allocs, frees, vetoes, missing (hot path found no context), folded,
+ *   stats  allocs, frees, vetoes, missing (requests counted on a CPU while it
+ *          had no resources, found at its next ADD_START), folded,
  *          cpu_events, mem_added_mb, mem_removed_mb
  *   fail   write "CPU ERRNO" to veto ADD_START of CPU (-1: any) with ERRNO,
  *          "off" to stop; read gives the setting
@@ -40,19 +42,30 @@
 #define SAMPLE_IO_MAX	1000000
 #define SAMPLE_WRITE_MAX	32	/* longest write to io or fail */
 
+/* A CPU's resources, as a real driver's queues or buffers would be. */
 struct sample_cpu {
-	unsigned long requests;	/* written only on its own CPU, IRQs off */
 	int node;
 };
 
-static DEFINE_PER_CPU(struct sample_cpu *, sample_ctx);
-static DEFINE_PER_CPU(unsigned long, sample_missing);
+/*
+ * A CPU's slot of the per-CPU context. @requests: the hot path's this_cpu
+ * increments on the CPU itself; plain accesses from the callbacks of the
+ * CPU's ADD_START and REMOVE_COMPLETE/ADD_FAILURE, when it runs nothing.
+ * @ctx: written by those callbacks only, read under the hotplug lock.
+ */
+struct sample_pcpu {
+	unsigned long requests;
+	struct sample_cpu *ctx;
+};
+
+static struct sample_pcpu __percpu *sample_pcpu;
 
 /*
  * Written only from dhp callbacks (serialized by dhp under the CPU hotplug
  * lock) or after unregistration; read locklessly by debugfs.
  */
 static unsigned long sample_allocs, sample_frees, sample_vetoes, sample_folded;
+static unsigned long sample_missing;
 
 /* The veto knob; sample_fail_lock orders debugfs writes with callbacks. */
 static DEFINE_MUTEX(sample_fail_lock);
@@ -66,19 +79,19 @@ static struct dhp_cpu_client *sample_client;
 static struct dhp_event_client *sample_events;
 static struct dentry *sample_dir;
 
-static void sample_free_cpu(unsigned int cpu)
+/* @slot's CPU is dead or never ran: nothing increments its count. */
+static void sample_free_cpu(struct sample_pcpu *slot)
 {
-	struct sample_cpu *ctx = per_cpu(sample_ctx, cpu);
-
-	if (!ctx)
+	if (!slot->ctx)
 		return;
-	per_cpu(sample_ctx, cpu) = NULL;
-	WRITE_ONCE(sample_folded, sample_folded + ctx->requests);
-	kfree(ctx);
+	WRITE_ONCE(sample_folded, sample_folded + slot->requests);
+	slot->requests = 0;
+	kfree(slot->ctx);
+	slot->ctx = NULL;
 	WRITE_ONCE(sample_frees, sample_frees + 1);
 }
 
-static int sample_add_start(unsigned int cpu)
+static int sample_add_start(unsigned int cpu, struct sample_pcpu *slot)
 {
 	struct sample_cpu *ctx;
 	int veto = 0;
@@ -96,7 +109,11 @@ static int sample_add_start(unsigned int cpu)
 	if (!ctx)
 		return -ENOMEM;
 	ctx->node = cpu_to_node(cpu);
-	per_cpu(sample_ctx, cpu) = ctx;
+	/* Folded when the CPU left: anything here ran without resources. */
+	if (slot->requests)
+		WRITE_ONCE(sample_missing, sample_missing + slot->requests);
+	slot->requests = 0;
+	slot->ctx = ctx;
 	WRITE_ONCE(sample_allocs, sample_allocs + 1);
 	return 0;
 }
@@ -107,7 +124,7 @@ static void sample_cpu_change(void *context, const struct dhp_cpu_change *change
 {
 	switch (change->state) {
 	case DHP_CPU_ADD_START:
-		*op_status = sample_add_start(change->cpu);
+		*op_status = sample_add_start(change->cpu, change->cpu_ctx);
 		break;
 	case DHP_CPU_ADD_COMPLETE:
 		pr_debug("cpu %u up, %u online\n", change->cpu, num_online_cpus());
@@ -115,13 +132,13 @@ static void sample_cpu_change(void *context, const struct dhp_cpu_change *change
 	case DHP_CPU_ADD_FAILURE:
 		pr_info("cpu %u add failed (%d), freeing its context\n",
 			change->cpu, change->status);
-		sample_free_cpu(change->cpu);
+		sample_free_cpu(change->cpu_ctx);
 		break;
 	case DHP_CPU_REMOVE_START:
 		/* Still online and may take IPIs: keep the context. */
 		break;
 	case DHP_CPU_REMOVE_COMPLETE:
-		sample_free_cpu(change->cpu);
+		sample_free_cpu(change->cpu_ctx);
 		break;
 	default:
 		break;
@@ -161,36 +178,14 @@ static void sample_event(void *context, const struct dhp_event *ev)
 }
 
 /*
- * The hot path: own CPU's data only, no lock, no atomic. It must run with
- * interrupts off (an IPI, an interrupt handler, or the task path below):
- * that keeps it on its CPU for the whole access, keeps the CPU from
- * finishing an offline (REMOVE_COMPLETE, which frees the context, comes
- * only after the CPU has left stop_machine) and keeps another run of the
- * hot path on the same CPU (an interrupt) out of the increment.
+ * The hot path: one this_cpu operation on the own CPU's slot. It cannot be
+ * split by preemption, migration or an interrupt, so it is right as it is
+ * in an IPI and in a task alike: no lock, no pinning, no interrupts off.
+ * It counts on any CPU that runs it; every such CPU has passed ADD_START.
  */
 static void sample_io_one(void *unused)
 {
-	struct sample_cpu *ctx = __this_cpu_read(sample_ctx);
-
-	if (likely(ctx))
-		ctx->requests++;
-	else
-		__this_cpu_inc(sample_missing);
-}
-
-/*
- * The hot path as a submission from process context runs it: the task may
- * be preempted and migrate between any two instructions, so it pins itself
- * to its CPU for the access. Interrupts off rather than get_cpu_ptr()
- * alone, because the IPI path above updates the same context.
- */
-static void sample_io_task(void)
-{
-	unsigned long flags;
-
-	local_irq_save(flags);
-	sample_io_one(NULL);
-	local_irq_restore(flags);
+	this_cpu_inc(sample_pcpu->requests);
 }
 
 /*
@@ -230,7 +225,7 @@ static ssize_t sample_io_write(struct file *file, const char __user *ubuf,
 	}
 	for (i = 0; i < n; i++) {
 		on_each_cpu(sample_io_one, NULL, 1);
-		sample_io_task();
+		sample_io_one(NULL);	/* the task path: the same code */
 		cond_resched();
 	}
 	return len;
@@ -243,17 +238,17 @@ static const struct file_operations sample_io_fops = {
 
 static int sample_cpus_show(struct seq_file *m, void *v)
 {
-	struct sample_cpu *ctx;
+	struct sample_pcpu *slot;
 	unsigned int cpu;
 
-	/* The hotplug lock keeps each context alive while it is printed. */
+	/* The hotplug lock keeps each CPU's resources while they are shown. */
 	cpus_read_lock();
 	seq_puts(m, "# cpu node requests\n");
 	for_each_possible_cpu(cpu) {
-		ctx = per_cpu(sample_ctx, cpu);
-		if (ctx)
-			seq_printf(m, "%u %d %lu\n", cpu, ctx->node,
-				   READ_ONCE(ctx->requests));
+		slot = per_cpu_ptr(sample_pcpu, cpu);
+		if (slot->ctx)
+			seq_printf(m, "%u %d %lu\n", cpu, slot->ctx->node,
+				   READ_ONCE(slot->requests));
 	}
 	cpus_read_unlock();
 	return 0;
@@ -262,14 +257,10 @@ DEFINE_SHOW_ATTRIBUTE(sample_cpus);
 
 static int sample_stats_show(struct seq_file *m, void *v)
 {
-	unsigned long missing = 0;
-	unsigned int cpu;
-
-	for_each_possible_cpu(cpu)
-		missing += per_cpu(sample_missing, cpu);
 	seq_printf(m, "allocs %lu\nfrees %lu\nvetoes %lu\nmissing %lu\nfolded %lu\n",
 		   READ_ONCE(sample_allocs), READ_ONCE(sample_frees),
-		   READ_ONCE(sample_vetoes), missing, READ_ONCE(sample_folded));
+		   READ_ONCE(sample_vetoes), READ_ONCE(sample_missing),
+		   READ_ONCE(sample_folded));
 	seq_printf(m, "cpu_events %lu\nmem_added_mb %lu\nmem_removed_mb %lu\n",
 		   READ_ONCE(sample_cpu_events), READ_ONCE(sample_mem_added),
 		   READ_ONCE(sample_mem_removed));
@@ -354,17 +345,23 @@ static void sample_exit_cpus(void)
 	unsigned int cpu;
 
 	dhp_unregister_cpu_callback(sample_client);
-	/* No callback runs any more: the remaining contexts are ours. */
+	/* No callback runs any more: the remaining resources are ours. */
 	for_each_possible_cpu(cpu)
-		sample_free_cpu(cpu);
+		sample_free_cpu(per_cpu_ptr(sample_pcpu, cpu));
+	free_percpu(sample_pcpu);
 }
 
 static int __init sample_init(void)
 {
-	sample_client = dhp_register_cpu_callback(sample_cpu_change, NULL,
-						  DHP_CPU_ADD_EXISTING);
+	sample_pcpu = alloc_percpu(struct sample_pcpu);
+	if (!sample_pcpu)
+		return -ENOMEM;
+	sample_client = dhp_register_cpu_callback_percpu(sample_cpu_change, NULL,
+							 sample_pcpu,
+							 DHP_CPU_ADD_EXISTING);
 	if (IS_ERR(sample_client)) {
 		pr_err("cannot register with dhp: %ld\n", PTR_ERR(sample_client));
+		free_percpu(sample_pcpu);
 		return PTR_ERR(sample_client);
 	}
 	/* Later events only: the sync replay already sized the CPUs. */

@@ -494,6 +494,35 @@ def run_lanes(lanes):
         t.join()
 
 
+def bench_short(res):
+    """scripts/bench.py --short: every row of the bench still prints (one
+    result per row; figures are printed, never asserted). Its lines are
+    printed together when it ends, as a suite's."""
+    out = []
+    try:
+        _bench_short(res, out)
+    finally:
+        with res.lock:
+            print('\n'.join(out), flush=True)
+
+
+def _bench_short(res, out):
+    progress('bench --short: booting a guest')
+    p = subprocess.run([sys.executable, os.path.join(REPO, 'scripts',
+                                                     'bench.py'), '--short'],
+                       capture_output=True, text=True)
+    rows = [ln.split(' | ') for ln in p.stdout.splitlines()
+            if ln.startswith('| ') and not ln.startswith(('| figure',
+                                                         '| ---'))]
+    for r in rows:
+        emit(f'# {" | ".join(r)}', out)
+        res.add('missing' not in r[1:3], f'bench --short: {r[0][2:]}',
+                out=out)
+    if p.returncode or not rows:
+        emit('# ' + p.stderr.strip().replace('\n', '\n# '), out)
+        res.add(False, 'bench --short', why=f'exit {p.returncode}', out=out)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument('--kernels', default='6.1,6.12,debug',
@@ -561,6 +590,9 @@ def main():
         lane.append(lambda a=(name, kernel, opts, cmd.format(
             scale=scale, debug_scale=debug_scale), tree, res,
             args.timeout * (10 if scale >= 1 else 1)): run_suite(*a))
+    # The bench's short mode boots its own guest: in the stock lane too.
+    if (not suites or 'bench' in suites) and trees:
+        lanes[args.jobs > 1].append(lambda: bench_short(res))
     run_lanes(lanes)
 
     mins = (time.time() - start) / 60

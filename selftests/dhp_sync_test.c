@@ -621,4 +621,59 @@ TEST_F_TIMEOUT(sync, unload_while_registered, 600)
 	EXPECT_EQ(1, dhp_unloads_balanced(log));
 }
 
+/*
+ * The sample's per-CPU context (dhp_register_cpu_callback_percpu()): its
+ * hot path, one this_cpu_inc() in an IPI on every CPU and in the writing
+ * task, counts every request exactly once on the CPU that ran it; a CPU
+ * going offline folds exactly what its slot held, and comes back with a
+ * slot that dhp's ADD_START found empty. The oracle is arithmetic on what
+ * the test wrote, not the sample's own totals.
+ */
+TEST_F_TIMEOUT(sync, percpu_context, 600)
+{
+	long before[MAX_CPUS], sum = 0, folded, last;
+	int cpu, spare = -1, online = 0;
+	const int n = 100;
+
+	cpu = cpu_hotadd();
+	if (cpu < 0)
+		cpu = cpu_new();
+	ASSERT_LE(0, cpu);
+	ASSERT_EQ(0, cpu_set_online(cpu, true));
+	spare = cpu;
+
+	for (cpu = 0; cpu < MAX_CPUS; cpu++) {
+		before[cpu] = sample_requests(cpu);
+		online += before[cpu] >= 0;
+	}
+	ASSERT_EQ(cpu_count_online(), online);
+	ASSERT_EQ(0, write_file(SAMPLE_DEBUGFS "/io", "100"));
+	for (cpu = 0; cpu < MAX_CPUS; cpu++) {
+		long now = sample_requests(cpu);
+
+		if (before[cpu] < 0) {
+			EXPECT_EQ(-1, now);
+			continue;
+		}
+		/* n in the IPIs, and up to n more if the task ran here */
+		EXPECT_LE(n, now - before[cpu]);
+		EXPECT_GE(2 * n, now - before[cpu]);
+		sum += now - before[cpu];
+	}
+	/* n per online CPU in IPIs, n in the task: none lost, none twice */
+	EXPECT_EQ((long)n * (online + 1), sum);
+
+	last = sample_requests(spare);
+	folded = stat_value(SAMPLE_STATS, "folded");
+	ASSERT_EQ(0, cpu_set_online(spare, false));
+	EXPECT_EQ(-1, sample_requests(spare));
+	/* the slot's count went into the total, to the request */
+	EXPECT_EQ(folded + last, stat_value(SAMPLE_STATS, "folded"));
+
+	ASSERT_EQ(0, cpu_set_online(spare, true));
+	/* zeroed when folded, found empty at its ADD_START */
+	EXPECT_EQ(0, sample_requests(spare));
+	ASSERT_INVARIANTS();
+}
+
 TEST_HARNESS_MAIN

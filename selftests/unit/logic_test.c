@@ -14,6 +14,7 @@
 typedef __u8 u8;
 typedef __u32 u32;
 typedef __u64 u64;
+#define __percpu	/* a sparse address space, nothing to the host */
 
 #include "kselftest_harness.h"
 #include "include/dhp.h"
