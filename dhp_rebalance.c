@@ -42,7 +42,6 @@
 #include <linux/debugfs.h>
 #include <linux/err.h>
 #include <linux/export.h>
-#include <linux/fs.h>
 #include <linux/interrupt.h>
 #include <linux/irq.h>
 #include <linux/ktime.h>
@@ -145,15 +144,12 @@ static unsigned int dhp_rb_next_id;
 static unsigned long dhp_rb_rounds;		/* under dhp_rb_lock */
 /*
  * A round's view of the CPUs that may take IRQs (dhp_rb_allowed_now()),
- * nr_cpu_ids entries each, and the text of default_smp_affinity, allocated
- * at load so that a round cannot fail for lack of memory; used under
- * dhp_rb_lock.
+ * nr_cpu_ids entries each, allocated at load so that a round cannot fail
+ * for lack of memory; used under dhp_rb_lock.
  */
 static struct dhp_spread_cpu *dhp_rb_cpus;
 static unsigned int *dhp_rb_order;
 static cpumask_var_t dhp_rb_allowed, dhp_rb_default;
-static char *dhp_rb_text;
-static size_t dhp_rb_text_len;
 static atomic_long_t dhp_rb_requests, dhp_rb_coalesced;
 static struct dentry *dhp_rb_dir;
 static struct dhp_event_client *dhp_rb_events;
@@ -174,40 +170,36 @@ static bool dhp_rb_participates(const struct dhp_rb_device *d)
 	return d->policy == DHP_RB_POLICY_PARTICIPATE;
 }
 
-#define DHP_RB_DEFAULT_AFFINITY	"/proc/irq/default_smp_affinity"
-
 /*
- * Reads default_smp_affinity into dhp_rb_default. The kernel's
- * irq_default_affinity is not exported (6.1, 6.12): read the value as the
- * administrator wrote it. Whether it could be; dhp_rb_lock held.
+ * Reads /proc/irq/default_smp_affinity into dhp_rb_default. The kernel's
+ * irq_default_affinity is not exported (6.1, 6.12), and procfs refuses
+ * kernel reads of that file; but a new IRQ descriptor starts with exactly
+ * that affinity (the documented meaning of the file), so allocate one,
+ * copy its mask and free it: no action, never requested, never seen by
+ * user space. Whether it could; dhp_rb_lock held, before any device of
+ * the round is stopped (sparse_irq_lock, which CPU hotplug takes, is taken
+ * here: nothing may wait for a stopped device then).
  */
 static bool dhp_rb_read_default(void)
 {
-	struct file *f;
-	loff_t pos = 0;
-	ssize_t n;
+	int irq;
 
 	lockdep_assert_held(&dhp_rb_lock);
-	f = filp_open(DHP_RB_DEFAULT_AFFINITY, O_RDONLY, 0);
-	if (IS_ERR(f)) {
-		pr_warn_once("cannot open " DHP_RB_DEFAULT_AFFINITY " (%ld): IRQs may go to any housekeeping CPU\n",
-			     PTR_ERR(f));
+	irq = __irq_alloc_descs(-1, 0, 1, NUMA_NO_NODE, NULL, NULL);
+	if (irq < 0)
 		return false;
-	}
-	n = kernel_read(f, dhp_rb_text, dhp_rb_text_len - 1, &pos);
-	filp_close(f, NULL);
-	if (n <= 0)
-		return false;
-	dhp_rb_text[n] = '\0';
-	return !cpumask_parse(dhp_rb_text, dhp_rb_default);
+	cpumask_copy(dhp_rb_default, irq_get_affinity_mask(irq));
+	irq_free_desc(irq);
+	return true;
 }
 
 /*
  * The CPUs a round may put IRQs on, into dhp_rb_allowed: online, in
  * housekeeping_cpumask(HK_TYPE_MANAGED_IRQ) (not isolated by
- * isolcpus=managed_irq) and in default_smp_affinity. If that leaves none,
- * without default_smp_affinity (the kernel's own fallback for a new IRQ);
- * if still none, every online CPU. The online mask is read without the
+ * isolcpus=managed_irq) and in default_smp_affinity (if a descriptor
+ * could be allocated to read it). If that leaves none, without
+ * default_smp_affinity (the kernel's own fallback for a new IRQ); if still
+ * none, every online CPU. The online mask is read without the
  * hotplug lock (see the top). dhp_rb_lock held.
  */
 static void dhp_rb_allowed_now(void)
@@ -791,7 +783,6 @@ static void dhp_rb_free_scratch(void)
 {
 	kfree(dhp_rb_cpus);
 	kfree(dhp_rb_order);
-	kfree(dhp_rb_text);
 	free_cpumask_var(dhp_rb_allowed);
 	free_cpumask_var(dhp_rb_default);
 }
@@ -801,10 +792,7 @@ int dhp_rebalance_init(void)
 	INIT_DELAYED_WORK(&dhp_rb_watch.work, dhp_rb_stalled);
 	dhp_rb_cpus = kcalloc(nr_cpu_ids, sizeof(*dhp_rb_cpus), GFP_KERNEL);
 	dhp_rb_order = kcalloc(nr_cpu_ids, sizeof(*dhp_rb_order), GFP_KERNEL);
-	/* hex digits, a comma per 32 bits, newline and NUL */
-	dhp_rb_text_len = DIV_ROUND_UP(nr_cpu_ids, 4) + nr_cpu_ids / 32 + 2;
-	dhp_rb_text = kmalloc(dhp_rb_text_len, GFP_KERNEL);
-	if (!dhp_rb_cpus || !dhp_rb_order || !dhp_rb_text ||
+	if (!dhp_rb_cpus || !dhp_rb_order ||
 	    !zalloc_cpumask_var(&dhp_rb_allowed, GFP_KERNEL) ||
 	    !zalloc_cpumask_var(&dhp_rb_default, GFP_KERNEL))
 		goto nomem;

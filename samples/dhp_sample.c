@@ -17,7 +17,9 @@
  * debugfs, /sys/kernel/debug/dhp_sample/:
  *   io     write N: run the hot path N times on every online CPU (an IPI)
  *          and N times in the writing task (process context)
- *   cpus   per CPU with a context: "cpu node requests"
+ *   cpus   per CPU with a context: "cpu node requests mem_node", node the
+ *          CPU's, mem_node where its context is (the node itself, or the
+ *          nearest with memory when the CPU's node has none)
  *   stats  allocs, frees, vetoes, missing (hot path found no context), folded,
  *          cpu_events, mem_added_mb, mem_removed_mb
  *   fail   write "CPU ERRNO" to veto ADD_START of CPU (-1: any) with ERRNO,
@@ -27,6 +29,7 @@
 
 #include <linux/cpu.h>
 #include <linux/debugfs.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/percpu.h>
 #include <linux/seq_file.h>
@@ -42,7 +45,8 @@
 
 struct sample_cpu {
 	unsigned long requests;	/* written only on its own CPU, IRQs off */
-	int node;
+	int node;		/* cpu_to_node(), asked for */
+	int mem_node;		/* where the context is, given */
 };
 
 static DEFINE_PER_CPU(struct sample_cpu *, sample_ctx);
@@ -96,6 +100,7 @@ static int sample_add_start(unsigned int cpu)
 	if (!ctx)
 		return -ENOMEM;
 	ctx->node = cpu_to_node(cpu);
+	ctx->mem_node = page_to_nid(virt_to_page(ctx));
 	per_cpu(sample_ctx, cpu) = ctx;
 	WRITE_ONCE(sample_allocs, sample_allocs + 1);
 	return 0;
@@ -248,12 +253,12 @@ static int sample_cpus_show(struct seq_file *m, void *v)
 
 	/* The hotplug lock keeps each context alive while it is printed. */
 	cpus_read_lock();
-	seq_puts(m, "# cpu node requests\n");
+	seq_puts(m, "# cpu node requests mem_node\n");
 	for_each_possible_cpu(cpu) {
 		ctx = per_cpu(sample_ctx, cpu);
 		if (ctx)
-			seq_printf(m, "%u %d %lu\n", cpu, ctx->node,
-				   READ_ONCE(ctx->requests));
+			seq_printf(m, "%u %d %lu %d\n", cpu, ctx->node,
+				   READ_ONCE(ctx->requests), ctx->mem_node);
 	}
 	cpus_read_unlock();
 	return 0;
