@@ -302,7 +302,18 @@ struct dhp_rb_ops {
  *	debugfs directory, so not ".", ".." nor stats, trigger or hint_only.
  * @class: see &enum dhp_rb_class.
  * @policy: see &enum dhp_rb_policy.
- * @node: the device's NUMA node, preferred for its IRQs, or NUMA_NO_NODE.
+ * @node: the device's NUMA node, or NUMA_NO_NODE (-1); any other value
+ *	that is not a possible node is refused (-EINVAL). Its IRQs go first
+ *	to the CPUs of @node, one per CPU, one thread of each core before a
+ *	second; IRQs beyond those spill to the next nearest node's CPUs
+ *	(node_distance()) rather than two sharing a CPU while another CPU has
+ *	none, and wrap only when every CPU has one. When @node has no CPU
+ *	that may take IRQs (none online, or all isolated), the nearest node
+ *	that has one takes its place. The CPUs that may take IRQs are the
+ *	online ones in housekeeping_cpumask(HK_TYPE_MANAGED_IRQ) (not
+ *	isolated by isolcpus=managed_irq) and in /proc/irq/default_smp_affinity;
+ *	if none is in the latter, the former alone (as the kernel does for a
+ *	new IRQ).
  * @irqs: the IRQs the device has requested (at least one). Managed IRQs
  *	are left to the kernel. dhp copies the array.
  * @nr_irqs: how many.

@@ -510,7 +510,8 @@ void cpus_isolated_managed(bool *set)
 	memset(set, 0, SPREAD_CPUS * sizeof(*set));
 	if (read_file("/proc/cmdline", buf, sizeof(buf)) < 0)
 		return;
-	for (p = strtok_r(buf, " \n", &save); p; p = strtok_r(NULL, " \n", &save))
+	/* the last word ends with a newline, where a CPU list ends anyway */
+	for (p = strtok_r(buf, " ", &save); p; p = strtok_r(NULL, " ", &save))
 		if (!strncmp(p, "isolcpus=", 9))
 			break;
 	if (!p)
