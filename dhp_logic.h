@@ -17,6 +17,9 @@ enum dhp_proto {
 	DHP_CC_REMOVING,	/* got REMOVE_START, owed COMPLETE or FAILURE */
 };
 
+/* How many steps &enum dhp_cpu_state has (the public enum has no sentinel). */
+#define DHP_CPU_NR_STATES	(DHP_CPU_REMOVE_FAILURE + 1)
+
 /*
  * The exactly-once rule of the synchronous protocol: whether @step is due
  * to a client in protocol state @cur and, if so, the state it moves the

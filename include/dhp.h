@@ -61,7 +61,6 @@ enum dhp_cpu_state {
 	DHP_CPU_REMOVE_START,
 	DHP_CPU_REMOVE_COMPLETE,
 	DHP_CPU_REMOVE_FAILURE,
-	DHP_CPU_NR_STATES,
 };
 
 /**
@@ -141,7 +140,6 @@ enum dhp_event_kind {
 	DHP_EV_MEM_ARRIVAL,
 	DHP_EV_MEM_REMOVAL,
 	DHP_EV_OVERFLOW,
-	DHP_EV_NR_KINDS,
 };
 
 /**

@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -32,7 +33,7 @@ GUEST_PROGS = ['selftests/dhp_sync_test', 'selftests/dhp_event_test',
                'selftests/dhp_rebalance_test', 'selftests/dhp_stress_test',
                'selftests/dhp_fault_test', 'selftests/dhp_fuzz_test',
                'selftests/dhp_pm_test', 'selftests/dhp_wdm_test',
-               'selftests/dhp_numa_test',
+               'selftests/dhp_numa_test', 'selftests/dhp_khotplug_test',
                'selftests/dhp_kunit.sh',
                'selftests/hostctl']
 # Lines of a kbuild run that are progress, not diagnostics.
@@ -66,6 +67,11 @@ NUMA = ['--maxcpus', '4', '--numa', '2-3', '--threads', '2',
         '--cpu-model', 'qemu64,vendor=GenuineIntel', '--mem', '1G',
         '--slots', '4', '--maxmem', '8G']
 ISOLATED = ['--append', 'isolcpus=managed_irq,domain,3']
+# The kernel's own CPU and memory hotplug selftests (scripts/setup.sh takes
+# them from linux-source-6.1), run with dhp loaded: bash scripts, with the
+# DIMM slots and the error injector their memory part uses.
+KHOTPLUG = ['--cpus', '2', '--maxcpus', '4', '--host-prog', 'bash'] + MEMORY
+KSFT_HOTPLUG = ['cpu-on-off-test.sh', 'mem-on-off-test.sh']
 # name, kernel, vm.py options, guest command ({scale} as for --stress-scale);
 # "name:variant" runs with --suites name
 SUITES = [
@@ -95,6 +101,9 @@ SUITES = [
     ('numa', '6.12', ['--cpus', '2'] + NUMA, './dhp_numa_test'),
     ('numa:isolcpus', '6.12', ['--cpus', '2'] + NUMA + ISOLATED,
      './dhp_numa_test'),
+    ('khotplug', '6.1', KHOTPLUG, './dhp_khotplug_test'),
+    ('khotplug', '6.12', KHOTPLUG, './dhp_khotplug_test'),
+    ('khotplug', 'debug', KHOTPLUG + ['--kmemleak'], './dhp_khotplug_test'),
     ('pm', '6.1', PM, './dhp_pm_test'),
     ('pm', '6.12', PM, './dhp_pm_test'),
     ('pm', 'debug', PM + ['--kmemleak'], './dhp_pm_test'),
@@ -112,7 +121,7 @@ SUITES = [
     ('stress', '6.12', ['--cpus', '2', '--maxcpus', '3'] + MEMORY + STRESS,
      'DHP_STRESS_SCALE={scale} ./dhp_stress_test'),
     ('stress', 'debug', ['--cpus', '2', '--maxcpus', '3', '--kmemleak'] +
-     MEMORY + STRESS, 'DHP_STRESS_SCALE={scale} ./dhp_stress_test'),
+     MEMORY + STRESS, 'DHP_STRESS_SCALE={debug_scale} ./dhp_stress_test'),
 ]
 
 # "# DHP-STAT key value [key value ...]" lines from the reliability tests.
@@ -136,8 +145,20 @@ SUMMARY = [
 ]
 
 
+# The stress on the debug kernel runs at this fraction of the others'
+# scale in reduced runs: a CPU cycle costs it ~1 s under TCG (KASAN,
+# lockdep), against ~0.1 s on 6.1, where the storm hunts races in volume;
+# lockdep and KASAN see every path in far fewer cycles.
+DEBUG_STRESS_FRACTION = 0.3
+
+
 class Results:
+    """The counts of a run. Suites may run in parallel (--jobs): add()
+    and stat_line() take a lock, and a suite's lines go to its own buffer
+    (@out), printed in one piece when it ends."""
+
     def __init__(self):
+        self.lock = threading.Lock()
         self.passed = self.failed = self.skipped = self.retries = 0
         self.failures = []
         self.stats = {}
@@ -146,18 +167,20 @@ class Results:
 
     def stat_line(self, text):
         words = text.split()
-        for key, val in zip(words[::2], words[1::2]):
-            try:
-                self.stats[key] = self.stats.get(key, 0) + int(val)
-            except ValueError:
-                pass
+        with self.lock:
+            for key, val in zip(words[::2], words[1::2]):
+                try:
+                    self.stats[key] = self.stats.get(key, 0) + int(val)
+                except ValueError:
+                    pass
 
     def summary(self, scale):
         if not self.reliability:
             return
         what = ('the full run' if scale >= 1 else
-                f'{scale:g} of the full run (CI\'s reduced run; '
-                'check.sh --full for all of it)')
+                f'{scale:g} of the full run, '
+                f'{DEBUG_STRESS_FRACTION:g} of that on the debug kernel (CI\'s reduced run; check.sh --full '
+                'for all of it)')
         print(f'# reliability summary, stress at {what}:')
         for key, label in SUMMARY:
             if key in self.stats:
@@ -166,18 +189,27 @@ class Results:
         print(f'#   {"kmemleak scans / with leaks":48} '
               f'{self.leak_scans} / {self.leak_runs}')
 
-    def add(self, ok, name, skip=False, why=''):
-        if skip:
-            self.skipped += 1
-            print(f'ok - {name} # SKIP {why}', flush=True)
-        elif ok:
-            self.passed += 1
-            print(f'ok - {name}', flush=True)
-        else:
-            self.failed += 1
-            self.failures.append(name)
-            print(f'not ok - {name}' + (f' # {why}' if why else ''),
-                  flush=True)
+    def add(self, ok, name, skip=False, why='', out=None):
+        with self.lock:
+            if skip:
+                self.skipped += 1
+                line = f'ok - {name} # SKIP {why}'
+            elif ok:
+                self.passed += 1
+                line = f'ok - {name}'
+            else:
+                self.failed += 1
+                self.failures.append(name)
+                line = f'not ok - {name}' + (f' # {why}' if why else '')
+        emit(line, out)
+
+
+def emit(line, out=None):
+    """Print @line now, or keep it in @out, a suite's buffer."""
+    if out is None:
+        print(line, flush=True)
+    else:
+        out.append(line)
 
 
 def progress(msg):
@@ -311,12 +343,15 @@ def stage(kernel, tree, name, extra=()):
             shutil.copy2(os.path.join(tree, f), dest)
     for f in GUEST_PROGS + list(extra):
         shutil.copy2(os.path.join(REPO, f), dest)
+    for f in KSFT_HOTPLUG:
+        shutil.copy2(os.path.join(vm.cache_dir(), 'ksft', 'hotplug', f), dest)
     return dest
 
 
-def guest_run(argv, label, res):
-    """Runs one guest; streams its KTAP into @res. Returns (exit status,
-    tests counted, whether the guest got as far as running the command)."""
+def guest_run(argv, label, res, out):
+    """Runs one guest; streams its KTAP into @res, its lines into @out.
+    Returns (exit status, tests counted, whether the guest got as far as
+    running the command)."""
     counted, running, started = 0, '?', False
     p = subprocess.Popen(argv, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT, text=True)
@@ -326,26 +361,39 @@ def guest_run(argv, label, res):
         st = STAT.search(line)
         if st:
             res.stat_line(st.group(1))
-        if 'kmemleak: no leaks' in line:
-            res.leak_scans += 1
-        elif 'DHP-KMEMLEAK' in line:
-            res.leak_scans += 1
-            res.leak_runs += 1
+        with res.lock:
+            if 'kmemleak: no leaks' in line:
+                res.leak_scans += 1
+            elif 'DHP-KMEMLEAK' in line:
+                res.leak_scans += 1
+                res.leak_runs += 1
         m = TAP.match(line)
         if not m:
             r = RUN.match(line)
             running = r.group(1) if r else running
-            print(f'  {line}', flush=True)
+            emit(f'  {line}', out)
             continue
         counted += 1
         directive = m.group(4) or ''
         skip = directive.startswith('# SKIP')
         res.add(m.group(1) == 'ok', f'{label}: {m.group(3) or running}',
-                skip=skip, why=directive[6:].strip() if skip else '')
+                skip=skip, why=directive[6:].strip() if skip else '',
+                out=out)
     return p.wait(), counted, started
 
 
 def run_suite(name, kernel, opts, cmd, tree, res, timeout):
+    """One suite in one guest (booted again once if it died booting);
+    its lines are printed together when it ends."""
+    out = []
+    try:
+        _run_suite(name, kernel, opts, cmd, tree, res, timeout, out)
+    finally:
+        with res.lock:
+            print('\n'.join(out), flush=True)
+
+
+def _run_suite(name, kernel, opts, cmd, tree, res, timeout, out):
     files = stage(kernel, tree, name)
     # On the debug kernel dhp's tracepoints are on in every suite
     # (dhp_util.c's mod_load()), so KASAN and lockdep see them run.
@@ -361,25 +409,46 @@ def run_suite(name, kernel, opts, cmd, tree, res, timeout):
                 '--timeout', str(timeout), '--log', log] + opts + ['--', cmd]
         progress(f'{label}: booting a guest (log {log})')
         t = time.time()
-        status, counted, started = guest_run(argv, label, res)
+        status, counted, started = guest_run(argv, label, res, out)
         took = time.time() - t
         progress(f'{label}: {counted} tests, exit {status}, {took:.0f} s')
         if name == 'kunit':
-            res.stats['kunit_cases'] = counted
-        # A guest that died booting, before dhp or any test was loaded, is
-        # QEMU/TCG trouble (seen: an int3 oops while 6.12 patches its text
-        # under TCG), not a test result: say so and boot once more.
-        if status == 125 and not started and attempt == 1:
-            progress(f'{label}: the guest died while booting, before any '
+            with res.lock:
+                res.stats['kunit_cases'] = counted
+        # A guest that died or timed out booting, before dhp or any test
+        # was loaded (the guest prints DHP-START before it loads anything),
+        # is QEMU/TCG trouble (seen: an int3 oops while 6.12 patches its
+        # text under TCG; a debug boot past 300 s on a loaded host), not a
+        # test result: say so and boot once more.
+        if status in (124, 125) and not started and attempt == 1:
+            what = 'died' if status == 125 else 'timed out'
+            progress(f'{label}: the guest {what} while booting, before any '
                      f'test ran (see {log}); retrying once')
-            res.retries += 1
+            with res.lock:
+                res.retries += 1
             continue
         break
     why = {124: 'guest timed out', 125: 'guest or QEMU died',
            126: 'kernel splat in the guest log'}.get(status, '')
-    res.splat_runs += status == 126
+    with res.lock:
+        res.splat_runs += status == 126
     if status in (124, 125, 126) or not counted:
-        res.add(False, f'{label}: guest run', why=why or 'no test ran')
+        res.add(False, f'{label}: guest run', why=why or 'no test ran',
+                out=out)
+
+
+def run_lanes(lanes):
+    """Runs each lane (a list of thunks) in order, the lanes side by
+    side."""
+    def lane_main(lane):
+        for job in lane:
+            job()
+    threads = [threading.Thread(target=lane_main, args=(lane,))
+               for lane in lanes if lane]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
 
 
 def main():
@@ -396,6 +465,10 @@ def main():
     ap.add_argument('--stress-scale', type=float, default=0.1,
                     help='fraction of the full stress run (default 0.1, '
                     'what CI runs)')
+    ap.add_argument('--jobs', type=int, default=2, choices=(1, 2),
+                    help='guest lanes side by side (default 2: the debug '
+                    'kernel\'s suites in one, the others in the other; '
+                    '1: one guest at a time)')
     ap.add_argument('--full', action='store_true',
                     help='the full reliability run: stress at scale 1 '
                     '(10,000 CPU cycles, ...); hours on TCG')
@@ -421,6 +494,8 @@ def main():
     progs = build_guest_progs(res)
     unit_tests(res)
 
+    debug_scale = scale if scale >= 1 else scale * DEBUG_STRESS_FRACTION
+    lanes = [[], []]
     for name, kname, opts, cmd in SUITES:
         if suites and name.split(':')[0] not in suites or \
                 kname not in trees:
@@ -431,14 +506,18 @@ def main():
             continue
         if name in ('stress', 'fault', 'kunit', 'fuzz'):
             res.reliability = True
-        run_suite(name, kernel, opts, cmd.format(scale=scale), tree, res,
-                  args.timeout * (10 if scale >= 1 else 1))
+        lane = lanes[args.jobs > 1 and kname != 'debug']
+        lane.append(lambda a=(name, kernel, opts, cmd.format(
+            scale=scale, debug_scale=debug_scale), tree, res,
+            args.timeout * (10 if scale >= 1 else 1)): run_suite(*a))
+    run_lanes(lanes)
 
     mins = (time.time() - start) / 60
     if res.failures:
         print('# failed: ' + '; '.join(res.failures))
     if res.retries:
-        print(f'# guests that died booting and were retried: {res.retries}')
+        print(f'# guests that died or timed out booting, retried: '
+              f'{res.retries}')
     res.summary(scale)
     print(f'# total time {mins:.1f} min')
     print(f'{res.passed} passed, {res.failed} failed, '

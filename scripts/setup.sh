@@ -206,6 +206,10 @@ fetch_debug() {
 		kit=$KIT
 	elif find_kit "$CACHE/debug-kit"; then
 		kit=$CACHE/debug-kit
+	elif [ -f "$CACHE/kernels/debug/.done" ]; then
+		say "debug: no kit in $KIT nor $CACHE/debug-kit; using the one unpacked before in $CACHE/kernels/debug"
+		check_kernel debug
+		return 0
 	else
 		say "debug: kit not found in $KIT nor $CACHE/debug-kit, debug kernel skipped"
 		say "debug: to build one (about 30 min on 2 cores): nice -n 19 scripts/build-debug-kernel.sh"
@@ -243,9 +247,19 @@ fetch_debug() {
 	echo "$stamp" >"$dir/.done"
 }
 
-# kselftest headers and checkpatch from linux-source-6.1 (read only once).
+# What is taken from linux-source-6.1: the kselftest headers, the kernel's
+# own CPU and memory hotplug selftests (run in guests with dhp loaded) and
+# checkpatch. The stamp names them, so that a longer list extracts again.
+SRC_FILES="tools/testing/selftests/kselftest_harness.h
+tools/testing/selftests/kselftest.h
+tools/testing/selftests/cpu-hotplug/cpu-on-off-test.sh
+tools/testing/selftests/memory-hotplug/mem-on-off-test.sh
+scripts/checkpatch.pl
+scripts/spelling.txt
+scripts/const_structs.checkpatch"
+
 extract_sources() {
-	stamp=$(stat -c '%s %Y' "$SRC_TAR")
+	stamp="$(stat -c '%s %Y' "$SRC_TAR") $(echo $SRC_FILES)"
 	if [ -f "$CACHE/ksft/.done" ] && [ "$(cat "$CACHE/ksft/.done")" = "$stamp" ]; then
 		return 0
 	fi
@@ -254,16 +268,14 @@ extract_sources() {
 	top=${top%%/*}
 	[ -n "$top" ] || die "cannot read $SRC_TAR"
 	t=$(mktemp -d)
+	# shellcheck disable=SC2046
 	tar -xJf "$SRC_TAR" -C "$t" --occurrence=1 \
-		"$top/tools/testing/selftests/kselftest_harness.h" \
-		"$top/tools/testing/selftests/kselftest.h" \
-		"$top/scripts/checkpatch.pl" \
-		"$top/scripts/spelling.txt" \
-		"$top/scripts/const_structs.checkpatch" ||
+		$(for f in $SRC_FILES; do echo "$top/$f"; done) ||
 		{ rm -rf "$t"; die "extracting from $SRC_TAR failed"; }
 	rm -rf "$CACHE/ksft" "$CACHE/checkpatch"
-	mkdir -p "$CACHE/ksft" "$CACHE/checkpatch/scripts"
+	mkdir -p "$CACHE/ksft/hotplug" "$CACHE/checkpatch/scripts"
 	mv "$t/$top"/tools/testing/selftests/kselftest*.h "$CACHE/ksft/"
+	mv "$t/$top"/tools/testing/selftests/*-hotplug/*.sh "$CACHE/ksft/hotplug/"
 	mv "$t/$top"/scripts/* "$CACHE/checkpatch/scripts/"
 	rm -rf "$t"
 	echo "$stamp" >"$CACHE/ksft/.done"

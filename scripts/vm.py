@@ -451,8 +451,27 @@ def build_hostctl(log=_log_stderr):
     return out
 
 
+def host_prog_files(prog):
+    """A host program for the guest (e.g. bash for the kernel's own
+    selftests, which busybox's sh cannot run): [(path in the guest, host
+    file)], the program in /bin and the shared libraries ldd names at their
+    paths."""
+    path = shutil.which(prog) or prog
+    if not os.path.isfile(path):
+        raise VMError('--host-prog %s: not found on the host' % prog)
+    out = subprocess.run(['ldd', path], stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, universal_newlines=True)
+    files = [('bin/' + os.path.basename(path), path)]
+    for line in out.stdout.splitlines():
+        m = re.search(r'(/\S+) \(0x', line)
+        if m:
+            files.append((m.group(1).lstrip('/'), m.group(1)))
+    return files
+
+
 def build_initramfs(path, kernel, command, files=(), kmods=(), preload=(),
-                    env=None, hostctl=None, busybox='/bin/busybox'):
+                    env=None, hostctl=None, busybox='/bin/busybox',
+                    host_progs=()):
     """Write the guest initramfs to path."""
     if not os.path.exists(busybox):
         raise VMError('%s missing: run scripts/setup.sh (busybox-static)'
@@ -469,9 +488,15 @@ def build_initramfs(path, kernel, command, files=(), kmods=(), preload=(),
     c.chardev('dev/null', 1, 3, 0o666)
     with open(busybox, 'rb') as f:
         c.file('bin/busybox', f.read(), 0o755)
+    progs = [f for p in host_progs for f in host_prog_files(p)]
     for applet in busybox_applets(busybox):
+        if any(applet == g for g, _ in progs):
+            continue
         depth = applet.count('/')
         c.symlink(applet, '../' * depth + 'bin/busybox')
+    for guest, host in progs:
+        with open(host, 'rb') as f:
+            c.file(guest, f.read(), 0o755)
     c.file('init', INIT_SCRIPT.encode(), 0o755)
     c.file('bin/kmod-load', KMOD_LOAD.encode(), 0o755)
     if hostctl:
@@ -909,7 +934,7 @@ class VM:
                  kmemleak=False, allow_splat=None, cpu_model='qemu64',
                  machine='q35', accel='tcg', loglevel=7, boot_loglevel=5,
                  qemu_args=(), unsafe_add=False, qemu='qemu-system-x86_64',
-                 echo=print, note=_log_stderr):
+                 host_progs=(), echo=print, note=_log_stderr):
         self.kernel = Kernel(kernel)
         if maxcpus < cpus:
             raise VMError('--maxcpus %d is below --cpus %d' % (maxcpus, cpus))
@@ -924,6 +949,7 @@ class VM:
         if numa is not None:
             self.node1 = _cpu_list(numa, maxcpus)
         self.files, self.kmods = list(files), list(kmods)
+        self.host_progs = list(host_progs)
         self.append = append
         self.quiet = quiet
         self.timeout = timeout
@@ -1160,7 +1186,8 @@ class VM:
                 kmods.append('virtio_mem')
         initrd = os.path.join(tmp, 'initrd.cpio')
         build_initramfs(initrd, k, command, self.files, kmods, preload,
-                        self._env(), build_hostctl(self.note))
+                        self._env(), build_hostctl(self.note),
+                        host_progs=self.host_progs)
         argv = self.qemu_argv(tmp, initrd)
         self.note('booting %s (%s, %s layout, %d/%d cpus), log %s'
                   % (k.name, os.path.basename(k.vmlinuz), self.layout,
@@ -1344,6 +1371,9 @@ def parse_args(argv):
                    help='ship a module of the guest kernel with its '
                         'dependencies; load with kmod-load NAME or '
                         'modprobe NAME (repeatable)')
+    p.add_argument('--host-prog', action='append', default=[],
+                   metavar='PROG', help='put a host program (with its '
+                   'shared libraries) in the guest\'s /bin, e.g. bash')
     p.add_argument('--append', default='',
                    help='extra kernel command line arguments')
     p.add_argument('--log', help='console log file (default $CACHE/runs/)')
@@ -1406,7 +1436,7 @@ def main(argv=None):
                 cpu_model=args.cpu_model, machine=args.machine,
                 accel=args.accel,
                 loglevel=args.loglevel, boot_loglevel=args.boot_loglevel,
-                qemu_args=args.qemu_arg,
+                qemu_args=args.qemu_arg, host_progs=args.host_prog,
                 unsafe_add=args.unsafe_add_after_cpu_del)
     except (VMError, re.error) as e:
         _log_stderr('error: %s' % e)

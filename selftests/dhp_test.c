@@ -62,6 +62,9 @@
 #include "dhp.h"
 #include "ctl_write.h"
 
+/* The steps of enum dhp_cpu_state, which has no sentinel. */
+#define NR_STEPS	(DHP_CPU_REMOVE_FAILURE + 1)
+
 #define TEST_MAX_CLIENTS	4096
 
 enum { TC_NONE, TC_STARTED, TC_UP, TC_REMOVING };
@@ -78,7 +81,7 @@ static unsigned int nr_clients;		/* under test_lock */
 static unsigned int next_idx;		/* under test_lock */
 
 /* The checker: written only from callbacks, serialized by dhp. */
-static unsigned long seen[DHP_CPU_NR_STATES];
+static unsigned long seen[NR_STEPS];
 static unsigned long seq_errors, order_errors;
 static int *last_state, *last_idx;	/* per CPU */
 
@@ -120,7 +123,7 @@ static void test_cb_other_apis(void);
 static const struct {
 	u8 from, to;
 	bool forward, on_cpu;
-} test_steps[DHP_CPU_NR_STATES] = {
+} test_steps[NR_STEPS] = {
 	[DHP_CPU_ADD_START]	  = { TC_NONE, TC_STARTED, true, false },
 	[DHP_CPU_ADD_COMPLETE]	  = { TC_STARTED, TC_UP, true, true },
 	[DHP_CPU_ADD_FAILURE]	  = { TC_STARTED, TC_NONE, false, false },
@@ -130,7 +133,7 @@ static const struct {
 };
 
 /* Steps that ran elsewhere than on the CPU concerned, per step. */
-static unsigned long wrong_cpu[DHP_CPU_NR_STATES];
+static unsigned long wrong_cpu[NR_STEPS];
 
 /* ADD_FAILURE statuses seen, by value; the rest in fail_status_other. */
 #define TEST_FAIL_STATUSES	8
@@ -162,7 +165,7 @@ static void test_check(struct test_client *tc,
 	enum dhp_cpu_state s = change->state;
 	unsigned int cpu = change->cpu;
 
-	if (s >= DHP_CPU_NR_STATES || cpu >= nr_cpu_ids) {
+	if (s >= NR_STEPS || cpu >= nr_cpu_ids) {
 		seq_errors++;
 		return;
 	}
@@ -653,7 +656,7 @@ DEFINE_CTL_FOPS(test_ctl, test_command_locked);
 
 static int test_stats_show(struct seq_file *m, void *v)
 {
-	static const char *const names[DHP_CPU_NR_STATES] = {
+	static const char *const names[NR_STEPS] = {
 		"add_start", "add_complete", "add_failure", "remove_start",
 		"remove_complete", "remove_failure",
 	};
@@ -662,9 +665,9 @@ static int test_stats_show(struct seq_file *m, void *v)
 
 	mutex_lock(&test_lock);
 	seq_printf(m, "clients %u\nnext_idx %u\n", nr_clients, next_idx);
-	for (s = 0; s < DHP_CPU_NR_STATES; s++)
+	for (s = 0; s < NR_STEPS; s++)
 		seq_printf(m, "%s %lu\n", names[s], READ_ONCE(seen[s]));
-	for (s = 0; s < DHP_CPU_NR_STATES; s++) {
+	for (s = 0; s < NR_STEPS; s++) {
 		if (!test_steps[s].on_cpu)
 			continue;
 		seq_printf(m, "wrong_cpu_%s %lu\n", names[s],
