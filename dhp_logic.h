@@ -85,9 +85,13 @@ static inline bool dhp_mem_mergeable(const struct dhp_event *a,
 		b->mem.start + b->mem.size == a->mem.start);
 }
 
-/* Folds @b into @a; dhp_mem_mergeable(@a, @b) must hold. */
+/*
+ * Folds @b into @a; dhp_mem_mergeable(@a, @b) must hold. The range holds
+ * the first (or last) memory of its node if either part did.
+ */
 static inline void dhp_mem_merge(struct dhp_event *a, const struct dhp_event *b)
 {
+	a->mem.flags |= b->mem.flags;
 	if (b->mem.start < a->mem.start)
 		a->mem.start = b->mem.start;
 	a->mem.size += b->mem.size;

@@ -133,6 +133,10 @@ static int dhp_mem_reserve(const struct memory_notify *mn,
 	e->ev.mem.start = PFN_PHYS(mn->start_pfn);
 	e->ev.mem.size = PFN_PHYS(mn->nr_pages);
 	e->ev.mem.node = pfn_to_nid(mn->start_pfn);
+	/* set at GOING_* (and kept for ONLINE/OFFLINE) on both kernels */
+	if (mn->status_change_nid >= 0)
+		e->ev.mem.flags = kind == DHP_EV_MEM_ARRIVAL ?
+				  DHP_MEM_NODE_FIRST : DHP_MEM_NODE_LAST;
 
 	mutex_lock(&dhp_mem_mutex);
 	old = xa_load(&dhp_mem_blocks, idx);
@@ -259,12 +263,14 @@ static int dhp_mem_scan_range(struct resource *res, void *arg)
 
 /*
  * Arrivals for the online memory, adjacent blocks of a node merged, for an
- * INCLUDE_EXISTING registration, appended to @out. dhp_mem_lock() held.
+ * INCLUDE_EXISTING registration, appended to @out; the first range of each
+ * node is DHP_MEM_NODE_FIRST. dhp_mem_lock() held.
  */
 int dhp_mem_existing(struct list_head *out)
 {
 	u64 bs = memory_block_size_bytes();
 	enum dhp_mem_source source;
+	nodemask_t seen = NODE_MASK_NONE;
 	struct dhp_ev *e = NULL;
 	unsigned long idx, val;
 	void *entry;
@@ -290,6 +296,8 @@ int dhp_mem_existing(struct list_head *out)
 		e->ev.mem.size = bs;
 		e->ev.mem.node = node;
 		e->ev.mem.source = source;
+		if (!node_test_and_set(node, seen))
+			e->ev.mem.flags = DHP_MEM_NODE_FIRST;
 		list_add_tail(&e->node, out);
 	}
 	return 0;

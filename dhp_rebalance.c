@@ -8,8 +8,9 @@
  * A round, for each device whose policy resolves to "participate":
  *   query-stop  a refusal is that driver's bug: reported, device skipped
  *   stop        the driver queues new I/O from now on
- *   spread      its IRQs over the online CPUs (dhp_spread.h), preferring
- *               its node: affinity and hint, or the hint only
+ *   spread      its IRQs over the CPUs that may take them, nearest to its
+ *               node first, cores before SMT siblings (dhp_spread.h):
+ *               affinity and hint, or the hint only
  *   start       the driver replays the queued I/O, in order
  *
  * Rounds run in process context from dhp_rb_work, queued by dhp's own
@@ -50,11 +51,14 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
+#include <linux/nodemask.h>
 #include <linux/notifier.h>
+#include <linux/sched/isolation.h>
 #include <linux/seq_file.h>
 #include <linux/suspend.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/topology.h>
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
 
@@ -139,12 +143,13 @@ static LIST_HEAD(dhp_rb_devices);
 static unsigned int dhp_rb_next_id;
 static unsigned long dhp_rb_rounds;		/* under dhp_rb_lock */
 /*
- * A round's view of the online CPUs and their nodes, nr_cpu_ids entries,
- * allocated at load so that a round cannot fail for lack of memory; used
- * under dhp_rb_lock.
+ * A round's view of the CPUs that may take IRQs (dhp_rb_allowed_now()),
+ * nr_cpu_ids entries each, allocated at load so that a round cannot fail
+ * for lack of memory; used under dhp_rb_lock.
  */
-static unsigned int *dhp_rb_cpus;
-static int *dhp_rb_nodes;
+static struct dhp_spread_cpu *dhp_rb_cpus;
+static unsigned int *dhp_rb_order;
+static cpumask_var_t dhp_rb_allowed, dhp_rb_default;
 static atomic_long_t dhp_rb_requests, dhp_rb_coalesced;
 static struct dentry *dhp_rb_dir;
 static struct dhp_event_client *dhp_rb_events;
@@ -166,22 +171,75 @@ static bool dhp_rb_participates(const struct dhp_rb_device *d)
 }
 
 /*
- * Spreads @d's IRQs over the online CPUs, read without the hotplug lock
- * (see the top); dhp_rb_lock held.
+ * Reads /proc/irq/default_smp_affinity into dhp_rb_default. The kernel's
+ * irq_default_affinity is not exported (6.1, 6.12), and procfs refuses
+ * kernel reads of that file; but a new IRQ descriptor starts with exactly
+ * that affinity (the documented meaning of the file), so allocate one,
+ * copy its mask and free it: no action, never requested, never seen by
+ * user space. Whether it could; dhp_rb_lock held, before any device of
+ * the round is stopped (sparse_irq_lock, which CPU hotplug takes, is taken
+ * here: nothing may wait for a stopped device then).
  */
-static void dhp_rb_apply(struct dhp_rb_device *d, unsigned int *cpus,
-			 int *nodes)
+static bool dhp_rb_read_default(void)
 {
-	unsigned int i, n = 0, cpu;
+	int irq;
+
+	lockdep_assert_held(&dhp_rb_lock);
+	irq = __irq_alloc_descs(-1, 0, 1, NUMA_NO_NODE, NULL, NULL);
+	if (irq < 0)
+		return false;
+	cpumask_copy(dhp_rb_default, irq_get_affinity_mask(irq));
+	irq_free_desc(irq);
+	return true;
+}
+
+/*
+ * The CPUs a round may put IRQs on, into dhp_rb_allowed: online, in
+ * housekeeping_cpumask(HK_TYPE_MANAGED_IRQ) (not isolated by
+ * isolcpus=managed_irq) and in default_smp_affinity (if a descriptor
+ * could be allocated to read it). If that leaves none, without
+ * default_smp_affinity (the kernel's own fallback for a new IRQ); if still
+ * none, every online CPU. The online mask is read without the
+ * hotplug lock (see the top). dhp_rb_lock held.
+ */
+static void dhp_rb_allowed_now(void)
+{
+	lockdep_assert_held(&dhp_rb_lock);
+	cpumask_and(dhp_rb_allowed, cpu_online_mask,
+		    housekeeping_cpumask(HK_TYPE_MANAGED_IRQ));
+	if (dhp_rb_read_default() &&
+	    cpumask_intersects(dhp_rb_allowed, dhp_rb_default))
+		cpumask_and(dhp_rb_allowed, dhp_rb_allowed, dhp_rb_default);
+	if (cpumask_empty(dhp_rb_allowed))
+		cpumask_copy(dhp_rb_allowed, cpu_online_mask);
+}
+
+/*
+ * Spreads @d's IRQs over dhp_rb_allowed: each CPU with its distance from
+ * the device's node and its rank among its allowed SMT siblings
+ * (topology_sibling_cpumask()). dhp_rb_lock held.
+ */
+static void dhp_rb_apply(struct dhp_rb_device *d, struct dhp_spread_cpu *cpus)
+{
+	unsigned int i, n = 0, cpu, sib;
 	int err;
 
 	lockdep_assert_held(&dhp_rb_lock);
-	for_each_online_cpu(cpu) {
-		cpus[n] = cpu;
-		nodes[n++] = cpu_to_node(cpu);
+	for_each_cpu(cpu, dhp_rb_allowed) {
+		cpus[n].cpu = cpu;
+		cpus[n].distance = d->numa_node == NUMA_NO_NODE ? 0 :
+				   node_distance(d->numa_node, cpu_to_node(cpu));
+		cpus[n].thread = 0;
+		for_each_cpu_and(sib, topology_sibling_cpumask(cpu),
+				 dhp_rb_allowed) {
+			if (sib >= cpu)
+				break;
+			cpus[n].thread++;
+		}
+		n++;
 	}
-	dhp_spread(d->nr_irqs, cpus, nodes, n, d->numa_node,
-		   d->id * d->nr_irqs, d->targets);
+	dhp_spread(d->nr_irqs, cpus, n, d->id * d->nr_irqs, dhp_rb_order,
+		   d->targets);
 
 	d->last_err = 0;
 	for (i = 0; i < d->nr_irqs; i++) {
@@ -231,8 +289,8 @@ static void dhp_rb_watch_stop(void)
 }
 
 /* One device's part of a round; dhp_rb_lock held. */
-static void dhp_rb_device_round(struct dhp_rb_device *d, unsigned int *cpus,
-				int *nodes)
+static void dhp_rb_device_round(struct dhp_rb_device *d,
+				struct dhp_spread_cpu *cpus)
 {
 	u64 t0;
 	int ret;
@@ -253,7 +311,7 @@ static void dhp_rb_device_round(struct dhp_rb_device *d, unsigned int *cpus,
 	dhp_rb_watch_stop();
 	trace_dhp_rebalance(d->name, DHP_RB_TRACE_STOPPED, 0);
 
-	dhp_rb_apply(d, cpus, nodes);
+	dhp_rb_apply(d, cpus);
 	trace_dhp_rebalance(d->name, DHP_RB_TRACE_SPREAD, d->last_err);
 
 	dhp_rb_watch_start(d, "start");
@@ -271,9 +329,10 @@ static void dhp_rb_round(struct work_struct *work)
 	struct dhp_rb_device *d;
 
 	mutex_lock(&dhp_rb_lock);
+	dhp_rb_allowed_now();
 	list_for_each_entry(d, &dhp_rb_devices, node) {
 		if (dhp_rb_participates(d))
-			dhp_rb_device_round(d, dhp_rb_cpus, dhp_rb_nodes);
+			dhp_rb_device_round(d, dhp_rb_cpus);
 		else
 			d->skipped++;
 		cond_resched();
@@ -348,6 +407,10 @@ static const char *dhp_rb_check(const struct dhp_rb_device_info *info)
 		return "unknown class";
 	if (info->policy > DHP_RB_POLICY_OPT_OUT)
 		return "unknown policy";
+	if (info->node != NUMA_NO_NODE &&
+	    (info->node < 0 || info->node >= nr_node_ids ||
+	     !node_possible(info->node)))
+		return "node must be NUMA_NO_NODE or a possible node";
 	if (!info->ops || !info->ops->query_stop || !info->ops->stop ||
 	    !info->ops->start)
 		return "query_stop, stop and start are all required";
@@ -716,12 +779,22 @@ static const struct file_operations dhp_rb_hint_only_fops = {
 	.llseek = default_llseek,
 };
 
+static void dhp_rb_free_scratch(void)
+{
+	kfree(dhp_rb_cpus);
+	kfree(dhp_rb_order);
+	free_cpumask_var(dhp_rb_allowed);
+	free_cpumask_var(dhp_rb_default);
+}
+
 int dhp_rebalance_init(void)
 {
 	INIT_DELAYED_WORK(&dhp_rb_watch.work, dhp_rb_stalled);
 	dhp_rb_cpus = kcalloc(nr_cpu_ids, sizeof(*dhp_rb_cpus), GFP_KERNEL);
-	dhp_rb_nodes = kcalloc(nr_cpu_ids, sizeof(*dhp_rb_nodes), GFP_KERNEL);
-	if (!dhp_rb_cpus || !dhp_rb_nodes)
+	dhp_rb_order = kcalloc(nr_cpu_ids, sizeof(*dhp_rb_order), GFP_KERNEL);
+	if (!dhp_rb_cpus || !dhp_rb_order ||
+	    !zalloc_cpumask_var(&dhp_rb_allowed, GFP_KERNEL) ||
+	    !zalloc_cpumask_var(&dhp_rb_default, GFP_KERNEL))
 		goto nomem;
 	dhp_rb_dir = debugfs_create_dir("rebalance", dhp_debugfs);
 	debugfs_create_file("stats", 0400, dhp_rb_dir, NULL,
@@ -737,12 +810,10 @@ int dhp_rebalance_init(void)
 		return 0;
 	}
 	debugfs_remove_recursive(dhp_rb_dir);
-	kfree(dhp_rb_cpus);
-	kfree(dhp_rb_nodes);
+	dhp_rb_free_scratch();
 	return PTR_ERR(dhp_rb_events);
 nomem:
-	kfree(dhp_rb_cpus);
-	kfree(dhp_rb_nodes);
+	dhp_rb_free_scratch();
 	return -ENOMEM;
 }
 
@@ -753,6 +824,5 @@ void dhp_rebalance_exit(void)
 	if (!IS_ERR_OR_NULL(dhp_rb_events))
 		dhp_unregister_event_callback(dhp_rb_events);
 	cancel_work_sync(&dhp_rb_work);
-	kfree(dhp_rb_cpus);
-	kfree(dhp_rb_nodes);
+	dhp_rb_free_scratch();
 }

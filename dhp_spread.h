@@ -1,56 +1,97 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Where a device's IRQs go: a pure function of the IRQ count, the online
- * CPUs with their nodes, and the device's node, kept free of kernel glue so
- * that it is unit-tested on its own (selftests/unit/).
+ * Where a device's IRQs go: a pure function of the IRQ count and of the
+ * CPUs an IRQ may go to, each with its distance from the device's node and
+ * its rank among its core's SMT siblings, kept free of kernel glue so that
+ * it is unit-tested on its own (selftests/unit/, KUnit). Which CPUs may
+ * take IRQs (online, housekeeping, default_smp_affinity) is decided by the
+ * caller, dhp_rebalance.c.
  */
 #ifndef _DHP_SPREAD_H
 #define _DHP_SPREAD_H
 
 /**
+ * struct dhp_spread_cpu - a CPU that may take the device's IRQs
+ * @cpu: its number
+ * @distance: from the device's node (node_distance()): lower is nearer;
+ *	the same for every CPU when the device has no node
+ * @thread: its rank among the SMT siblings of its core that may take IRQs
+ *	too: 0 for the first, 1 for the next, ...
+ */
+struct dhp_spread_cpu {
+	unsigned int cpu;
+	unsigned int distance;
+	unsigned int thread;
+};
+
+/* Whether @a comes before @b in the spread order (see dhp_spread()). */
+static inline bool dhp_spread_before(const struct dhp_spread_cpu *a,
+				     const struct dhp_spread_cpu *b)
+{
+	if (a->distance != b->distance)
+		return a->distance < b->distance;
+	if (a->thread != b->thread)
+		return a->thread < b->thread;
+	return a->cpu < b->cpu;
+}
+
+/**
  * dhp_spread() - choose one CPU for each IRQ of a device
  * @nr_irqs: IRQs to place
- * @cpus: the online CPUs, ascending
- * @nodes: @nodes[i] is the NUMA node of @cpus[i]
+ * @cpus: the CPUs that may take them, ascending by number
  * @nr_cpus: entries in @cpus (at least 1)
- * @node: the device's node, or negative for none
- * @offset: where in the candidates to start, so that devices with few
- *	IRQs do not all pile onto the first CPU (e.g. the device's index)
+ * @offset: where in the window to start, so that devices with few IRQs do
+ *	not all pile onto the first CPU (e.g. the device's index)
+ * @order: scratch of @nr_cpus entries: gets the indexes of @cpus in spread
+ *	order
  * @out: gets the CPU of each IRQ
  *
- * The candidates are the CPUs of @node, or all of them when @node is
- * negative or has no online CPU. IRQ i goes to candidate (i + @offset) mod
- * the number of candidates: consecutive IRQs on distinct CPUs, wrapping
- * when there are more IRQs than candidates.
+ * The spread order is by distance, then by SMT rank, then by number: the
+ * nearest CPUs first (the device's node, or the nearest node that has a
+ * CPU here), within them one thread of each core before any second thread
+ * (cores before SMT siblings), then the next nearest, and so on. The
+ * window is the nearest CPUs when there are no more IRQs than those, else
+ * the first @nr_irqs CPUs of the order (all of them if fewer): IRQs spill
+ * to the next nearest CPUs rather than two sharing a CPU while another has
+ * none. IRQ i goes to window entry (i + @offset) mod the window's size:
+ * consecutive IRQs on distinct CPUs, and distinct cores while the window
+ * has unused cores, wrapping only when every CPU has one.
  *
- * Return: the number of candidates.
+ * Cost: O(@nr_cpus) per distinct (distance, SMT rank) pair, plus O(1) per
+ * IRQ.
+ *
+ * Return: the size of the window.
  */
 static inline unsigned int dhp_spread(unsigned int nr_irqs,
-				      const unsigned int *cpus,
-				      const int *nodes, unsigned int nr_cpus,
-				      int node, unsigned int offset,
-				      unsigned int *out)
+				      const struct dhp_spread_cpu *cpus,
+				      unsigned int nr_cpus, unsigned int offset,
+				      unsigned int *order, unsigned int *out)
 {
-	unsigned int i, j, n = 0, want;
+	const struct dhp_spread_cpu *key = NULL, *next;
+	unsigned int i, j, n = 0, near = 0;
 
-	for (j = 0; node >= 0 && j < nr_cpus; j++)
-		n += nodes[j] == node;
-	if (!n)
-		node = -1;
-	if (node < 0)
-		n = nr_cpus;
-
-	for (i = 0; i < nr_irqs; i++) {
-		want = (i + offset) % n;
-		for (j = 0; j < nr_cpus; j++) {
-			if (node >= 0 && nodes[j] != node)
-				continue;
-			if (!want--)
-				break;
-		}
-		out[i] = cpus[j];
+	/* one pass per key, lowest first: few distances, few SMT ranks */
+	while (n < nr_cpus) {
+		next = NULL;
+		for (j = 0; j < nr_cpus; j++)
+			if ((!key || dhp_spread_before(key, &cpus[j])) &&
+			    (!next || dhp_spread_before(&cpus[j], next)))
+				next = &cpus[j];
+		for (j = 0; j < nr_cpus; j++)
+			if (cpus[j].distance == next->distance &&
+			    cpus[j].thread == next->thread)
+				order[n++] = j;
+		/* the last of this key: the next key is above it */
+		key = &cpus[order[n - 1]];
 	}
-	return n;
+	while (near < nr_cpus &&
+	       cpus[order[near]].distance == cpus[order[0]].distance)
+		near++;
+	if (nr_irqs > near)
+		near = nr_irqs < nr_cpus ? nr_irqs : nr_cpus;
+	for (i = 0; i < nr_irqs; i++)
+		out[i] = cpus[order[(i + offset) % near]].cpu;
+	return near;
 }
 
 #endif /* _DHP_SPREAD_H */

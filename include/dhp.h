@@ -204,6 +204,21 @@ enum dhp_mem_source {
 	DHP_MEM_SRC_VIRTIO_MEM,
 };
 
+/*
+ * &dhp_event.mem.flags: a change of the node's memory as a whole, which is
+ * what per-node driver state (a pool, a worker, a queue) follows.
+ * DHP_MEM_NODE_FIRST on an arrival: the range is the first memory of
+ * @mem.node, which had none online before it (it was not in N_MEMORY: a
+ * memory-less node, e.g. CPUs only, that got a DIMM, or a node whose memory
+ * had all gone). DHP_MEM_NODE_LAST on a removal: with the range gone, the
+ * node has no memory online (its CPUs, if any, now allocate from other
+ * nodes). With DHP_EV_INCLUDE_EXISTING the first range of each node that
+ * has memory carries DHP_MEM_NODE_FIRST, so a client sees FIRST once for
+ * each node before any other arrival on it, and again only after a LAST.
+ */
+#define DHP_MEM_NODE_FIRST	0x1U
+#define DHP_MEM_NODE_LAST	0x2U
+
 /**
  * struct dhp_event - one asynchronous notification
  * @seq: sequence number: events are numbered in the order they happened,
@@ -211,12 +226,14 @@ enum dhp_mem_source {
  *	%DHP_EV_INCLUDE_EXISTING.
  * @count: how many events this one stands for: adjacent memory ranges of
  *	the same kind, node and source that were waiting together are merged
- *	into one event covering sequence numbers @seq .. @seq + @count - 1.
+ *	into one event covering sequence numbers @seq .. @seq + @count - 1;
+ *	their @mem.flags are or-ed.
  * @kind: see &enum dhp_event_kind.
  * @timestamp_ns: ktime_get_ns() when the (first) event happened.
  * @cpu: for CPU events: @cpu.cpu and its NUMA @cpu.node.
  * @mem: for memory events: physical @mem.start, @mem.size in bytes, NUMA
- *	@mem.node and @mem.source.
+ *	@mem.node, @mem.source, and @mem.flags: %DHP_MEM_NODE_FIRST or
+ *	%DHP_MEM_NODE_LAST when the range changes whether the node has memory.
  */
 struct dhp_event {
 	u64 seq;
@@ -233,6 +250,7 @@ struct dhp_event {
 			u64 size;
 			int node;
 			enum dhp_mem_source source;
+			unsigned int flags;
 		} mem;
 	};
 };
@@ -330,7 +348,18 @@ struct dhp_rb_ops {
  *	debugfs directory, so not ".", ".." nor stats, trigger or hint_only.
  * @class: see &enum dhp_rb_class.
  * @policy: see &enum dhp_rb_policy.
- * @node: the device's NUMA node, preferred for its IRQs, or NUMA_NO_NODE.
+ * @node: the device's NUMA node, or NUMA_NO_NODE (-1); any other value
+ *	that is not a possible node is refused (-EINVAL). Its IRQs go first
+ *	to the CPUs of @node, one per CPU, one thread of each core before a
+ *	second; IRQs beyond those spill to the next nearest node's CPUs
+ *	(node_distance()) rather than two sharing a CPU while another CPU has
+ *	none, and wrap only when every CPU has one. When @node has no CPU
+ *	that may take IRQs (none online, or all isolated), the nearest node
+ *	that has one takes its place. The CPUs that may take IRQs are the
+ *	online ones in housekeeping_cpumask(HK_TYPE_MANAGED_IRQ) (not
+ *	isolated by isolcpus=managed_irq) and in /proc/irq/default_smp_affinity;
+ *	if none is in the latter, the former alone (as the kernel does for a
+ *	new IRQ).
  * @irqs: the IRQs the device has requested (at least one). Managed IRQs
  *	are left to the kernel. dhp copies the array.
  * @nr_irqs: how many.

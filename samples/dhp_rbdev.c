@@ -14,11 +14,12 @@
  *
  * debugfs, /sys/kernel/debug/dhp_rbdev/:
  *   ctl          write one command per write(2):
- *                  add NAME CLASS NIRQS [POLICY]
+ *                  add NAME CLASS NIRQS [POLICY [NODE]]
  *                      NAME 1 to 31 of [A-Za-z0-9_.:-], not ctl (nor
  *                      what dhp refuses: . .. stats trigger hint_only),
  *                      CLASS other|net, NIRQS 1..64,
- *                      POLICY default|participate|opt-out (default: default)
+ *                      POLICY default|participate|opt-out (default: default),
+ *                      NODE the NUMA node dhp is told, -1 for none (default)
  *                  remove NAME
  *                  refuse NAME 0|1    while 1, query_stop returns -EBUSY
  *                  slowstop NAME MS   MS 0..10000: stop takes that long, as
@@ -138,7 +139,7 @@
 #define RBDEV_IRQ_BATCH		64		/* completions per lock hold */
 #define RBDEV_IRQ_BUDGET	1024		/* completions per handler call */
 #define RBDEV_CMD_MAX		128
-#define RBDEV_ARGS_MAX		5
+#define RBDEV_ARGS_MAX		6
 #define RBDEV_CMDS \
 	"add, remove, refuse, slowstop, load, detach, attach or blkmq"
 
@@ -192,6 +193,7 @@ struct rbdev {
 	struct dhp_rb_device *rb;	/* NULL while detached */
 	enum dhp_rb_class class;
 	enum dhp_rb_policy policy;
+	int numa_node;			/* what dhp is told */
 	struct hlist_node cpuhp_node;	/* in rbdev_cpuhp's instances */
 	bool blkmq;			/* cpuhp_node added; rbdev_mutex */
 	struct dentry *dir;
@@ -701,7 +703,7 @@ static int rbdev_attach(struct rbdev *dev)
 		.name = dev->name,
 		.class = dev->class,
 		.policy = dev->policy,
-		.node = NUMA_NO_NODE,
+		.node = dev->numa_node,
 		.irqs = dev->irq_nums,
 		.nr_irqs = dev->nr_irqs,
 		.ops = &rbdev_rb_ops,
@@ -894,7 +896,8 @@ static struct rbdev *rbdev_alloc(const char *name, unsigned int nr_irqs)
 
 /* rbdev_mutex held. */
 static int rbdev_create(const char *name, enum dhp_rb_class class,
-			unsigned int nr_irqs, enum dhp_rb_policy policy)
+			unsigned int nr_irqs, enum dhp_rb_policy policy,
+			int numa_node)
 {
 	struct rbdev *dev;
 	unsigned int i;
@@ -905,6 +908,7 @@ static int rbdev_create(const char *name, enum dhp_rb_class class,
 		return -ENOMEM;
 	dev->class = class;
 	dev->policy = policy;
+	dev->numa_node = numa_node;
 	dev->irq_base = __irq_alloc_descs(-1, 0, nr_irqs, NUMA_NO_NODE, NULL,
 					  NULL);
 	if (dev->irq_base < 0) {
@@ -1123,7 +1127,7 @@ static int rbdev_parse_uint(const char *what, const char *s, unsigned int min,
 static int rbdev_cmd_add(int argc, char **argv)
 {
 	unsigned int nr_irqs;
-	int class, policy = DHP_RB_POLICY_DEFAULT, ret;
+	int class, policy = DHP_RB_POLICY_DEFAULT, ret, node = NUMA_NO_NODE;
 
 	if (!rbdev_name_ok(argv[1])) {
 		ctlerr("add: bad name: 1 to %d of [A-Za-z0-9_.:-], not ctl\n",
@@ -1139,7 +1143,7 @@ static int rbdev_cmd_add(int argc, char **argv)
 			       &nr_irqs);
 	if (ret)
 		return ret;
-	if (argc == 5) {
+	if (argc >= 5) {
 		policy = match_string(rbdev_policies,
 				      ARRAY_SIZE(rbdev_policies), argv[4]);
 		if (policy < 0) {
@@ -1147,13 +1151,18 @@ static int rbdev_cmd_add(int argc, char **argv)
 			return -EINVAL;
 		}
 	}
+	/* dhp checks the node itself: any int reaches it */
+	if (argc == 6 && kstrtoint(argv[5], 10, &node)) {
+		ctlerr("add: NODE must be a number\n");
+		return -EINVAL;
+	}
 
 	mutex_lock(&rbdev_mutex);
 	if (rbdev_find(argv[1])) {
 		ctlerr("add: %s exists\n", argv[1]);
 		ret = -EEXIST;
 	} else {
-		ret = rbdev_create(argv[1], class, nr_irqs, policy);
+		ret = rbdev_create(argv[1], class, nr_irqs, policy, node);
 	}
 	mutex_unlock(&rbdev_mutex);
 	return ret;
@@ -1292,7 +1301,7 @@ struct rbdev_cmd {
 };
 
 static const struct rbdev_cmd rbdev_cmds[] = {
-	{ "add", 4, 5, "add NAME other|net NIRQS [default|participate|opt-out]",
+	{ "add", 4, 6, "add NAME other|net NIRQS [default|participate|opt-out [NODE]]",
 	  rbdev_cmd_add },
 	{ "remove", 2, 2, "remove NAME", rbdev_cmd_remove },
 	{ "refuse", 3, 3, "refuse NAME 0|1", rbdev_cmd_knob },

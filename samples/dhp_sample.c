@@ -18,7 +18,9 @@
  * debugfs, /sys/kernel/debug/dhp_sample/:
  *   io     write N: run the hot path N times on every online CPU (an IPI)
  *          and N times in the writing task (process context)
- *   cpus   per CPU with a context: "cpu node requests"
+ *   cpus   per CPU with a context: "cpu node requests mem_node", node the
+ *          CPU's, mem_node where its context is (the node itself, or the
+ *          nearest with memory when the CPU's node has none)
  *   stats  allocs, frees, vetoes, missing (requests counted on a CPU while it
  *          had no resources, found at its next ADD_START), folded,
  *          cpu_events, mem_added_mb, mem_removed_mb
@@ -29,6 +31,7 @@
 
 #include <linux/cpu.h>
 #include <linux/debugfs.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/percpu.h>
 #include <linux/seq_file.h>
@@ -44,7 +47,8 @@
 
 /* A CPU's resources, as a real driver's queues or buffers would be. */
 struct sample_cpu {
-	int node;
+	int node;		/* cpu_to_node(), asked for */
+	int mem_node;		/* where the context is, given */
 };
 
 /*
@@ -109,6 +113,7 @@ static int sample_add_start(unsigned int cpu, struct sample_pcpu *slot)
 	if (!ctx)
 		return -ENOMEM;
 	ctx->node = cpu_to_node(cpu);
+	ctx->mem_node = page_to_nid(virt_to_page(ctx));
 	/* Folded when the CPU left: anything here ran without resources. */
 	if (slot->requests)
 		WRITE_ONCE(sample_missing, sample_missing + slot->requests);
@@ -243,12 +248,13 @@ static int sample_cpus_show(struct seq_file *m, void *v)
 
 	/* The hotplug lock keeps each CPU's resources while they are shown. */
 	cpus_read_lock();
-	seq_puts(m, "# cpu node requests\n");
+	seq_puts(m, "# cpu node requests mem_node\n");
 	for_each_possible_cpu(cpu) {
 		slot = per_cpu_ptr(sample_pcpu, cpu);
 		if (slot->ctx)
-			seq_printf(m, "%u %d %lu\n", cpu, slot->ctx->node,
-				   READ_ONCE(slot->requests));
+			seq_printf(m, "%u %d %lu %d\n", cpu, slot->ctx->node,
+				   READ_ONCE(slot->requests),
+				   slot->ctx->mem_node);
 	}
 	cpus_read_unlock();
 	return 0;

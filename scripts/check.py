@@ -33,7 +33,7 @@ GUEST_PROGS = ['selftests/dhp_sync_test', 'selftests/dhp_event_test',
                'selftests/dhp_rebalance_test', 'selftests/dhp_stress_test',
                'selftests/dhp_fault_test', 'selftests/dhp_fuzz_test',
                'selftests/dhp_pm_test', 'selftests/dhp_wdm_test',
-               'selftests/dhp_khotplug_test',
+               'selftests/dhp_numa_test', 'selftests/dhp_khotplug_test',
                'selftests/dhp_kunit.sh',
                'selftests/hostctl']
 # Lines of a kbuild run that are progress, not diagnostics.
@@ -58,12 +58,22 @@ FAULT = ['--loglevel', '5', '--allow-splat',
 # stays on through suspend, so that a crash there is seen.
 PM = ['--present-cpus', '--cpus', '4', '--maxcpus', '4',
       '--append', 'no_console_suspend']
+# Two NUMA nodes, two threads per core (an Intel vendor: the guest reads
+# SMT siblings from the Intel topology leaves): node 0 has the boot memory
+# and CPUs 0-1, node 1 CPUs 2-3 and no memory; CPU 2 online at boot, CPU 3
+# hot-added (6.1) or present and offline (6.12, which boots the first
+# thread of each core, CPUs 0 and 2). The second variant isolates CPU 3.
+NUMA = ['--maxcpus', '4', '--numa', '2-3', '--threads', '2',
+        '--cpu-model', 'qemu64,vendor=GenuineIntel', '--mem', '1G',
+        '--slots', '4', '--maxmem', '8G']
+ISOLATED = ['--append', 'isolcpus=managed_irq,domain,3']
 # The kernel's own CPU and memory hotplug selftests (scripts/setup.sh takes
 # them from linux-source-6.1), run with dhp loaded: bash scripts, with the
 # DIMM slots and the error injector their memory part uses.
 KHOTPLUG = ['--cpus', '2', '--maxcpus', '4', '--host-prog', 'bash'] + MEMORY
 KSFT_HOTPLUG = ['cpu-on-off-test.sh', 'mem-on-off-test.sh']
-# name, kernel, vm.py options, guest command ({scale} as for --stress-scale)
+# name, kernel, vm.py options, guest command ({scale} as for --stress-scale);
+# "name:variant" runs with --suites name
 SUITES = [
     ('sync', '6.1', ['--cpus', '2', '--maxcpus', '6'], './dhp_sync_test'),
     ('event', '6.1', ['--cpus', '2', '--maxcpus', '4'] + MEMORY,
@@ -85,6 +95,12 @@ SUITES = [
      MEMORY, './dhp_event_test'),
     ('rebalance', 'debug', ['--cpus', '2', '--maxcpus', '4', '--edu', '1',
                             '--kmemleak'], './dhp_rebalance_test'),
+    ('numa', '6.1', ['--cpus', '3'] + NUMA, './dhp_numa_test'),
+    ('numa:isolcpus', '6.1', ['--cpus', '3'] + NUMA + ISOLATED,
+     './dhp_numa_test'),
+    ('numa', '6.12', ['--cpus', '2'] + NUMA, './dhp_numa_test'),
+    ('numa:isolcpus', '6.12', ['--cpus', '2'] + NUMA + ISOLATED,
+     './dhp_numa_test'),
     ('khotplug', '6.1', KHOTPLUG, './dhp_khotplug_test'),
     ('khotplug', '6.12', KHOTPLUG, './dhp_khotplug_test'),
     ('khotplug', 'debug', KHOTPLUG + ['--kmemleak'], './dhp_khotplug_test'),
@@ -578,7 +594,8 @@ def main():
             res.add(True, 'package', skip=True,
                     why='needs the kernels 6.1 and 6.12')
     for name, kname, opts, cmd in SUITES:
-        if suites and name not in suites or kname not in trees:
+        if suites and name.split(':')[0] not in suites or \
+                kname not in trees:
             continue
         kernel, tree = trees[kname]
         if not tree or not progs:

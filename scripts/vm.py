@@ -21,7 +21,8 @@ Guest contract
   /etc/dhp/env     DHP_* variables, also in the command's environment:
                    DHP_KERNEL (6.1|6.12|debug), DHP_KVER, DHP_LAYOUT
                    (hotplug|present), DHP_BOOT_CPUS, DHP_MAX_CPUS, DHP_VMEM,
-                   DHP_EDU, DHP_KMEMLEAK
+                   DHP_EDU, DHP_KMEMLEAK, DHP_NUMA (node 1's CPUs or
+                   empty), DHP_THREADS
   /bin/hostctl     the CLI of selftests/hostctl.c, built by this script
   /dev/ttyS1       the control channel (raw, 115200; hostctl sets it up)
   modules          --kmod NAME ships NAME and its dependencies, decompressed;
@@ -39,8 +40,9 @@ Control channel: the guest writes "<id> <cmd> [args]" on ttyS1, the host
 answers "<id> ok [info]" or "<id> err <ECODE> <message>" (ECODE: ENOSPC,
 EBUSY, ETIME, ENODEV, ENOENT, EINVAL, EOPNOTSUPP, EIO). Commands:
   ping                      -> ok
-  cpu-add                   -> ok <qom-id> apic-id=N core-id=.. node-id=..
-                               socket-id=.. thread-id=..  (ENOSPC: no slot)
+  cpu-add [node]            -> ok <qom-id> apic-id=N core-id=.. node-id=..
+                               socket-id=.. thread-id=..  (ENOSPC: no slot,
+                               or none on that node: see --numa)
                                The guest sees cpuN appear (offline) shortly
                                after: poll /sys/devices/system/cpu/cpuN.
   cpu-del [qom-id]          -> ok <qom-id> <seconds>   (default: last added)
@@ -776,9 +778,11 @@ class Control:
         self._check_add()
         slots = self.qmp.execute('query-hotpluggable-cpus')
         order = sorted(slots, key=lambda s: sorted(s['props'].items()))
-        free = [s for s in order if 'qom-path' not in s]
+        free = [s for s in order if 'qom-path' not in s and
+                (not args or s['props'].get('node-id') == int(args[0]))]
         if not free:
-            raise ControlError('ENOSPC', 'no free cpu slot')
+            raise ControlError('ENOSPC', 'no free cpu slot' +
+                               (' on node %s' % args[0] if args else ''))
         slot = free[0]
         dev_id = 'cpu%d' % order.index(slot)
         args = {'driver': slot['type'], 'id': dev_id}
@@ -898,6 +902,21 @@ class Control:
 # The VM
 
 
+def _cpu_list(text, maxcpus):
+    """The CPU indexes of a list like 2-3,5; VMError if one is out of
+    range."""
+    cpus = set()
+    try:
+        for part in text.split(','):
+            lo, _, hi = part.partition('-')
+            cpus.update(range(int(lo), int(hi or lo) + 1))
+    except ValueError:
+        raise VMError('--numa %r: want a CPU list such as 2-3' % text)
+    if not cpus or min(cpus) < 0 or max(cpus) >= maxcpus:
+        raise VMError('--numa %r: CPUs must be in 0..%d' % (text, maxcpus - 1))
+    return sorted(cpus)
+
+
 def _tap_line(line):
     return line.startswith(('TAP version', 'KTAP version', '1..', 'ok ',
                             'not ok ', '# ', 'dhp:', 'DHP-', 'Bail out!')) \
@@ -909,6 +928,7 @@ class VM:
 
     def __init__(self, kernel='6.1', cpus=2, maxcpus=4, layout=None,
                  mem='1G', slots=4, maxmem='8G', vmem=None, edu=0,
+                 numa=None, threads=1,
                  files=(), kmods=(), append='', log=None, quiet=False,
                  timeout=600, boot_timeout=None, op_timeout=None,
                  kmemleak=False, allow_splat=None, cpu_model='qemu64',
@@ -922,6 +942,12 @@ class VM:
         self.layout = layout or ('present' if kernel == '6.12' else 'hotplug')
         self.mem, self.slots, self.maxmem = mem, slots, maxmem
         self.vmem, self.edu = vmem, edu
+        self.numa, self.threads = numa, threads
+        if threads < 1 or maxcpus % threads:
+            raise VMError('--maxcpus %d is not a multiple of --threads %d'
+                          % (maxcpus, threads))
+        if numa is not None:
+            self.node1 = _cpu_list(numa, maxcpus)
         self.files, self.kmods = list(files), list(kmods)
         self.host_progs = list(host_progs)
         self.append = append
@@ -1001,6 +1027,11 @@ class VM:
             smp = str(self.maxcpus)
         else:
             smp = '%d,maxcpus=%d' % (self.cpus, self.maxcpus)
+        if self.threads > 1 or self.numa is not None:
+            # a socket per core: the last-level cache is the socket's,
+            # and a node that splits one makes the guest warn
+            smp += ',sockets=%d,cores=1,threads=%d' % (
+                self.maxcpus // self.threads, self.threads)
         mem = self.mem
         if self.slots:
             mem += ',slots=%d,maxmem=%s' % (self.slots, self.maxmem)
@@ -1022,7 +1053,27 @@ class VM:
                      'memdev=vm0mem,requested-size=0']
         for i in range(self.edu):
             argv += ['-device', 'edu,id=edu%d' % i]
-        return argv + self.qemu_args
+        return argv + self.numa_argv() + self.qemu_args
+
+    def numa_argv(self):
+        """--numa: node 0 has the boot memory and the CPUs not in node 1;
+        node 1 has no memory at boot (a DIMM can be added with node=1)."""
+        if self.numa is None:
+            return []
+        node0 = [c for c in range(self.maxcpus) if c not in self.node1]
+        argv = ['-object', 'memory-backend-ram,id=numa0,size=%s' % self.mem,
+                '-numa', 'node,nodeid=0,memdev=numa0', '-numa',
+                'node,nodeid=1']
+        for node, cpus in ((0, node0), (1, self.node1)):
+            for c in cpus:
+                argv += ['-numa', 'cpu,node-id=%d,socket-id=%d,core-id=%d,'
+                         'thread-id=%d' % ((node,) + self._cpu_slot(c))]
+        return argv
+
+    def _cpu_slot(self, index):
+        """The socket, core and thread of CPU @index: QEMU numbers threads
+        first, then cores, then sockets; one core per socket here."""
+        return index // self.threads, 0, index % self.threads
 
     def _console_reader(self):
         buf = b''
@@ -1117,7 +1168,8 @@ class VM:
         return {'DHP_KERNEL': self.kernel.name, 'DHP_KVER': self.kernel.kver,
                 'DHP_LAYOUT': self.layout, 'DHP_BOOT_CPUS': self.cpus,
                 'DHP_MAX_CPUS': self.maxcpus, 'DHP_VMEM': self.vmem or '',
-                'DHP_EDU': self.edu,
+                'DHP_EDU': self.edu, 'DHP_NUMA': self.numa or '',
+                'DHP_THREADS': self.threads,
                 'DHP_KMEMLEAK': 1 if self.kmemleak else 0,
                 'DHP_PRINTK': '%d 4 1 7' % self.loglevel}
 
@@ -1302,6 +1354,14 @@ def parse_args(argv):
     p.add_argument('--vmem', metavar='SIZE',
                    help='add a virtio-mem device vm0 of SIZE (requested 0); '
                         'ships virtio_mem and loads its PCI transport')
+    p.add_argument('--numa', metavar='CPUS',
+                   help='two NUMA nodes: node 1 gets the CPUs (indexes '
+                        'in QEMU\'s order, e.g. 2-3) and no memory, node 0 '
+                        'the rest and the boot memory; dimm-add SIZE 1 '
+                        'puts a DIMM on node 1')
+    p.add_argument('--threads', type=int, default=1, metavar='N',
+                   help='SMT threads per core (-smp ...,threads=N; '
+                        'default 1)')
     p.add_argument('--edu', type=int, default=0, metavar='N',
                    help='add N edu PCI devices (ids edu0..)')
     p.add_argument('--files', action='append', default=[], metavar='DIR',
@@ -1368,6 +1428,7 @@ def main(argv=None):
         vm = VM(kernel=args.kernel, cpus=args.cpus, maxcpus=args.maxcpus,
                 layout=args.layout, mem=args.mem, slots=args.slots,
                 maxmem=args.maxmem, vmem=args.vmem, edu=args.edu,
+                numa=args.numa, threads=args.threads,
                 files=args.files, kmods=args.kmod, append=args.append,
                 log=args.log, quiet=args.quiet, timeout=args.timeout,
                 boot_timeout=args.boot_timeout, op_timeout=args.op_timeout,

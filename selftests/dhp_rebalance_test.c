@@ -6,9 +6,10 @@
  * without hardware, I/O completed by them) and samples/dhp_edu.ko (QEMU's
  * edu device, its MSI). What dhp did is checked where the kernel shows it:
  * /proc/irq/N/affinity_hint and effective_affinity_list, and what rbdev saw
- * at start(), against the spread computed here by the test's own reading of
- * the rule the README states (not dhp_spread.h, which the module uses: a
- * test that shares the module's code shares its bugs).
+ * at start(), against the spread computed by the tests' own reading of the
+ * rule the README states (dhp_util.c's spread_expected(), not dhp_spread.h,
+ * which the module uses: a test that shares the module's code shares its
+ * bugs).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -133,49 +134,15 @@ static int irq_cpu(unsigned int irq, const char *file)
 	return cpu;
 }
 
-/* The NUMA node of @cpu, from its sysfs nodeN link; -1 without one. */
-static int cpu_node(int cpu)
-{
-	char path[64];
-	struct dirent *e;
-	int node = -1;
-	DIR *dir;
-
-	snprintf(path, sizeof(path), CPU_SYSFS "/cpu%d", cpu);
-	dir = opendir(path);
-	if (!dir)
-		return -1;
-	while ((e = readdir(dir)))
-		if (!strncmp(e->d_name, "node", 4) &&
-		    sscanf(e->d_name + 4, "%d", &node) == 1)
-			break;
-	closedir(dir);
-	return node;
-}
-
 /*
- * The test's oracle: where the README says @d's IRQs go now. The
- * candidates are the online CPUs of the device's node in ascending order,
- * all the online CPUs when it has no node or none of its CPUs is online;
- * IRQ i goes to candidate (i + offset) modulo their number, the offset
- * staggering devices: the device's id times its IRQ count.
+ * The test's oracle: where the README says @d's IRQs go now
+ * (spread_expected(), dhp_util.c), the offset staggering devices: the
+ * device's id times its IRQ count.
  */
 static void expected(const struct dev *d, int *out)
 {
-	long node = rb_info(d->name, "node");
-	unsigned int offset = rb_info(d->name, "id") * d->nr_irqs;
-	int cand[NCPU], n = 0, cpu, i;
-	bool any;
-
-	for (cpu = 0; node >= 0 && cpu < NCPU; cpu++)
-		if (cpu_state(cpu) == 1 && cpu_node(cpu) == node)
-			cand[n++] = cpu;
-	any = !n;
-	for (cpu = 0; any && cpu < NCPU; cpu++)
-		if (cpu_state(cpu) == 1)
-			cand[n++] = cpu;
-	for (i = 0; i < d->nr_irqs; i++)
-		out[i] = n ? cand[(i + offset) % n] : -1;
+	spread_expected(rb_info(d->name, "node"),
+			rb_info(d->name, "id") * d->nr_irqs, d->nr_irqs, out);
 }
 
 /*

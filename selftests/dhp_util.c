@@ -447,3 +447,187 @@ long objects_live(const char *type)
 			return live;
 	return -1;
 }
+
+/* ---- The test side's IRQ spread ------------------------------------- */
+
+/* Marks in @set (SPREAD_CPUS entries) the CPUs of list @text ("0-2,5"). */
+static void cpulist_parse(const char *text, bool *set)
+{
+	const char *p = text;
+	char *end;
+	long lo, hi;
+
+	while (*p && *p != '\n') {
+		lo = strtol(p, &end, 10);
+		hi = *end == '-' ? strtol(end + 1, &end, 10) : lo;
+		if (end == p)
+			return;
+		for (; lo <= hi && lo < SPREAD_CPUS; lo++)
+			if (lo >= 0)
+				set[lo] = true;
+		p = *end == ',' ? end + 1 : end;
+		if (*end != ',')
+			break;
+	}
+}
+
+/* The CPUs of sysfs or procfs list file @path into @set; whether read. */
+static bool cpulist_read(const char *path, bool *set)
+{
+	char buf[4096];
+
+	memset(set, 0, SPREAD_CPUS * sizeof(*set));
+	if (read_file(path, buf, sizeof(buf)) < 0)
+		return false;
+	cpulist_parse(buf, set);
+	return true;
+}
+
+int node_of_cpu(int cpu)
+{
+	bool set[SPREAD_CPUS];
+	char path[96];
+	int node;
+
+	for (node = 0; node < 64; node++) {
+		snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/cpulist",
+			 node);
+		if (cpulist_read(path, set) && cpu < SPREAD_CPUS && set[cpu])
+			return node;
+	}
+	return -1;
+}
+
+/*
+ * The CPUs isolcpus= keeps managed IRQs off, from /proc/cmdline: only with
+ * the managed_irq flag ("isolcpus=managed_irq,domain,3").
+ */
+void cpus_isolated_managed(bool *set)
+{
+	char buf[4096], *p, *tok, *save;
+	bool managed = false;
+
+	memset(set, 0, SPREAD_CPUS * sizeof(*set));
+	if (read_file("/proc/cmdline", buf, sizeof(buf)) < 0)
+		return;
+	/* the last word ends with a newline, where a CPU list ends anyway */
+	for (p = strtok_r(buf, " ", &save); p; p = strtok_r(NULL, " ", &save))
+		if (!strncmp(p, "isolcpus=", 9))
+			break;
+	if (!p)
+		return;
+	for (p += 9; (tok = strsep(&p, ","));) {
+		if (tok[0] >= 'a' && tok[0] <= 'z') {
+			managed |= !strcmp(tok, "managed_irq");
+			continue;
+		}
+		if (managed)
+			cpulist_parse(tok, set);
+	}
+}
+
+/* /proc/irq/default_smp_affinity, the low 64 bits, into @set. */
+static void default_affinity(bool *set)
+{
+	unsigned long long mask = 0;
+	char buf[512], *c;
+	int cpu;
+
+	memset(set, 0, SPREAD_CPUS * sizeof(*set));
+	if (read_file("/proc/irq/default_smp_affinity", buf, sizeof(buf)) < 0)
+		return;
+	for (c = buf; *c && *c != '\n'; c++)
+		if (*c != ',')
+			mask = mask << 4 | (*c <= '9' ? *c - '0' : (*c | 32) - 'a' + 10);
+	for (cpu = 0; cpu < SPREAD_CPUS; cpu++)
+		set[cpu] = mask >> cpu & 1;
+}
+
+/* Distance from node @from to node @to, sysfs nodeN/distance; 0 if none. */
+static int node_distance_read(int from, int to)
+{
+	char path[96], buf[512], *p = buf, *end;
+	int i;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/distance",
+		 from);
+	if (read_file(path, buf, sizeof(buf)) < 0)
+		return 0;
+	for (i = 0;; i++) {
+		long d = strtol(p, &end, 10);
+
+		if (end == p)
+			return 0;
+		if (i == to)
+			return d;
+		p = end;
+	}
+}
+
+void spread_allowed(bool *allowed)
+{
+	bool iso[SPREAD_CPUS], dflt[SPREAD_CPUS];
+	int cpu, pass, n;
+
+	cpus_isolated_managed(iso);
+	default_affinity(dflt);
+	/* online, not isolated, in default_smp_affinity; then less */
+	for (pass = 0; pass < 3; pass++) {
+		for (n = 0, cpu = 0; cpu < SPREAD_CPUS; cpu++) {
+			allowed[cpu] = cpu_state(cpu) == 1 &&
+				       (pass == 2 || !iso[cpu]) &&
+				       (pass >= 1 || dflt[cpu]);
+			n += allowed[cpu];
+		}
+		if (n)
+			return;
+	}
+}
+
+/*
+ * Where the README's rule puts IRQ i of a device of NUMA node @node (-1:
+ * none) with @nr_irqs IRQs and offset @offset (its id times its IRQ
+ * count), worked out from sysfs and procfs alone, into @out: the allowed
+ * CPUs (spread_allowed()) ordered by distance from the node, then by rank
+ * among their allowed SMT siblings, then by number; the window is the
+ * nearest of them, or the first @nr_irqs when there are more IRQs (all
+ * when more than CPUs); IRQ i goes to window entry (i + @offset) mod its
+ * size. Returns the window's size.
+ */
+int spread_expected(int node, unsigned int offset, int nr_irqs, int *out)
+{
+	int dist[SPREAD_CPUS], rank[SPREAD_CPUS], order[SPREAD_CPUS];
+	bool allowed[SPREAD_CPUS], sib[SPREAD_CPUS], used[SPREAD_CPUS] = { 0 };
+	int cpu, s, n = 0, i, best, near = 0;
+	char path[128];
+
+	spread_allowed(allowed);
+	for (cpu = 0; cpu < SPREAD_CPUS; cpu++) {
+		if (!allowed[cpu])
+			continue;
+		dist[cpu] = node < 0 ? 0 : node_distance_read(node,
+							      node_of_cpu(cpu));
+		snprintf(path, sizeof(path),
+			 CPU_SYSFS "/cpu%d/topology/thread_siblings_list", cpu);
+		cpulist_read(path, sib);
+		for (rank[cpu] = 0, s = 0; s < cpu; s++)
+			rank[cpu] += sib[s] && allowed[s];
+		n++;
+	}
+	for (i = 0; i < n; i++) {
+		best = -1;
+		for (cpu = 0; cpu < SPREAD_CPUS; cpu++)
+			if (allowed[cpu] && !used[cpu] &&
+			    (best < 0 || dist[cpu] < dist[best] ||
+			     (dist[cpu] == dist[best] && rank[cpu] < rank[best])))
+				best = cpu;
+		used[best] = true;
+		order[i] = best;
+		near += dist[best] == dist[order[0]];
+	}
+	if (nr_irqs > near)
+		near = nr_irqs < n ? nr_irqs : n;
+	for (i = 0; i < nr_irqs; i++)
+		out[i] = order[(i + offset) % near];
+	return near;
+}

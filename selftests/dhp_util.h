@@ -70,4 +70,15 @@ int cpu_injectable(void);
 int cpuhp_inject(int cpu, int state);
 int cpuhp_injectable_near(int cpu, int state, int dir);
 
+/*
+ * The IRQ spread as the README states it, worked out by the tests from
+ * sysfs and procfs (not from dhp_spread.h: a test that shares the
+ * module's code shares its bugs). CPUs 0 .. SPREAD_CPUS - 1.
+ */
+#define SPREAD_CPUS	64
+int node_of_cpu(int cpu);		/* from nodeN/cpulist; -1 if none */
+void cpus_isolated_managed(bool *set);	/* isolcpus=managed_irq,... */
+void spread_allowed(bool *allowed);
+int spread_expected(int node, unsigned int offset, int nr_irqs, int *out);
+
 #endif /* _DHP_UTIL_H */

@@ -32,6 +32,7 @@ struct rec {
 	unsigned long long seq, start, size, lat_us;
 	unsigned int count;
 	int kind, cpu, node, source, active;
+	unsigned int flags;	/* DHP_MEM_NODE_* */
 };
 
 struct client {

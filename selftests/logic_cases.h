@@ -48,22 +48,46 @@ static u32 lc_seed(u32 run)
 
 /* ---- IRQ spreading (dhp_spread) --------------------------------------- */
 
+#define LC_SPREAD_CPUS	12
+#define LC_SPREAD_IRQS	40
+
+/*
+ * Fills @c from CPU numbers @cpus with the distances @dist (NULL: all 10)
+ * and SMT ranks @thread (NULL: all 0); returns @n.
+ */
+static unsigned int lc_cpus(struct dhp_spread_cpu *c, const unsigned int *cpus,
+			    const unsigned int *dist,
+			    const unsigned int *thread, unsigned int n)
+{
+	unsigned int j;
+
+	for (j = 0; j < n; j++) {
+		c[j].cpu = cpus[j];
+		c[j].distance = dist ? dist[j] : 10;
+		c[j].thread = thread ? thread[j] : 0;
+	}
+	return n;
+}
+
 LC_CASE(spread_one_cpu)
 {
-	unsigned int cpus[] = { 0 }, out[4], i;
-	int nodes[] = { 0 };
+	unsigned int cpus[] = { 0 }, order[1], out[4], i;
+	struct dhp_spread_cpu c[1];
 
-	LC_ASSERT_EQ(1, dhp_spread(4, cpus, nodes, 1, -1, 0, out));
+	lc_cpus(c, cpus, NULL, NULL, 1);
+	LC_ASSERT_EQ(1, dhp_spread(4, c, 1, 0, order, out));
 	for (i = 0; i < 4; i++)
 		LC_ASSERT_EQ(0, out[i]);
 }
 
 LC_CASE(spread_more_irqs_than_cpus_wraps_evenly)
 {
-	unsigned int cpus[] = { 0, 1, 2 }, out[7], count[3] = { 0 }, i;
-	int nodes[] = { 0, 0, 0 };
+	unsigned int cpus[] = { 0, 1, 2 }, order[3], out[7], count[3] = { 0 };
+	struct dhp_spread_cpu c[3];
+	unsigned int i;
 
-	LC_ASSERT_EQ(3, dhp_spread(7, cpus, nodes, 3, -1, 0, out));
+	lc_cpus(c, cpus, NULL, NULL, 3);
+	LC_ASSERT_EQ(3, dhp_spread(7, c, 3, 0, order, out));
 	for (i = 0; i < 7; i++) {
 		LC_ASSERT_EQ(cpus[i % 3], out[i]);
 		count[out[i]]++;
@@ -76,80 +100,173 @@ LC_CASE(spread_more_irqs_than_cpus_wraps_evenly)
 
 LC_CASE(spread_prefers_the_device_node)
 {
-	unsigned int cpus[] = { 0, 1, 4, 5, 6 }, out[4];
-	int nodes[] = { 0, 0, 1, 1, 1 };
+	unsigned int cpus[] = { 0, 1, 4, 5, 6 }, dist[] = { 20, 20, 10, 10, 10 };
+	unsigned int order[5], out[3];
+	struct dhp_spread_cpu c[5];
 
-	LC_ASSERT_EQ(3, dhp_spread(4, cpus, nodes, 5, 1, 0, out));
+	lc_cpus(c, cpus, dist, NULL, 5);
+	LC_ASSERT_EQ(3, dhp_spread(3, c, 5, 0, order, out));
 	LC_EXPECT_EQ(4, out[0]);
 	LC_EXPECT_EQ(5, out[1]);
 	LC_EXPECT_EQ(6, out[2]);
-	LC_EXPECT_EQ(4, out[3]);
+	/* staggered, still on the node */
+	LC_ASSERT_EQ(3, dhp_spread(1, c, 5, 4, order, out));
+	LC_EXPECT_EQ(5, out[0]);
 }
 
-LC_CASE(spread_empty_node_falls_back_to_all)
+/* More IRQs than the node has CPUs: the rest go to the next node. */
+LC_CASE(spread_spills_to_the_next_node)
 {
-	unsigned int cpus[] = { 0, 1, 2, 3 }, out[4], i;
-	int nodes[] = { 0, 0, 1, 1 };
+	unsigned int cpus[] = { 0, 1, 4, 5, 6 }, dist[] = { 20, 20, 10, 10, 10 };
+	unsigned int order[5], out[7];
+	struct dhp_spread_cpu c[5];
 
-	/* node 2 has no online CPU, and no node at all means the same */
-	LC_ASSERT_EQ(4, dhp_spread(4, cpus, nodes, 4, 2, 0, out));
+	lc_cpus(c, cpus, dist, NULL, 5);
+	LC_ASSERT_EQ(4, dhp_spread(4, c, 5, 0, order, out));
+	LC_EXPECT_EQ(4, out[0]);
+	LC_EXPECT_EQ(5, out[1]);
+	LC_EXPECT_EQ(6, out[2]);
+	LC_EXPECT_EQ(0, out[3]);
+	/* more than all CPUs: every CPU has one before the node's get two */
+	LC_ASSERT_EQ(5, dhp_spread(7, c, 5, 0, order, out));
+	LC_EXPECT_EQ(1, out[4]);
+	LC_EXPECT_EQ(4, out[5]);
+	LC_EXPECT_EQ(5, out[6]);
+}
+
+/* The device's node has one CPU: a second IRQ does not share it. */
+LC_CASE(spread_node_with_one_cpu)
+{
+	unsigned int cpus[] = { 0, 1, 2 }, dist[] = { 20, 20, 10 };
+	unsigned int order[3], out[2];
+	struct dhp_spread_cpu c[3];
+
+	lc_cpus(c, cpus, dist, NULL, 3);
+	LC_ASSERT_EQ(1, dhp_spread(1, c, 3, 5, order, out));
+	LC_EXPECT_EQ(2, out[0]);
+	LC_ASSERT_EQ(2, dhp_spread(2, c, 3, 0, order, out));
+	LC_EXPECT_EQ(2, out[0]);
+	LC_EXPECT_EQ(0, out[1]);
+}
+
+/*
+ * The device's node has no CPU here: the nearest node that has takes its
+ * place (distances 20 and 30), and no node at all means every CPU.
+ */
+LC_CASE(spread_empty_node_takes_the_nearest)
+{
+	unsigned int cpus[] = { 0, 1, 2, 3 }, dist[] = { 30, 30, 20, 20 };
+	unsigned int order[4], out[4], i;
+	struct dhp_spread_cpu c[4];
+
+	lc_cpus(c, cpus, dist, NULL, 4);
+	LC_ASSERT_EQ(2, dhp_spread(2, c, 4, 0, order, out));
+	LC_EXPECT_EQ(2, out[0]);
+	LC_EXPECT_EQ(3, out[1]);
+	lc_cpus(c, cpus, NULL, NULL, 4);
+	LC_ASSERT_EQ(4, dhp_spread(4, c, 4, 0, order, out));
 	for (i = 0; i < 4; i++)
 		LC_ASSERT_EQ(cpus[i], out[i]);
-	LC_ASSERT_EQ(4, dhp_spread(4, cpus, nodes, 4, -1, 0, out));
+}
+
+/* Two threads per core, siblings numbered next to each other: cores first. */
+LC_CASE(spread_cores_before_siblings)
+{
+	unsigned int cpus[] = { 0, 1, 2, 3 }, thread[] = { 0, 1, 0, 1 };
+	unsigned int order[4], out[4], offset;
+	struct dhp_spread_cpu c[4];
+
+	lc_cpus(c, cpus, NULL, thread, 4);
+	LC_ASSERT_EQ(4, dhp_spread(4, c, 4, 0, order, out));
+	LC_EXPECT_EQ(0, out[0]);
+	LC_EXPECT_EQ(2, out[1]);
+	LC_EXPECT_EQ(1, out[2]);
 	LC_EXPECT_EQ(3, out[3]);
+	/* two IRQs, any offset: on the two cores (CPU / 2) */
+	for (offset = 0; offset < 8; offset++) {
+		LC_ASSERT_EQ(4, dhp_spread(2, c, 4, offset, order, out));
+		LC_ASSERT_MSG(out[0] / 2 != out[1] / 2,
+			      "offset %u: CPUs %u and %u are siblings", offset,
+			      out[0], out[1]);
+	}
+}
+
+/* The same on two nodes. */
+LC_CASE(spread_cores_first_within_the_node)
+{
+	unsigned int cpus[] = { 0, 1, 2, 3, 4, 5, 6, 7 };
+	unsigned int dist[] = { 10, 10, 10, 10, 20, 20, 20, 20 };
+	unsigned int thread[] = { 0, 1, 0, 1, 0, 1, 0, 1 };
+	unsigned int order[8], out[5];
+	struct dhp_spread_cpu c[8];
+
+	lc_cpus(c, cpus, dist, thread, 8);
+	LC_ASSERT_EQ(4, dhp_spread(3, c, 8, 0, order, out));
+	LC_EXPECT_EQ(0, out[0]);
+	LC_EXPECT_EQ(2, out[1]);
+	LC_EXPECT_EQ(1, out[2]);
+	/* the node's siblings before the next node */
+	LC_ASSERT_EQ(5, dhp_spread(5, c, 8, 0, order, out));
+	LC_EXPECT_EQ(3, out[3]);
+	LC_EXPECT_EQ(4, out[4]);
 }
 
 LC_CASE(spread_offset_staggers_devices)
 {
-	unsigned int cpus[] = { 0, 2, 5 }, a[1], b[1], c[1];
-	int nodes[] = { 0, 0, 0 };
+	unsigned int cpus[] = { 0, 2, 5 }, order[3], a[1], b[1], c5[1];
+	struct dhp_spread_cpu c[3];
 
-	dhp_spread(1, cpus, nodes, 3, -1, 0, a);
-	dhp_spread(1, cpus, nodes, 3, -1, 1, b);
-	dhp_spread(1, cpus, nodes, 3, -1, 5, c);
+	lc_cpus(c, cpus, NULL, NULL, 3);
+	dhp_spread(1, c, 3, 0, order, a);
+	dhp_spread(1, c, 3, 1, order, b);
+	dhp_spread(1, c, 3, 5, order, c5);
 	LC_EXPECT_EQ(0, a[0]);
 	LC_EXPECT_EQ(2, b[0]);
-	LC_EXPECT_EQ(5, c[0]);	/* 5 mod 3 = 2: the third candidate */
+	LC_EXPECT_EQ(5, c5[0]);	/* 5 mod 3 = 2: the third candidate */
 }
 
 LC_CASE(spread_sparse_cpu_numbers)
 {
-	unsigned int cpus[] = { 3, 17, 63 }, out[3];
-	int nodes[] = { 1, 0, 1 };
+	unsigned int cpus[] = { 3, 17, 63 }, dist[] = { 10, 20, 10 };
+	unsigned int order[3], out[4];
+	struct dhp_spread_cpu c[3];
 
-	LC_ASSERT_EQ(2, dhp_spread(3, cpus, nodes, 3, 1, 0, out));
+	lc_cpus(c, cpus, dist, NULL, 3);
+	LC_ASSERT_EQ(3, dhp_spread(4, c, 3, 0, order, out));
 	LC_EXPECT_EQ(3, out[0]);
 	LC_EXPECT_EQ(63, out[1]);
-	LC_EXPECT_EQ(3, out[2]);
+	LC_EXPECT_EQ(17, out[2]);
+	LC_EXPECT_EQ(3, out[3]);
 }
 
 LC_CASE(spread_no_irqs_writes_nothing)
 {
-	unsigned int cpus[] = { 0, 1 }, out[1] = { 99 };
-	int nodes[] = { 0, 1 };
+	unsigned int cpus[] = { 0, 1 }, dist[] = { 20, 10 }, order[2];
+	unsigned int out[1] = { 99 };
+	struct dhp_spread_cpu c[2];
 
-	LC_EXPECT_EQ(1, dhp_spread(0, cpus, nodes, 2, 1, 7, out));
+	lc_cpus(c, cpus, dist, NULL, 2);
+	LC_EXPECT_EQ(1, dhp_spread(0, c, 2, 7, order, out));
 	LC_EXPECT_EQ(99, out[0]);
 }
 
-#define LC_SPREAD_CPUS	12
-#define LC_SPREAD_IRQS	40
-
-/* As many IRQs as candidates: each candidate gets exactly one. */
+/* As many IRQs as CPUs: each gets exactly one. */
 LC_CASE(spread_one_irq_per_candidate)
 {
-	unsigned int cpus[LC_SPREAD_CPUS], out[LC_SPREAD_CPUS];
-	unsigned int n, offset, i, j, seen;
-	int nodes[LC_SPREAD_CPUS];
+	unsigned int cpus[LC_SPREAD_CPUS], order[LC_SPREAD_CPUS];
+	unsigned int out[LC_SPREAD_CPUS], n, offset, i, j, seen;
+	struct dhp_spread_cpu c[LC_SPREAD_CPUS];
 
 	for (n = 1; n <= LC_SPREAD_CPUS; n++) {
-		for (i = 0; i < n; i++) {
+		for (i = 0; i < n; i++)
 			cpus[i] = 2 * i + 1;
-			nodes[i] = 0;
+		lc_cpus(c, cpus, NULL, NULL, n);
+		for (i = 0; i < n; i++) {	/* three nodes, two threads */
+			c[i].distance = 10 * (1 + i % 3);
+			c[i].thread = i / 6;
 		}
 		for (offset = 0; offset <= n; offset++) {
-			LC_ASSERT_EQ(n, dhp_spread(n, cpus, nodes, n, 0, offset,
-						   out));
+			LC_ASSERT_EQ(n, dhp_spread(n, c, n, offset, order, out));
 			seen = 0;
 			for (i = 0; i < n; i++)
 				for (j = 0; j < n; j++)
@@ -164,15 +281,19 @@ LC_CASE(spread_one_irq_per_candidate)
 	}
 }
 
-/* Ascending, sparse CPU numbers on nodes 0..2; returns how many. */
-static unsigned int lc_spread_cpus(u32 *rng, unsigned int *cpus, int *nodes)
+/*
+ * Ascending, sparse CPU numbers, distances 10..40 and SMT ranks 0..2;
+ * returns how many.
+ */
+static unsigned int lc_spread_cpus(u32 *rng, struct dhp_spread_cpu *c)
 {
 	unsigned int i, n = 1 + lc_below(rng, LC_SPREAD_CPUS);
 	unsigned int cpu = lc_below(rng, 3);
 
 	for (i = 0; i < n; i++) {
-		cpus[i] = cpu;
-		nodes[i] = lc_below(rng, 3);
+		c[i].cpu = cpu;
+		c[i].distance = 10 * (1 + lc_below(rng, 4));
+		c[i].thread = lc_below(rng, 3);
 		cpu += 1 + lc_below(rng, 4);
 	}
 	return n;
@@ -181,40 +302,59 @@ static unsigned int lc_spread_cpus(u32 *rng, unsigned int *cpus, int *nodes)
 /*
  * What is wrong with @out, dhp_spread()'s placement of @nr_irqs IRQs that
  * returned @ret, or NULL: checked against the specification in
- * dhp_spread.h, worked out here on its own.
+ * dhp_spread.h, worked out here on its own: the order by selection sort,
+ * the window from its definition, and the properties it promises.
  */
 static const char *lc_spread_check(unsigned int nr_irqs,
-				   const unsigned int *cpus, const int *nodes,
-				   unsigned int nr_cpus, int node,
-				   unsigned int offset, const unsigned int *out,
-				   unsigned int ret)
+				   const struct dhp_spread_cpu *c,
+				   unsigned int n, unsigned int offset,
+				   const unsigned int *out, unsigned int ret)
 {
-	unsigned int cand[LC_SPREAD_CPUS], count[LC_SPREAD_CPUS];
-	unsigned int i, j, n = 0, lo = ~0U, hi = 0;
+	unsigned int sorted[LC_SPREAD_CPUS], count[LC_SPREAD_CPUS];
+	unsigned int i, j, k, w = 0, lo = ~0U, hi = 0, best;
+	bool used[LC_SPREAD_CPUS] = { false };
 
-	for (j = 0; j < nr_cpus; j++)
-		if (nodes[j] == node)
-			cand[n++] = cpus[j];
-	if (!n)
-		for (j = 0; j < nr_cpus; j++)
-			cand[n++] = cpus[j];
-	if (ret != n)
-		return "wrong number of candidates";
-	for (j = 0; j < n; j++)
+	for (i = 0; i < n; i++) {
+		best = n;
+		for (j = 0; j < n; j++) {
+			if (used[j])
+				continue;
+			if (best == n || c[j].distance < c[best].distance ||
+			    (c[j].distance == c[best].distance &&
+			     (c[j].thread < c[best].thread ||
+			      (c[j].thread == c[best].thread &&
+			       c[j].cpu < c[best].cpu))))
+				best = j;
+		}
+		used[best] = true;
+		sorted[i] = c[best].cpu;
+	}
+	/* w: the CPUs at the least distance, or more to hold the IRQs */
+	for (j = 0; j < n; j++) {
+		best = 1;
+		for (k = 0; k < n; k++)
+			best &= c[j].distance <= c[k].distance;
+		w += best;
+	}
+	if (nr_irqs > w)
+		w = nr_irqs < n ? nr_irqs : n;
+	if (ret != w)
+		return "wrong window size";
+	for (j = 0; j < w; j++)
 		count[j] = 0;
 	for (i = 0; i < nr_irqs; i++) {
 		j = 0;
-		while (j < n && cand[j] != out[i])
+		while (j < w && sorted[j] != out[i])
 			j++;
-		if (j == n)
-			return "an IRQ off the device's node, or on no online CPU";
-		if (j != (i + offset) % n)
-			return "IRQ i not on candidate (i + offset) mod n";
-		if (i && n > 1 && out[i] == out[i - 1])
+		if (j == w)
+			return "an IRQ outside the window";
+		if (j != (i + offset) % w)
+			return "IRQ i not on window entry (i + offset) mod w";
+		if (i && w > 1 && out[i] == out[i - 1])
 			return "two consecutive IRQs on one CPU";
 		count[j]++;
 	}
-	for (j = 0; j < n; j++) {
+	for (j = 0; j < w; j++) {
 		if (count[j] < lo)
 			lo = count[j];
 		if (count[j] > hi)
@@ -225,27 +365,24 @@ static const char *lc_spread_check(unsigned int nr_irqs,
 	return NULL;
 }
 
-/* Random online sets, device nodes (some without CPUs) and offsets. */
-LC_CASE(spread_random_sets_balance_and_prefer_the_node)
+/* Random CPU sets, distances, SMT ranks and offsets. */
+LC_CASE(spread_random_sets_balance_and_prefer_the_nearest)
 {
-	unsigned int cpus[LC_SPREAD_CPUS], out[LC_SPREAD_IRQS];
+	unsigned int order[LC_SPREAD_CPUS], out[LC_SPREAD_IRQS];
 	unsigned int run, nr_cpus, nr_irqs, offset, ret;
-	int nodes[LC_SPREAD_CPUS], node;
+	struct dhp_spread_cpu c[LC_SPREAD_CPUS];
 	const char *why;
 	u32 rng;
 
 	for (run = 0; run < 1000; run++) {
 		rng = lc_seed(run);
-		nr_cpus = lc_spread_cpus(&rng, cpus, nodes);
+		nr_cpus = lc_spread_cpus(&rng, c);
 		nr_irqs = lc_below(&rng, LC_SPREAD_IRQS + 1);
-		node = (int)lc_below(&rng, 5) - 1;	/* node 3 has no CPU */
 		offset = lc_below(&rng, 100000);
-		ret = dhp_spread(nr_irqs, cpus, nodes, nr_cpus, node, offset,
-				 out);
-		why = lc_spread_check(nr_irqs, cpus, nodes, nr_cpus, node,
-				      offset, out, ret);
-		LC_ASSERT_MSG(!why, "seed %u: %u IRQs, %u CPUs, node %d, offset %u: %s",
-			      run, nr_irqs, nr_cpus, node, offset, why);
+		ret = dhp_spread(nr_irqs, c, nr_cpus, offset, order, out);
+		why = lc_spread_check(nr_irqs, c, nr_cpus, offset, out, ret);
+		LC_ASSERT_MSG(!why, "seed %u: %u IRQs, %u CPUs, offset %u: %s",
+			      run, nr_irqs, nr_cpus, offset, why);
 	}
 }
 
@@ -343,6 +480,32 @@ LC_CASE(merge_of_merged_events_adds_counts)
 	LC_EXPECT_EQ(5, a.count);
 	LC_EXPECT_EQ(4096 * LC_MB, a.mem.start);
 	LC_EXPECT_EQ(640 * LC_MB, a.mem.size);
+}
+
+/*
+ * The first block of a node's memory, merged with the next: the range
+ * holds the node's first memory. The same for the last at removal.
+ */
+LC_CASE(merge_keeps_the_node_first_and_last)
+{
+	struct dhp_event a = lc_mem(DHP_EV_MEM_ARRIVAL, 1, 4096 * LC_MB,
+				    128 * LC_MB);
+	struct dhp_event b = lc_mem(DHP_EV_MEM_ARRIVAL, 2, 4224 * LC_MB,
+				    128 * LC_MB);
+	struct dhp_event c = lc_mem(DHP_EV_MEM_REMOVAL, 3, 4224 * LC_MB,
+				    128 * LC_MB);
+	struct dhp_event d = lc_mem(DHP_EV_MEM_REMOVAL, 4, 4096 * LC_MB,
+				    128 * LC_MB);
+
+	a.mem.flags = DHP_MEM_NODE_FIRST;
+	LC_ASSERT_TRUE(dhp_mem_mergeable(&a, &b));
+	dhp_mem_merge(&a, &b);
+	LC_EXPECT_EQ(DHP_MEM_NODE_FIRST, a.mem.flags);
+	d.mem.flags = DHP_MEM_NODE_LAST;
+	LC_ASSERT_TRUE(dhp_mem_mergeable(&c, &d));
+	dhp_mem_merge(&c, &d);
+	LC_EXPECT_EQ(DHP_MEM_NODE_LAST, c.mem.flags);
+	LC_EXPECT_EQ(4096 * LC_MB, c.mem.start);
 }
 
 /* A run that turns round grows at both ends, never over itself. */
@@ -1124,16 +1287,21 @@ LC_CASE(proto_model_catches_wrong_rules)
 	LC_ENTRY(spread_one_cpu),				\
 	LC_ENTRY(spread_more_irqs_than_cpus_wraps_evenly),	\
 	LC_ENTRY(spread_prefers_the_device_node),		\
-	LC_ENTRY(spread_empty_node_falls_back_to_all),		\
+	LC_ENTRY(spread_spills_to_the_next_node),		\
+	LC_ENTRY(spread_node_with_one_cpu),			\
+	LC_ENTRY(spread_empty_node_takes_the_nearest),		\
+	LC_ENTRY(spread_cores_before_siblings),			\
+	LC_ENTRY(spread_cores_first_within_the_node),		\
 	LC_ENTRY(spread_offset_staggers_devices),		\
 	LC_ENTRY(spread_sparse_cpu_numbers),			\
 	LC_ENTRY(spread_no_irqs_writes_nothing),		\
 	LC_ENTRY(spread_one_irq_per_candidate),			\
-	LC_ENTRY(spread_random_sets_balance_and_prefer_the_node),	\
+	LC_ENTRY(spread_random_sets_balance_and_prefer_the_nearest),	\
 	LC_ENTRY(merge_ascending_blocks),			\
 	LC_ENTRY(merge_descending_removals),			\
 	LC_ENTRY(merge_refuses_what_would_lie),			\
 	LC_ENTRY(merge_of_merged_events_adds_counts),		\
+	LC_ENTRY(merge_keeps_the_node_first_and_last),		\
 	LC_ENTRY(merge_grows_at_both_ends),			\
 	LC_ENTRY(merge_random_streams_lose_and_repeat_nothing),	\
 	LC_ENTRY(hysteresis_does_not_flap),			\
