@@ -32,6 +32,7 @@ GUEST_PROGS = ['selftests/dhp_sync_test', 'selftests/dhp_event_test',
                'selftests/dhp_rebalance_test', 'selftests/dhp_stress_test',
                'selftests/dhp_fault_test', 'selftests/dhp_fuzz_test',
                'selftests/dhp_pm_test', 'selftests/dhp_wdm_test',
+               'selftests/dhp_mem_test',
                'selftests/dhp_kunit.sh',
                'selftests/hostctl']
 # Lines of a kbuild run that are progress, not diagnostics.
@@ -56,11 +57,19 @@ FAULT = ['--loglevel', '5', '--allow-splat',
 # stays on through suspend, so that a crash there is seen.
 PM = ['--present-cpus', '--cpus', '4', '--maxcpus', '4',
       '--append', 'no_console_suspend']
+# Memory as it is onlined: boot RAM above 4 GiB that the first DIMM
+# adjoins, DIMM slots, virtio-mem out of the DIMMs' way (at 12 GiB); MEMMAP puts each hot-added block's
+# memmap on the block itself (6.1 only for one-block DIMMs).
+MEMTEST = ['--cpus', '2', '--maxcpus', '2', '--mem', '3G', '--slots', '4',
+           '--maxmem', '12G', '--vmem', '1G@0x300000000']
+MEMMAP = MEMTEST + ['--append', 'memory_hotplug.memmap_on_memory=1']
 # name, kernel, vm.py options, guest command ({scale} as for --stress-scale)
 SUITES = [
     ('sync', '6.1', ['--cpus', '2', '--maxcpus', '6'], './dhp_sync_test'),
     ('event', '6.1', ['--cpus', '2', '--maxcpus', '4'] + MEMORY,
      './dhp_event_test'),
+    ('mem', '6.1', MEMTEST, './dhp_mem_test'),
+    ('memmap', '6.1', MEMMAP, './dhp_mem_test'),
     ('rebalance', '6.1', ['--cpus', '2', '--maxcpus', '4', '--edu', '1'],
      './dhp_rebalance_test'),
     ('wdm', '6.1', ['--cpus', '2', '--maxcpus', '4'] + MEMORY,
@@ -69,6 +78,8 @@ SUITES = [
      './dhp_sync_test'),
     ('event', '6.12', ['--cpus', '2', '--maxcpus', '4'] + MEMORY,
      './dhp_event_test'),
+    ('mem', '6.12', MEMTEST, './dhp_mem_test'),
+    ('memmap', '6.12', MEMMAP, './dhp_mem_test'),
     ('rebalance', '6.12', ['--cpus', '2', '--maxcpus', '4', '--edu', '1'],
      './dhp_rebalance_test'),
     ('wdm', '6.12', ['--cpus', '2', '--maxcpus', '4'] + MEMORY,
@@ -77,6 +88,8 @@ SUITES = [
      './dhp_sync_test'),
     ('event', 'debug', ['--cpus', '2', '--maxcpus', '4', '--kmemleak'] +
      MEMORY, './dhp_event_test'),
+    ('mem', 'debug', MEMTEST + ['--kmemleak'], './dhp_mem_test'),
+    ('memmap', 'debug', MEMMAP + ['--kmemleak'], './dhp_mem_test'),
     ('rebalance', 'debug', ['--cpus', '2', '--maxcpus', '4', '--edu', '1',
                             '--kmemleak'], './dhp_rebalance_test'),
     ('pm', '6.1', PM, './dhp_pm_test'),

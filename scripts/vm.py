@@ -1002,9 +1002,11 @@ class VM:
                 '-serial', 'chardev:ctl',
                 '-qmp', 'unix:%s/qmp.sock,server=on,wait=off' % tmp]
         if self.vmem:
+            size, _, addr = self.vmem.partition('@')
             argv += ['-object', 'memory-backend-ram,id=vm0mem,size=%s'
-                     % self.vmem, '-device', 'virtio-mem-pci,id=vm0,'
-                     'memdev=vm0mem,requested-size=0']
+                     % size, '-device', 'virtio-mem-pci,id=vm0,'
+                     'memdev=vm0mem,requested-size=0' +
+                     (',memaddr=' + addr if addr else '')]
         for i in range(self.edu):
             argv += ['-device', 'edu,id=edu%d' % i]
         return argv + extra + self.qemu_args
@@ -1283,9 +1285,11 @@ def parse_args(argv):
     p.add_argument('--slots', type=int, default=4,
                    help='DIMM slots (default 4; 0: no memory hotplug)')
     p.add_argument('--maxmem', default='8G', help='default 8G')
-    p.add_argument('--vmem', metavar='SIZE',
-                   help='add a virtio-mem device vm0 of SIZE (requested 0); '
-                        'ships virtio_mem and loads its PCI transport')
+    p.add_argument('--vmem', metavar='SIZE[@ADDR]',
+                   help='add a virtio-mem device vm0 of SIZE (requested 0), '
+                        'at guest physical ADDR if given (else the first '
+                        'free device memory, before any DIMM); ships '
+                        'virtio_mem and loads its PCI transport')
     p.add_argument('--edu', type=int, default=0, metavar='N',
                    help='add N edu PCI devices (ids edu0..)')
     p.add_argument('--files', action='append', default=[], metavar='DIR',

@@ -36,10 +36,10 @@ bool client_read(const char *name)
 			continue;
 		r = &cl.r[cl.nr];
 		if (cl.nr < MAX_RECS &&
-		    sscanf(line, "%llu %u %d %d %d %llx %llx %d %d %llu",
+		    sscanf(line, "%llu %u %d %d %d %llx %llx %d %d %llu %llx",
 			   &r->seq, &r->count, &r->kind, &r->cpu, &r->node,
 			   &r->start, &r->size, &r->source, &r->active,
-			   &r->lat_us) == 10)
+			   &r->lat_us, &r->usable) == 11)
 			cl.nr++;
 	}
 	return true;
