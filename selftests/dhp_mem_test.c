@@ -267,16 +267,31 @@ TEST_F_TIMEOUT(mem, dimm, 900)
 	EXPECT_SEEN(s, size, delta);
 	EXPECT_GE(2, s.recs) TH_LOG("%d records", s.recs);
 
-	/* registered now: the same range, a DIMM, not merged into boot RAM */
-	ASSERT_EQ(0, ctl("register ex %d", F_MEM | F_EXISTING));
-	ASSERT_TRUE(wait_seen("ex", MEM_ARRIVAL, true, addr, size,
-			      SRC_ACPI_DIMM, delta, 60));
-	s = seen_in("ex", MEM_ARRIVAL, true, addr, size, SRC_ACPI_DIMM);
-	EXPECT_SEEN(s, size, delta);
-	EXPECT_EQ(1, s.recs);
-	s = seen_in("ex", MEM_ARRIVAL, true, 0, addr, SRC_BOOT);
-	EXPECT_EQ(0, s.straddling);
-	EXPECT_EQ(0, s.wrong_source);
+	/*
+	 * Registered now: the same range, a DIMM, not merged into boot RAM;
+	 * as dhp recorded the blocks when they came online, then as it
+	 * finds them when loaded with the DIMM online.
+	 */
+	for (int reload = 0; reload < 2; reload++) {
+		if (reload) {
+			ASSERT_EQ(0, mod_unload("dhp_evtest"));
+			ASSERT_EQ(0, mod_unload("dhp"));
+			ASSERT_EQ(0, mod_load("dhp", NULL));
+			ASSERT_EQ(0, mod_load("dhp_evtest", NULL));
+			ASSERT_EQ(0, ctl("register all %d", F_MEM));
+		}
+		ASSERT_EQ(0, ctl("register ex %d", F_MEM | F_EXISTING));
+		ASSERT_TRUE(wait_seen("ex", MEM_ARRIVAL, true, addr, size,
+				      SRC_ACPI_DIMM, delta, 60));
+		s = seen_in("ex", MEM_ARRIVAL, true, addr, size,
+			    SRC_ACPI_DIMM);
+		TH_LOG("INCLUDE_EXISTING, dhp reloaded: %d", reload);
+		EXPECT_SEEN(s, size, delta);
+		EXPECT_EQ(1, s.recs);
+		s = seen_in("ex", MEM_ARRIVAL, true, 0, addr, SRC_BOOT);
+		EXPECT_EQ(0, s.straddling);
+		EXPECT_EQ(0, s.wrong_source);
+	}
 
 	ASSERT_EQ(0, dimm_del(id));
 	ASSERT_TRUE(wait_seen("all", MEM_REMOVAL, false, addr, size,
@@ -374,6 +389,7 @@ TEST_F_TIMEOUT(vmem, grow_and_shrink, 900)
 	EXPECT_SEEN(s, 2 * bs, 192 * MIB);
 	TH_LOG("virtio-mem blocks at %#llx: %d arrival records", start,
 	       s.recs);
+	EXPECT_EQ(192 * MIB, stat_value(DHP_MEMORY, "virtio_mem_usable"));
 
 	/* registered now: the same blocks, what is plugged in them */
 	ASSERT_EQ(0, ctl("register vx %d", F_MEM | F_EXISTING));
