@@ -95,6 +95,7 @@ static inline void dhp_mem_merge(struct dhp_event *a, const struct dhp_event *b)
 	if (b->mem.start < a->mem.start)
 		a->mem.start = b->mem.start;
 	a->mem.size += b->mem.size;
+	a->mem.usable += b->mem.usable;
 	a->count += b->count;
 }
 

@@ -23,6 +23,25 @@
  * dhp_mem_mutex orders the block map and the posting of memory events with
  * the snapshot an INCLUDE_EXISTING registration takes (dhp_mem_lock()).
  *
+ * What an event reports: the whole blocks concerned, whatever part of them
+ * the notifier is given, and in @usable the bytes of them the page
+ * allocator got or lost. The two differ in two cases:
+ * - memory_hotplug.memmap_on_memory=1: a hot-added block holds its own
+ *   struct pages in its first pages, which are never onlined; the notifier
+ *   sees the block from after them. Reporting the block keeps consecutive
+ *   blocks touching (so they merge) and an arrival, its INCLUDE_EXISTING
+ *   twin and its removal the same range. The map records how many pages
+ *   each block holds for its memmap, so that the snapshot counts as the
+ *   notifier did.
+ * - virtio-mem (sub-block mode) onlines a block whole but hands only its
+ *   plugged sub-blocks to the page allocator (its online_page_callback
+ *   keeps the others PageOffline), and later plugs and unplugs sub-blocks
+ *   inside the online block with no notifier at all. dhp counts the pages
+ *   that are not PageOffline when the block comes online (MEM_ONLINE: the
+ *   callback has run) and when it goes offline (MEM_GOING_OFFLINE, before
+ *   virtio-mem's own notifier at priority 0 takes them over). Sub-block
+ *   changes in between are not events: dhp has no way to see them.
+ *
  * The source of each online block is recorded in the block map: classified
  * once when dhp loads for what is online then, and for a block that comes
  * online later by the dispatcher (dhp_mem_settle(), without hotplug locks:
@@ -31,7 +50,9 @@
  * ejected, and INCLUDE_EXISTING merges only blocks of the same source (a
  * DIMM next to boot memory stays a DIMM). Each ACPI memory device's _CRS
  * is evaluated once and its range cached (dhp_mem_acpi_mutex) until its
- * memory goes offline: no AML runs per event.
+ * memory goes offline: no AML runs per event of a known DIMM. An empty
+ * slot has no range to cache: it is asked again when memory of no known
+ * DIMM comes online.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -55,7 +76,10 @@
 
 static DEFINE_MUTEX(dhp_mem_mutex);
 static DEFINE_MUTEX(dhp_mem_acpi_mutex);
-/* Online memory as dhp saw it: block index -> dhp_mem_val(node, source). */
+/*
+ * Online memory as dhp saw it: block index -> dhp_mem_val(node, source,
+ * the pages at the block's start that hold its memmap).
+ */
 static DEFINE_XARRAY(dhp_mem_blocks);
 static struct dhp_ev *dhp_mem_pending;	/* reserved at GOING_*, or NULL */
 static unsigned long dhp_mem_vetoes, dhp_mem_posted;
@@ -65,9 +89,44 @@ static unsigned long dhp_block_pages(void)
 	return memory_block_size_bytes() >> PAGE_SHIFT;
 }
 
-static void *dhp_mem_val(int node, enum dhp_mem_source source)
+#define DHP_MEM_SRC(v)		((enum dhp_mem_source)((v) & 15))
+#define DHP_MEM_MEMMAP(v)	(((v) >> 4) & 0xffff)
+#define DHP_MEM_NODE(v)		((int)((v) >> 20))
+
+static void *dhp_mem_val(int node, enum dhp_mem_source source,
+			 unsigned long memmap)
 {
-	return xa_mk_value((unsigned long)node << 4 | source);
+	return xa_mk_value((unsigned long)node << 20 | memmap << 4 | source);
+}
+
+/* The first block and the end of the blocks @mn's range lies in. */
+static void dhp_mem_blocks_of(const struct memory_notify *mn,
+			      unsigned long *first, unsigned long *end)
+{
+	*first = mn->start_pfn / dhp_block_pages();
+	*end = DIV_ROUND_UP(mn->start_pfn + mn->nr_pages, dhp_block_pages());
+}
+
+/*
+ * Bytes of [@pfn, @pfn + @nr) the page allocator has: online pages that no
+ * driver keeps offline (PageOffline: virtio-mem's unplugged sub-blocks,
+ * balloon pages). Only on a range that cannot be removed meanwhile: the
+ * notifier's, or an online block's under dhp_mem_mutex (its MEM_OFFLINE
+ * needs the mutex before the memory can go).
+ */
+static u64 dhp_mem_usable(unsigned long pfn, unsigned long nr)
+{
+	unsigned long end = pfn + nr, n = 0;
+	struct page *page;
+
+	for (; pfn < end; pfn++) {
+		page = pfn_to_online_page(pfn);
+		if (page && !PageOffline(page))
+			n++;
+		if (!(pfn & 4095))
+			cond_resched();
+	}
+	return PFN_PHYS(n);
 }
 
 static int dhp_mem_res_virtio(struct resource *res, void *arg)
@@ -113,10 +172,11 @@ void dhp_mem_unlock(void)
 static int dhp_mem_reserve(const struct memory_notify *mn,
 			   enum dhp_event_kind kind)
 {
-	unsigned long idx = mn->start_pfn / dhp_block_pages();
 	struct dhp_ev *e = dhp_ev_alloc(kind);
+	unsigned long idx, end;
 	void *old;
 
+	dhp_mem_blocks_of(mn, &idx, &end);
 	if (e && kind == DHP_EV_MEM_ARRIVAL &&
 	    xa_reserve(&dhp_mem_blocks, idx, GFP_KERNEL)) {
 		dhp_ev_free(e);
@@ -130,18 +190,21 @@ static int dhp_mem_reserve(const struct memory_notify *mn,
 			-ENOMEM);
 		return notifier_from_errno(-ENOMEM);
 	}
-	e->ev.mem.start = PFN_PHYS(mn->start_pfn);
-	e->ev.mem.size = PFN_PHYS(mn->nr_pages);
+	e->ev.mem.start = PFN_PHYS(idx * dhp_block_pages());
+	e->ev.mem.size = PFN_PHYS((end - idx) * dhp_block_pages());
 	e->ev.mem.node = pfn_to_nid(mn->start_pfn);
 	/* set at GOING_* (and kept for ONLINE/OFFLINE) on both kernels */
 	if (mn->status_change_nid >= 0)
 		e->ev.mem.flags = kind == DHP_EV_MEM_ARRIVAL ?
 				  DHP_MEM_NODE_FIRST : DHP_MEM_NODE_LAST;
+	/* an arrival's is counted at MEM_ONLINE, once the pages are given */
+	if (kind == DHP_EV_MEM_REMOVAL)
+		e->ev.mem.usable = dhp_mem_usable(mn->start_pfn, mn->nr_pages);
 
 	mutex_lock(&dhp_mem_mutex);
 	old = xa_load(&dhp_mem_blocks, idx);
 	if (kind == DHP_EV_MEM_REMOVAL && xa_is_value(old))
-		e->ev.mem.source = xa_to_value(old) & 15;
+		e->ev.mem.source = DHP_MEM_SRC(xa_to_value(old));
 	else
 		e->ev.mem.source = dhp_mem_source_now(e->ev.mem.start,
 						      e->ev.mem.size);
@@ -155,8 +218,10 @@ static int dhp_mem_reserve(const struct memory_notify *mn,
 static struct dhp_ev *dhp_mem_take(const struct memory_notify *mn)
 {
 	struct dhp_ev *e = dhp_mem_pending;
+	unsigned long idx, end;
 
-	if (!e || e->ev.mem.start != PFN_PHYS(mn->start_pfn))
+	dhp_mem_blocks_of(mn, &idx, &end);
+	if (!e || e->ev.mem.start != PFN_PHYS(idx * dhp_block_pages()))
 		return NULL;
 	dhp_mem_pending = NULL;
 	return e;
@@ -164,16 +229,22 @@ static struct dhp_ev *dhp_mem_take(const struct memory_notify *mn)
 
 static void dhp_mem_commit(const struct memory_notify *mn, bool online)
 {
-	unsigned long idx = mn->start_pfn / dhp_block_pages();
+	unsigned long bp = dhp_block_pages(), idx, end;
 	struct dhp_ev *e;
 
+	dhp_mem_blocks_of(mn, &idx, &end);	/* one block per notification */
 	mutex_lock(&dhp_mem_mutex);
 	e = dhp_mem_take(mn);
-	if (online)	/* the slot was reserved with the event: no allocation */
+	if (e && online)
+		e->ev.mem.usable = dhp_mem_usable(mn->start_pfn, mn->nr_pages);
+	/* the slot was reserved with the event: no allocation */
+	if (online)
 		xa_store(&dhp_mem_blocks, idx,
-			 e ? dhp_mem_val(e->ev.mem.node, e->ev.mem.source) :
+			 e ? dhp_mem_val(e->ev.mem.node, e->ev.mem.source,
+					 mn->start_pfn - idx * bp) :
 			     dhp_mem_val(pfn_to_nid(mn->start_pfn),
-					 DHP_MEM_SRC_OTHER),
+					 DHP_MEM_SRC_OTHER,
+					 mn->start_pfn - idx * bp),
 			 GFP_NOWAIT);
 	else
 		xa_erase(&dhp_mem_blocks, idx);
@@ -237,6 +308,25 @@ static struct notifier_block dhp_mem_nb = {
 static enum dhp_mem_source dhp_mem_classify(u64 start, u64 size);
 
 /*
+ * The pages at the start of the hot-added block at @pfn that hold its own
+ * memmap (memory_hotplug.memmap_on_memory), for a block that came online
+ * before dhp loaded. They are marked VmemmapSelfHosted (PG_owner_priv_1,
+ * which a page in use may carry for other reasons: hence only for memory
+ * that was hot-added, and only a run of them from the block's first page,
+ * no longer than the block's memmap can be).
+ */
+static unsigned long dhp_mem_memmap_pages(unsigned long pfn)
+{
+	unsigned long n, max = DIV_ROUND_UP(dhp_block_pages() *
+					    sizeof(struct page), PAGE_SIZE);
+
+	for (n = 0; n < max; n++)
+		if (!PageVmemmapSelfHosted(pfn_to_page(pfn + n)))
+			break;
+	return n < max ? 0 : n;
+}
+
+/*
  * Marks the online blocks of one System RAM resource in the map. A block
  * counts as online when the range's first page in it is.
  */
@@ -244,16 +334,19 @@ static int dhp_mem_scan_range(struct resource *res, void *arg)
 {
 	unsigned long bp = dhp_block_pages();
 	unsigned long first = PHYS_PFN(res->start), last = PHYS_PFN(res->end);
+	enum dhp_mem_source source;
 	unsigned long pfn;
 	void *old;
 
 	for (pfn = ALIGN_DOWN(first, bp); pfn <= last; pfn += bp) {
 		if (!pfn_to_online_page(max(pfn, first)))
 			continue;
+		source = dhp_mem_classify(PFN_PHYS(pfn), PFN_PHYS(bp));
 		old = xa_store(&dhp_mem_blocks, pfn / bp,
-			       dhp_mem_val(pfn_to_nid(max(pfn, first)),
-					   dhp_mem_classify(PFN_PHYS(pfn),
-							    PFN_PHYS(bp))),
+			       dhp_mem_val(pfn_to_nid(max(pfn, first)), source,
+					   source == DHP_MEM_SRC_BOOT ||
+					   pfn < first ? 0 :
+					   dhp_mem_memmap_pages(pfn)),
 			       GFP_KERNEL);
 		if (xa_is_err(old))
 			return xa_err(old);
@@ -268,23 +361,27 @@ static int dhp_mem_scan_range(struct resource *res, void *arg)
  */
 int dhp_mem_existing(struct list_head *out)
 {
-	u64 bs = memory_block_size_bytes();
+	unsigned long bp = dhp_block_pages(), idx, val;
+	u64 bs = memory_block_size_bytes(), usable;
 	enum dhp_mem_source source;
 	nodemask_t seen = NODE_MASK_NONE;
 	struct dhp_ev *e = NULL;
-	unsigned long idx, val;
 	void *entry;
 	int node;
 
+	lockdep_assert_held(&dhp_mem_mutex);
 	xa_for_each(&dhp_mem_blocks, idx, entry) {
 		if (!xa_is_value(entry))	/* reserved, not online yet */
 			continue;
 		val = xa_to_value(entry);
-		node = val >> 4;
-		source = val & 15;
+		node = DHP_MEM_NODE(val);
+		source = DHP_MEM_SRC(val);
+		usable = dhp_mem_usable(idx * bp + DHP_MEM_MEMMAP(val),
+					bp - DHP_MEM_MEMMAP(val));
 		if (e && e->ev.mem.node == node && e->ev.mem.source == source &&
 		    e->ev.mem.start + e->ev.mem.size == idx * bs) {
 			e->ev.mem.size += bs;
+			e->ev.mem.usable += usable;
 			continue;
 		}
 		e = dhp_ev_alloc(DHP_EV_MEM_ARRIVAL);
@@ -298,6 +395,7 @@ int dhp_mem_existing(struct list_head *out)
 		e->ev.mem.source = source;
 		if (!node_test_and_set(node, seen))
 			e->ev.mem.flags = DHP_MEM_NODE_FIRST;
+		e->ev.mem.usable = usable;
 		list_add_tail(&e->node, out);
 	}
 	return 0;
@@ -343,6 +441,13 @@ static const struct dhp_mem_dimm *dhp_mem_dimm_of(struct acpi_device *adev)
 	free->start = 1;
 	free->end = 0;
 	acpi_walk_resources(adev->handle, METHOD_NAME__CRS, dhp_acpi_res, free);
+	/*
+	 * An empty slot (QEMU's memory devices stay enumerated after an
+	 * eject) describes no range: not cached, or the DIMM plugged into it
+	 * later would be taken for another driver's memory.
+	 */
+	if (free->start > free->end)
+		return NULL;
 	free->adev = adev;
 	return free;
 }
@@ -350,7 +455,7 @@ static const struct dhp_mem_dimm *dhp_mem_dimm_of(struct acpi_device *adev)
 /*
  * Whether an ACPI memory device (a DIMM) describes the range. Only the
  * devices ACPI already enumerated are looked at, by their stored IDs, and
- * each one's _CRS only once.
+ * each one's _CRS only once it has described a range.
  */
 static bool dhp_mem_is_acpi_dimm(u64 start, u64 size)
 {
@@ -445,24 +550,39 @@ void dhp_mem_settle(struct dhp_event *ev)
 	ev->mem.source = DHP_MEM_SRC_ACPI_DIMM;
 	mutex_lock(&dhp_mem_mutex);
 	entry = xa_load(&dhp_mem_blocks, idx);
-	if (xa_is_value(entry) && (xa_to_value(entry) & 15) == DHP_MEM_SRC_OTHER)
+	if (xa_is_value(entry) &&
+	    DHP_MEM_SRC(xa_to_value(entry)) == DHP_MEM_SRC_OTHER)
 		xa_store(&dhp_mem_blocks, idx,
-			 dhp_mem_val(xa_to_value(entry) >> 4,
-				     DHP_MEM_SRC_ACPI_DIMM), GFP_KERNEL);
+			 dhp_mem_val(DHP_MEM_NODE(xa_to_value(entry)),
+				     DHP_MEM_SRC_ACPI_DIMM,
+				     DHP_MEM_MEMMAP(xa_to_value(entry))),
+			 GFP_KERNEL);
 	mutex_unlock(&dhp_mem_mutex);
 }
 
 static int dhp_mem_show(struct seq_file *m, void *v)
 {
-	unsigned long idx, online = 0;
+	unsigned long bp = dhp_block_pages(), idx, online = 0, val;
+	u64 vmem_size = 0, vmem_usable = 0;
 	void *entry;
 
 	mutex_lock(&dhp_mem_mutex);
-	xa_for_each(&dhp_mem_blocks, idx, entry)
-		online += xa_is_value(entry);
-	seq_printf(m, "block_bytes %lu\nonline_blocks %lu\nnotifier_priority %d\nposted %lu\nvetoes %lu\npending %d\n",
+	xa_for_each(&dhp_mem_blocks, idx, entry) {
+		if (!xa_is_value(entry))
+			continue;
+		online++;
+		val = xa_to_value(entry);
+		if (DHP_MEM_SRC(val) != DHP_MEM_SRC_VIRTIO_MEM)
+			continue;
+		/* what virtio-mem has plugged now: no event says it */
+		vmem_size += PFN_PHYS(bp);
+		vmem_usable += dhp_mem_usable(idx * bp + DHP_MEM_MEMMAP(val),
+					      bp - DHP_MEM_MEMMAP(val));
+	}
+	seq_printf(m, "block_bytes %lu\nonline_blocks %lu\nnotifier_priority %d\nposted %lu\nvetoes %lu\npending %d\nvirtio_mem_bytes %llu\nvirtio_mem_usable %llu\n",
 		   memory_block_size_bytes(), online, DHP_MEM_PRIORITY,
-		   dhp_mem_posted, dhp_mem_vetoes, !!dhp_mem_pending);
+		   dhp_mem_posted, dhp_mem_vetoes, !!dhp_mem_pending,
+		   vmem_size, vmem_usable);
 	mutex_unlock(&dhp_mem_mutex);
 	return 0;
 }

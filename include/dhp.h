@@ -227,13 +227,31 @@ enum dhp_mem_source {
  * @count: how many events this one stands for: adjacent memory ranges of
  *	the same kind, node and source that were waiting together are merged
  *	into one event covering sequence numbers @seq .. @seq + @count - 1;
- *	their @mem.flags are or-ed.
+ *	their @mem.flags are or-ed, their @mem.usable added.
  * @kind: see &enum dhp_event_kind.
  * @timestamp_ns: ktime_get_ns() when the (first) event happened.
  * @cpu: for CPU events: @cpu.cpu and its NUMA @cpu.node.
  * @mem: for memory events: physical @mem.start, @mem.size in bytes, NUMA
  *	@mem.node, @mem.source, and @mem.flags: %DHP_MEM_NODE_FIRST or
  *	%DHP_MEM_NODE_LAST when the range changes whether the node has memory.
+ *	The range is whole memory blocks (the
+ *	/sys/devices/system/memory/memoryN devices, 128 MiB on x86_64), as
+ *	added, onlined and offlined, so that adjacent blocks merge and an
+ *	arrival and its removal, or an %DHP_EV_INCLUDE_EXISTING arrival and
+ *	its removal, describe the same range. @mem.usable is how many bytes of
+ *	it the page allocator got (an arrival) or lost (a removal) with this
+ *	change; grow and shrink pools by @mem.usable, not @mem.size. It is
+ *	less than @mem.size where a block holds its own memmap
+ *	(memory_hotplug.memmap_on_memory=1: the block's first pages), and for
+ *	virtio-mem, whose unplugged sub-blocks inside an online block are kept
+ *	from the page allocator: a virtio-mem arrival gives the sub-blocks
+ *	plugged when its block came online, a removal what was still plugged
+ *	when it went offline (0 when virtio-mem unplugged it sub-block by
+ *	sub-block first). virtio-mem plugs and unplugs sub-blocks inside an
+ *	online block without any memory notifier: no event reports those.
+ *	For %DHP_EV_INCLUDE_EXISTING, the online pages of the range that no
+ *	driver holds offline at registration (for boot memory that includes
+ *	what the kernel reserved at boot).
  */
 struct dhp_event {
 	u64 seq;
@@ -251,6 +269,7 @@ struct dhp_event {
 			int node;
 			enum dhp_mem_source source;
 			unsigned int flags;
+			u64 usable;
 		} mem;
 	};
 };

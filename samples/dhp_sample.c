@@ -166,15 +166,16 @@ static void sample_event(void *context, const struct dhp_event *ev)
 		break;
 	case DHP_EV_MEM_ARRIVAL:
 	case DHP_EV_MEM_REMOVAL:
+		/* what the page allocator got or lost, not the range */
 		if (ev->kind == DHP_EV_MEM_ARRIVAL)
 			WRITE_ONCE(sample_mem_added,
-				   sample_mem_added + (ev->mem.size >> 20));
+				   sample_mem_added + (ev->mem.usable >> 20));
 		else
 			WRITE_ONCE(sample_mem_removed,
-				   sample_mem_removed + (ev->mem.size >> 20));
-		pr_info("event %llu: %llu MiB at %#llx (node %d, %s) %s\n",
+				   sample_mem_removed + (ev->mem.usable >> 20));
+		pr_info("event %llu: %llu MiB at %#llx, %llu MiB usable (node %d, %s) %s\n",
 			ev->seq, ev->mem.size >> 20, ev->mem.start,
-			ev->mem.node, src[ev->mem.source],
+			ev->mem.usable >> 20, ev->mem.node, src[ev->mem.source],
 			ev->kind == DHP_EV_MEM_ARRIVAL ? "arrived" : "left");
 		break;
 	default:

@@ -34,6 +34,7 @@ GUEST_PROGS = ['selftests/dhp_sync_test', 'selftests/dhp_event_test',
                'selftests/dhp_fault_test', 'selftests/dhp_fuzz_test',
                'selftests/dhp_pm_test', 'selftests/dhp_wdm_test',
                'selftests/dhp_numa_test', 'selftests/dhp_khotplug_test',
+               'selftests/dhp_mem_test',
                'selftests/dhp_kunit.sh',
                'selftests/hostctl']
 # Lines of a kbuild run that are progress, not diagnostics.
@@ -58,6 +59,14 @@ FAULT = ['--loglevel', '5', '--allow-splat',
 # stays on through suspend, so that a crash there is seen.
 PM = ['--present-cpus', '--cpus', '4', '--maxcpus', '4',
       '--append', 'no_console_suspend']
+# Memory as it is onlined: boot RAM above 4 GiB that the first DIMM
+# adjoins, DIMM slots, virtio-mem out of the DIMMs' way (at 12 GiB); MEMMAP
+# puts each hot-added block's memmap on the block itself (6.1 only for
+# one-block DIMMs). The debug kernel runs mem only: the memmap variant
+# changes no path of dhp's that mem leaves out, and its lane is the long one.
+MEMTEST = ['--cpus', '2', '--maxcpus', '2', '--mem', '3G', '--slots', '4',
+           '--maxmem', '12G', '--vmem', '1G@0x300000000']
+MEMMAP = MEMTEST + ['--append', 'memory_hotplug.memmap_on_memory=1']
 # Two NUMA nodes, two threads per core (an Intel vendor: the guest reads
 # SMT siblings from the Intel topology leaves): node 0 has the boot memory
 # and CPUs 0-1, node 1 CPUs 2-3 and no memory; CPU 2 online at boot, CPU 3
@@ -78,13 +87,18 @@ SUITES = [
     ('sync', '6.1', ['--cpus', '2', '--maxcpus', '6'], './dhp_sync_test'),
     ('event', '6.1', ['--cpus', '2', '--maxcpus', '4'] + MEMORY,
      './dhp_event_test'),
+    ('mem', '6.1', MEMTEST, './dhp_mem_test'),
+    ('memmap', '6.1', MEMMAP, './dhp_mem_test'),
     ('rebalance', '6.1', ['--cpus', '2', '--maxcpus', '4', '--edu', '1'],
      './dhp_rebalance_test'),
     ('wdm', '6.1', ['--cpus', '2', '--maxcpus', '4'] + MEMORY,
      './dhp_wdm_test'),
-    ('sync', '6.12', ['--cpus', '2', '--maxcpus', '6'], './dhp_sync_test'),
+    ('sync', '6.12', ['--cpus', '2', '--maxcpus', '6', '--vmware'],
+     './dhp_sync_test'),
     ('event', '6.12', ['--cpus', '2', '--maxcpus', '4'] + MEMORY,
      './dhp_event_test'),
+    ('mem', '6.12', MEMTEST, './dhp_mem_test'),
+    ('memmap', '6.12', MEMMAP, './dhp_mem_test'),
     ('rebalance', '6.12', ['--cpus', '2', '--maxcpus', '4', '--edu', '1'],
      './dhp_rebalance_test'),
     ('wdm', '6.12', ['--cpus', '2', '--maxcpus', '4'] + MEMORY,
@@ -93,6 +107,7 @@ SUITES = [
      './dhp_sync_test'),
     ('event', 'debug', ['--cpus', '2', '--maxcpus', '4', '--kmemleak'] +
      MEMORY, './dhp_event_test'),
+    ('mem', 'debug', MEMTEST + ['--kmemleak'], './dhp_mem_test'),
     ('rebalance', 'debug', ['--cpus', '2', '--maxcpus', '4', '--edu', '1',
                             '--kmemleak'], './dhp_rebalance_test'),
     ('numa', '6.1', ['--cpus', '3'] + NUMA, './dhp_numa_test'),

@@ -934,12 +934,14 @@ class VM:
                  kmemleak=False, allow_splat=None, cpu_model='qemu64',
                  machine='q35', accel='tcg', loglevel=7, boot_loglevel=5,
                  qemu_args=(), unsafe_add=False, qemu='qemu-system-x86_64',
-                 host_progs=(), echo=print, note=_log_stderr):
+                 host_progs=(), vmware=False, echo=print, note=_log_stderr):
         self.kernel = Kernel(kernel)
         if maxcpus < cpus:
             raise VMError('--maxcpus %d is below --cpus %d' % (maxcpus, cpus))
         self.cpus, self.maxcpus = cpus, maxcpus
-        self.layout = layout or ('present' if kernel == '6.12' else 'hotplug')
+        self.vmware = vmware
+        self.layout = layout or ('present' if kernel == '6.12' and not vmware
+                                 else 'hotplug')
         self.mem, self.slots, self.maxmem = mem, slots, maxmem
         self.vmem, self.edu = vmem, edu
         self.numa, self.threads = numa, threads
@@ -1035,8 +1037,17 @@ class VM:
         mem = self.mem
         if self.slots:
             mem += ',slots=%d,maxmem=%s' % (self.slots, self.maxmem)
-        argv = [self.qemu, '-machine', self.machine, '-accel', self.accel,
-                '-cpu', self.cpu_model, '-smp', smp, '-m', mem,
+        machine, cpu_model, extra = self.machine, self.cpu_model, []
+        if self.vmware:
+            # 6.12 counts the MADT's disabled (hot-pluggable) CPUs only
+            # under a hypervisor it knows. vmware.c accepts one without a
+            # CPUID leaf when the CPU says no hypervisor, the DMI serial
+            # names VMware and the backdoor port answers (QEMU's vmport).
+            machine += ',vmport=on'
+            cpu_model += ',hypervisor=off'
+            extra = ['-smbios', 'type=1,serial=VMware-dhp']
+        argv = [self.qemu, '-machine', machine, '-accel', self.accel,
+                '-cpu', cpu_model, '-smp', smp, '-m', mem,
                 '-nographic', '-no-reboot', '-nic', 'none',
                 '-monitor', 'none', '-parallel', 'none',
                 '-kernel', self.kernel.vmlinuz, '-initrd', initrd,
@@ -1048,12 +1059,14 @@ class VM:
                 '-serial', 'chardev:ctl',
                 '-qmp', 'unix:%s/qmp.sock,server=on,wait=off' % tmp]
         if self.vmem:
+            size, _, addr = self.vmem.partition('@')
             argv += ['-object', 'memory-backend-ram,id=vm0mem,size=%s'
-                     % self.vmem, '-device', 'virtio-mem-pci,id=vm0,'
-                     'memdev=vm0mem,requested-size=0']
+                     % size, '-device', 'virtio-mem-pci,id=vm0,'
+                     'memdev=vm0mem,requested-size=0' +
+                     (',memaddr=' + addr if addr else '')]
         for i in range(self.edu):
             argv += ['-device', 'edu,id=edu%d' % i]
-        return argv + self.numa_argv() + self.qemu_args
+        return argv + extra + self.numa_argv() + self.qemu_args
 
     def numa_argv(self):
         """--numa: node 0 has the boot memory and the CPUs not in node 1;
@@ -1351,9 +1364,11 @@ def parse_args(argv):
     p.add_argument('--slots', type=int, default=4,
                    help='DIMM slots (default 4; 0: no memory hotplug)')
     p.add_argument('--maxmem', default='8G', help='default 8G')
-    p.add_argument('--vmem', metavar='SIZE',
-                   help='add a virtio-mem device vm0 of SIZE (requested 0); '
-                        'ships virtio_mem and loads its PCI transport')
+    p.add_argument('--vmem', metavar='SIZE[@ADDR]',
+                   help='add a virtio-mem device vm0 of SIZE (requested 0), '
+                        'at guest physical ADDR if given (else the first '
+                        'free device memory, before any DIMM); ships '
+                        'virtio_mem and loads its PCI transport')
     p.add_argument('--numa', metavar='CPUS',
                    help='two NUMA nodes: node 1 gets the CPUs (indexes '
                         'in QEMU\'s order, e.g. 2-3) and no memory, node 0 '
@@ -1395,6 +1410,11 @@ def parse_args(argv):
     p.add_argument('--machine', default='q35',
                    help='default q35 (with pc the debug kernel spends 30 s '
                         'in ACPI _PRT when there is a PCI device)')
+    p.add_argument('--vmware', action='store_true',
+                   help='look like VMware to the guest (vmport, DMI serial, '
+                        'no CPUID hypervisor bit), so that 6.12 accepts '
+                        'hot-pluggable vCPUs under TCG; implies '
+                        '--hotplug-cpus unless --present-cpus')
     p.add_argument('--accel', default='tcg',
                    help='default tcg (multi-threaded); tcg,thread=single')
     p.add_argument('--loglevel', type=int, default=7,
@@ -1437,7 +1457,8 @@ def main(argv=None):
                 accel=args.accel,
                 loglevel=args.loglevel, boot_loglevel=args.boot_loglevel,
                 qemu_args=args.qemu_arg, host_progs=args.host_prog,
-                unsafe_add=args.unsafe_add_after_cpu_del)
+                unsafe_add=args.unsafe_add_after_cpu_del,
+                vmware=args.vmware)
     except (VMError, re.error) as e:
         _log_stderr('error: %s' % e)
         return 2

@@ -38,7 +38,7 @@
  *               is waiting; N: events dhp said it dropped, in
  *               DHP_EV_OVERFLOW events, which count as gaps), then one
  *               line per callback: seq count kind cpu node start size
- *               source active latency_us flags
+ *               source active latency_us flags usable
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -165,16 +165,17 @@ static int ev_client_show(struct seq_file *m, void *v)
 		r = &c->recs[i];
 		if (r->ev.kind == DHP_EV_CPU_ARRIVAL ||
 		    r->ev.kind == DHP_EV_CPU_REMOVAL)
-			seq_printf(m, "%llu %u %d %u %d 0 0 0 %d %llu 0\n",
+			seq_printf(m, "%llu %u %d %u %d 0 0 0 %d %llu 0 0\n",
 				   r->ev.seq, r->ev.count, r->ev.kind,
 				   r->ev.cpu.cpu, r->ev.cpu.node, r->active,
 				   r->latency_ns / 1000);
 		else
-			seq_printf(m, "%llu %u %d -1 %d %#llx %#llx %d 0 %llu %#x\n",
+			seq_printf(m, "%llu %u %d -1 %d %#llx %#llx %d 0 %llu %#x %#llx\n",
 				   r->ev.seq, r->ev.count, r->ev.kind,
 				   r->ev.mem.node, r->ev.mem.start,
 				   r->ev.mem.size, r->ev.mem.source,
-				   r->latency_ns / 1000, r->ev.mem.flags);
+				   r->latency_ns / 1000, r->ev.mem.flags,
+				   r->ev.mem.usable);
 	}
 	mutex_unlock(&c->lock);
 	return 0;

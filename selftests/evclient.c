@@ -36,10 +36,10 @@ bool client_read(const char *name)
 			continue;
 		r = &cl.r[cl.nr];
 		if (cl.nr < MAX_RECS &&
-		    sscanf(line, "%llu %u %d %d %d %llx %llx %d %d %llu %x",
+		    sscanf(line, "%llu %u %d %d %d %llx %llx %d %d %llu %x %llx",
 			   &r->seq, &r->count, &r->kind, &r->cpu, &r->node,
 			   &r->start, &r->size, &r->source, &r->active,
-			   &r->lat_us, &r->flags) == 11)
+			   &r->lat_us, &r->flags, &r->usable) == 12)
 			cl.nr++;
 	}
 	return true;

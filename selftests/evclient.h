@@ -29,7 +29,7 @@ enum { SRC_OTHER, SRC_BOOT, SRC_ACPI_DIMM, SRC_VIRTIO_MEM };
 #define F_EXISTING	4
 
 struct rec {
-	unsigned long long seq, start, size, lat_us;
+	unsigned long long seq, start, size, lat_us, usable;
 	unsigned int count;
 	int kind, cpu, node, source, active;
 	unsigned int flags;	/* DHP_MEM_NODE_* */

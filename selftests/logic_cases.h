@@ -409,12 +409,21 @@ LC_CASE(merge_ascending_blocks)
 	struct dhp_event c = lc_mem(DHP_EV_MEM_ARRIVAL, 12, 4352 * LC_MB,
 				    128 * LC_MB);
 
+	/*
+	 * Blocks holding their own memmap (memmap_on_memory: 2 MiB of 128)
+	 * and a virtio-mem block with nothing plugged still touch: ranges
+	 * are whole blocks, and the usable bytes add up.
+	 */
+	a.mem.usable = 126 * LC_MB;
+	b.mem.usable = 126 * LC_MB;
+	c.mem.usable = 0;
 	LC_ASSERT_TRUE(dhp_mem_mergeable(&a, &b));
 	dhp_mem_merge(&a, &b);
 	LC_ASSERT_TRUE(dhp_mem_mergeable(&a, &c));
 	dhp_mem_merge(&a, &c);
 	LC_EXPECT_EQ(4096 * LC_MB, a.mem.start);
 	LC_EXPECT_EQ(384 * LC_MB, a.mem.size);
+	LC_EXPECT_EQ(252 * LC_MB, a.mem.usable);
 	LC_EXPECT_EQ(3, a.count);
 	LC_EXPECT_EQ(10, a.seq);
 }
