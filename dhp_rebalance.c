@@ -19,9 +19,25 @@
  * they coalesce into one next round. Managed IRQs are left to the kernel.
  *
  * Locking: dhp_rb_lock (mutex) protects the device list, each device's
- * policy, targets and counters, and is held for the whole round, so driver
+ * targets and counters, and is held for the whole round, so driver
  * operations of different devices never overlap and unregistration waits
- * for a round in progress.
+ * for a round in progress. The sysfs files never take it (a round may wait
+ * long on a driver, a read must not): they read the counters with
+ * READ_ONCE(), which the round writes with WRITE_ONCE(), and the policy,
+ * which a sysfs write sets with WRITE_ONCE() and a round reads once per
+ * device.
+ *
+ * sysfs, /sys/kernel/dhp/rebalance/ (Documentation/ABI/testing/
+ * sysfs-kernel-dhp-rebalance): trigger, and a directory per device, a
+ * kobject embedded in its struct dhp_rb_device, named after the device:
+ * "<bus>:<dev_name>" (the class instead of a bus, dev_name alone with
+ * neither), since dev_name is unique only within a bus or class. Lifetime:
+ * the kobject's release frees the device; registration holds the initial
+ * reference and a reference on the struct device; unregistration takes the
+ * device off the list, then kobject_del(), which removes the directory and
+ * waits for the show() and store() calls in progress (kernfs drains them),
+ * so none runs or starts after it; then drops both references. A show()
+ * or store() thus always finds its device allocated.
  *
  * A round never takes the CPU hotplug lock, nor waits for anything that
  * does. A device between stop and start may hold I/O that a cpuhp callback
@@ -38,12 +54,13 @@
 
 #include <linux/cpu.h>
 #include <linux/cpumask.h>
-#include <linux/ctype.h>
 #include <linux/debugfs.h>
+#include <linux/device.h>
 #include <linux/err.h>
 #include <linux/export.h>
 #include <linux/interrupt.h>
 #include <linux/irq.h>
+#include <linux/kobject.h>
 #include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/lockdep.h>
@@ -58,8 +75,8 @@
 #include <linux/suspend.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/sysfs.h>
 #include <linux/topology.h>
-#include <linux/uaccess.h>
 #include <linux/workqueue.h>
 
 #include "dhp_internal.h"
@@ -114,14 +131,16 @@ static const struct kernel_param_ops dhp_rb_hint_only_ops = {
 module_param_cb(rebalance_hint_only, &dhp_rb_hint_only_ops,
 		&rebalance_hint_only, 0644);
 MODULE_PARM_DESC(rebalance_hint_only,
-		 "set IRQ affinity hints only and leave affinity to irqbalance (default: set both)");
+		 "set IRQ affinity hints only and leave affinity to irqbalance (default: set both); applies from the next round");
 
 struct dhp_rb_device {
 	struct list_head node;
+	struct kobject kobj;		/* its sysfs directory; see the top */
+	struct device *dev;		/* referenced while registered */
 	struct module *owner;
-	char name[32];
+	char *name;			/* "<bus>:<dev_name>", see the top */
 	enum dhp_rb_class class;
-	enum dhp_rb_policy policy;
+	enum dhp_rb_policy policy;	/* WRITE_ONCE() by sysfs */
 	int numa_node;
 	unsigned int id;
 	const struct dhp_rb_ops *ops;
@@ -152,6 +171,7 @@ static unsigned int *dhp_rb_order;
 static cpumask_var_t dhp_rb_allowed, dhp_rb_default;
 static atomic_long_t dhp_rb_requests, dhp_rb_coalesced;
 static struct dentry *dhp_rb_dir;
+static struct kobject *dhp_rb_kobj;	/* /sys/kernel/dhp/rebalance */
 static struct dhp_event_client *dhp_rb_events;
 
 static void dhp_rb_round(struct work_struct *work);
@@ -165,9 +185,11 @@ static const char *const dhp_rb_policies[] = {
 
 static bool dhp_rb_participates(const struct dhp_rb_device *d)
 {
-	if (d->policy == DHP_RB_POLICY_DEFAULT)
+	enum dhp_rb_policy policy = READ_ONCE(d->policy);
+
+	if (policy == DHP_RB_POLICY_DEFAULT)
 		return d->class != DHP_RB_CLASS_NET;
-	return d->policy == DHP_RB_POLICY_PARTICIPATE;
+	return policy == DHP_RB_POLICY_PARTICIPATE;
 }
 
 /*
@@ -299,7 +321,7 @@ static void dhp_rb_device_round(struct dhp_rb_device *d,
 	ret = d->ops->query_stop(d->context);
 	dhp_rb_watch_stop();
 	if (ret) {
-		d->refusals++;
+		WRITE_ONCE(d->refusals, d->refusals + 1);
 		trace_dhp_rebalance(d->name, DHP_RB_TRACE_REFUSED, ret);
 		pr_warn_ratelimited("%s refused query-stop (%d): a driver bug, a device must not refuse; skipped this round\n",
 				    d->name, ret);
@@ -320,7 +342,7 @@ static void dhp_rb_device_round(struct dhp_rb_device *d,
 	d->last_stall_ns = ktime_get_ns() - t0;
 	d->max_stall_ns = max(d->max_stall_ns, d->last_stall_ns);
 	d->queued_total += d->last_queued;
-	d->rounds++;
+	WRITE_ONCE(d->rounds, d->rounds + 1);
 	trace_dhp_rebalance(d->name, DHP_RB_TRACE_STARTED, d->last_queued);
 }
 
@@ -334,7 +356,7 @@ static void dhp_rb_round(struct work_struct *work)
 		if (dhp_rb_participates(d))
 			dhp_rb_device_round(d, dhp_rb_cpus);
 		else
-			d->skipped++;
+			WRITE_ONCE(d->skipped, d->skipped + 1);
 		cond_resched();
 	}
 	dhp_rb_rounds++;	/* counted when done: readers see the result */
@@ -374,43 +396,23 @@ static void dhp_rb_event(void *context, const struct dhp_event *ev)
 	dhp_rb_request();
 }
 
-/*
- * Also the name of a directory in debugfs rebalance/: ASCII only, and not
- * ".", ".." or the name of a file there (no info or policy file then).
- */
-static bool dhp_rb_name_ok(const char *name)
-{
-	static const char *const taken[] = {
-		".", "..", "stats", "trigger", "hint_only",
-	};
-	size_t i, len = name ? strnlen(name, 32) : 0;
-
-	if (!len || len > 31 || match_string(taken, ARRAY_SIZE(taken), name) >= 0)
-		return false;
-	for (i = 0; i < len; i++)
-		if (!isascii(name[i]) ||
-		    (!isalnum(name[i]) && !strchr("_.:-", name[i])))
-			return false;
-	return true;
-}
-
 /* Checks what does not need the lock; returns a message or NULL. */
-static const char *dhp_rb_check(const struct dhp_rb_device_info *info)
+static const char *dhp_rb_check(struct device *dev,
+				const struct dhp_rb_device_info *info)
 {
 	unsigned int i, j;
 
+	if (!dev)
+		return "NULL device";
+	/* its directory is the target of the device link */
+	if (!device_is_registered(dev))
+		return "the device is not in sysfs (device_add()) yet";
 	if (!info)
 		return "NULL info";
-	if (!dhp_rb_name_ok(info->name))
-		return "bad name: 1 to 31 of [A-Za-z0-9_.:-], not . .. stats trigger hint_only";
 	if (info->class > DHP_RB_CLASS_NET)
 		return "unknown class";
 	if (info->policy > DHP_RB_POLICY_OPT_OUT)
 		return "unknown policy";
-	if (info->node != NUMA_NO_NODE &&
-	    (info->node < 0 || info->node >= nr_node_ids ||
-	     !node_possible(info->node)))
-		return "node must be NUMA_NO_NODE or a possible node";
 	if (!info->ops || !info->ops->query_stop || !info->ops->stop ||
 	    !info->ops->start)
 		return "query_stop, stop and start are all required";
@@ -428,25 +430,46 @@ static const char *dhp_rb_check(const struct dhp_rb_device_info *info)
 	return NULL;
 }
 
-/* Whether a registered device has @name or one of @irqs; dhp_rb_lock. */
-static const char *dhp_rb_conflict(const struct dhp_rb_device_info *info)
+/*
+ * Whether a registered device has @d's name or one of its IRQs, or the
+ * name is a file's of rebalance/ (a device without bus or class could be
+ * called "trigger"); says which. dhp_rb_lock held.
+ */
+static int dhp_rb_conflict(const struct dhp_rb_device *d)
 {
-	struct dhp_rb_device *d;
+	static const char *const files[] = { "trigger", "stats" };
+	const struct dhp_rb_device *o;
 	unsigned int i, j;
 
-	list_for_each_entry(d, &dhp_rb_devices, node) {
-		if (!strcmp(d->name, info->name))
-			return "the name is taken";
-		for (i = 0; i < d->nr_irqs; i++)
-			for (j = 0; j < info->nr_irqs; j++)
-				if (d->irqs[i] == info->irqs[j])
-					return "an IRQ belongs to another device";
+	lockdep_assert_held(&dhp_rb_lock);
+	if (match_string(files, ARRAY_SIZE(files), d->name) >= 0) {
+		pr_err("register rebalance %s: the name of a file in rebalance/\n",
+		       d->name);
+		return -EEXIST;
 	}
-	return NULL;
+	list_for_each_entry(o, &dhp_rb_devices, node) {
+		if (!strcmp(o->name, d->name)) {
+			pr_err("register rebalance %s: %s\n", d->name,
+			       o->dev == d->dev ? "the device is registered already" :
+			       "another device without bus or class has the name");
+			return -EEXIST;
+		}
+		for (i = 0; i < o->nr_irqs; i++)
+			for (j = 0; j < d->nr_irqs; j++)
+				if (o->irqs[i] == d->irqs[j]) {
+					pr_err("register rebalance %s: IRQ %u belongs to %s\n",
+					       d->name, d->irqs[j], o->name);
+					return -EBUSY;
+				}
+	}
+	return 0;
 }
 
-static void dhp_rb_free(struct dhp_rb_device *d)
+/* The kobject's release: the last reference is gone (see the top). */
+static void dhp_rb_release(struct kobject *kobj)
 {
+	struct dhp_rb_device *d = container_of(kobj, struct dhp_rb_device,
+					       kobj);
 	unsigned int i;
 
 	for (i = 0; d->hints && i < d->nr_irqs; i++)
@@ -455,25 +478,162 @@ static void dhp_rb_free(struct dhp_rb_device *d)
 	kfree(d->irqs);
 	kfree(d->targets);
 	kfree(d->managed);
+	kfree(d->name);
+	put_device(d->dev);
 	dhp_obj_count(DHP_OBJ_RB_DEVICE, false);
 	kfree(d);
 }
 
-static struct dhp_rb_device *dhp_rb_alloc(const struct dhp_rb_device_info *info)
+static struct dhp_rb_device *to_dhp_rb(struct kobject *kobj)
 {
+	return container_of(kobj, struct dhp_rb_device, kobj);
+}
+
+/*
+ * A sysfs write that must be one of @words, with an optional newline;
+ * its index, or -EINVAL. A NUL inside would end the string early
+ * ("default\0junk"): refused.
+ */
+static int dhp_rb_word(const char *buf, size_t len,
+		       const char *const *words, size_t n)
+{
+	return strlen(buf) == len ? __sysfs_match_string(words, n, buf) :
+				    -EINVAL;
+}
+
+static ssize_t dhp_rb_policy_show(struct kobject *kobj,
+				  struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n",
+			  dhp_rb_policies[READ_ONCE(to_dhp_rb(kobj)->policy)]);
+}
+
+/* Applies from the next round; a write to trigger asks for one now. */
+static ssize_t dhp_rb_policy_store(struct kobject *kobj,
+				   struct kobj_attribute *attr,
+				   const char *buf, size_t len)
+{
+	struct dhp_rb_device *d = to_dhp_rb(kobj);
+	int p = dhp_rb_word(buf, len, dhp_rb_policies,
+			    ARRAY_SIZE(dhp_rb_policies));
+
+	if (p < 0) {
+		pr_err_ratelimited("%s: policy: '%*pE' is not default, participate or opt-out\n",
+				   d->name, (int)min_t(size_t, len, 32), buf);
+		return -EINVAL;
+	}
+	WRITE_ONCE(d->policy, p);
+	return len;
+}
+
+static ssize_t dhp_rb_class_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", to_dhp_rb(kobj)->class ==
+			  DHP_RB_CLASS_NET ? "net" : "other");
+}
+
+static ssize_t dhp_rb_resolved_policy_show(struct kobject *kobj,
+					   struct kobj_attribute *attr,
+					   char *buf)
+{
+	return sysfs_emit(buf, "%s\n", dhp_rb_participates(to_dhp_rb(kobj)) ?
+			  "participate" : "opt-out");
+}
+
+static ssize_t dhp_rb_node_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", to_dhp_rb(kobj)->numa_node);
+}
+
+static ssize_t dhp_rb_last_error_show(struct kobject *kobj,
+				      struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(to_dhp_rb(kobj)->last_err));
+}
+
+/* A counter of the device, written by the rounds under dhp_rb_lock. */
+static ssize_t dhp_rb_counter_show(char *buf, const unsigned long *counter)
+{
+	return sysfs_emit(buf, "%lu\n", READ_ONCE(*counter));
+}
+
+static ssize_t dhp_rb_rounds_show(struct kobject *kobj,
+				  struct kobj_attribute *attr, char *buf)
+{
+	return dhp_rb_counter_show(buf, &to_dhp_rb(kobj)->rounds);
+}
+
+static ssize_t dhp_rb_skipped_show(struct kobject *kobj,
+				   struct kobj_attribute *attr, char *buf)
+{
+	return dhp_rb_counter_show(buf, &to_dhp_rb(kobj)->skipped);
+}
+
+static ssize_t dhp_rb_refusals_show(struct kobject *kobj,
+				    struct kobj_attribute *attr, char *buf)
+{
+	return dhp_rb_counter_show(buf, &to_dhp_rb(kobj)->refusals);
+}
+
+/* static DHP_RB_ATTR_RO(x): the 0444 file x, shown by dhp_rb_x_show() */
+#define DHP_RB_ATTR_RO(_name)						\
+	struct kobj_attribute dhp_rb_attr_##_name =			\
+		__ATTR(_name, 0444, dhp_rb_##_name##_show, NULL)
+
+static DHP_RB_ATTR_RO(class);
+static DHP_RB_ATTR_RO(resolved_policy);
+static DHP_RB_ATTR_RO(node);
+static DHP_RB_ATTR_RO(rounds);
+static DHP_RB_ATTR_RO(skipped);
+static DHP_RB_ATTR_RO(refusals);
+static DHP_RB_ATTR_RO(last_error);
+static struct kobj_attribute dhp_rb_attr_policy =
+	__ATTR(policy, 0644, dhp_rb_policy_show, dhp_rb_policy_store);
+
+static struct attribute *dhp_rb_dev_attrs[] = {
+	&dhp_rb_attr_policy.attr,
+	&dhp_rb_attr_class.attr,
+	&dhp_rb_attr_resolved_policy.attr,
+	&dhp_rb_attr_node.attr,
+	&dhp_rb_attr_rounds.attr,
+	&dhp_rb_attr_skipped.attr,
+	&dhp_rb_attr_refusals.attr,
+	&dhp_rb_attr_last_error.attr,
+	NULL
+};
+ATTRIBUTE_GROUPS(dhp_rb_dev);
+
+static const struct kobj_type dhp_rb_ktype = {
+	.release = dhp_rb_release,
+	.sysfs_ops = &kobj_sysfs_ops,
+	.default_groups = dhp_rb_dev_groups,
+};
+
+/* Everything but the sysfs and debugfs entries; NULL without memory. */
+static struct dhp_rb_device *dhp_rb_alloc(struct device *dev,
+					  const struct dhp_rb_device_info *info)
+{
+	const char *subsys = dev_bus_name(dev);
 	unsigned int i, n = info->nr_irqs;
 	struct dhp_rb_device *d;
 
 	d = kzalloc(sizeof(*d), GFP_KERNEL);
 	if (!d)
 		return NULL;
+	/* from here on kobject_put() frees it, whatever is allocated */
+	kobject_init(&d->kobj, &dhp_rb_ktype);
 	dhp_obj_count(DHP_OBJ_RB_DEVICE, true);
+	d->dev = get_device(dev);
 	d->nr_irqs = n;
+	d->name = *subsys ? kasprintf(GFP_KERNEL, "%s:%s", subsys, dev_name(dev)) :
+			    kstrdup(dev_name(dev), GFP_KERNEL);
 	d->irqs = kmemdup(info->irqs, n * sizeof(*d->irqs), GFP_KERNEL);
 	d->targets = kcalloc(n, sizeof(*d->targets), GFP_KERNEL);
 	d->managed = kcalloc(n, sizeof(*d->managed), GFP_KERNEL);
 	d->hints = kcalloc(n, sizeof(*d->hints), GFP_KERNEL);
-	if (!d->irqs || !d->targets || !d->managed || !d->hints)
+	if (!d->name || !d->irqs || !d->targets || !d->managed || !d->hints)
 		goto fail;
 	for (i = 0; i < n; i++)
 		if (!zalloc_cpumask_var(&d->hints[i], GFP_KERNEL))
@@ -481,15 +641,14 @@ static struct dhp_rb_device *dhp_rb_alloc(const struct dhp_rb_device_info *info)
 	for (i = 0; i < n; i++)
 		d->managed[i] =
 			irqd_affinity_is_managed(irq_get_irq_data(d->irqs[i]));
-	strscpy(d->name, info->name, sizeof(d->name));
 	d->class = info->class;
 	d->policy = info->policy;
-	d->numa_node = info->node;
+	d->numa_node = dev_to_node(dev);
 	d->ops = info->ops;
 	d->context = info->context;
 	return d;
 fail:
-	dhp_rb_free(d);
+	kobject_put(&d->kobj);
 	return NULL;
 }
 
@@ -502,7 +661,7 @@ static int dhp_rb_info_show(struct seq_file *m, void *v)
 	mutex_lock(&dhp_rb_lock);
 	seq_printf(m, "id %u\nclass %s\npolicy %s\nresolved %s\nnode %d\n",
 		   d->id, d->class == DHP_RB_CLASS_NET ? "net" : "other",
-		   dhp_rb_policies[d->policy],
+		   dhp_rb_policies[READ_ONCE(d->policy)],
 		   dhp_rb_participates(d) ? "participate" : "opt-out",
 		   d->numa_node);
 	seq_printf(m, "rounds %lu\nskipped %lu\nrefusals %lu\nlast_stall_us %llu\nmax_stall_us %llu\nlast_queued %u\nqueued_total %lu\nlast_err %d\n",
@@ -522,79 +681,34 @@ static int dhp_rb_info_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(dhp_rb_info);
 
-static int dhp_rb_policy_show(struct seq_file *m, void *v)
+/*
+ * The sysfs directory with its device link, and the debugfs one; before
+ * the device is listed, so that no round nor unregistration sees it
+ * without. dhp_rb_lock held: no other registration takes the name meanwhile.
+ */
+static int dhp_rb_add(struct dhp_rb_device *d)
 {
-	struct dhp_rb_device *d = m->private;
+	int err;
 
-	mutex_lock(&dhp_rb_lock);
-	seq_printf(m, "%s\n", dhp_rb_policies[d->policy]);
-	mutex_unlock(&dhp_rb_lock);
+	lockdep_assert_held(&dhp_rb_lock);
+	err = kobject_add(&d->kobj, dhp_rb_kobj, "%s", d->name);
+	if (!err)
+		err = sysfs_create_link(&d->kobj, &d->dev->kobj, "device");
+	if (err) {
+		pr_err("register rebalance %s: sysfs: %d\n", d->name, err);
+		return err;
+	}
+	d->dir = debugfs_create_dir(d->name, dhp_rb_dir);
+	debugfs_create_file("info", 0444, d->dir, d, &dhp_rb_info_fops);
 	return 0;
 }
 
-static int dhp_rb_policy_open(struct inode *inode, struct file *file)
+static struct dhp_rb_device *dhp_rb_register(struct device *dev,
+					     const struct dhp_rb_device_info *info,
+					     struct module *owner,
+					     const void *caller)
 {
-	return single_open(file, dhp_rb_policy_show, inode->i_private);
-}
-
-static ssize_t dhp_rb_policy_write(struct file *file, const char __user *ubuf,
-				   size_t len, loff_t *ppos)
-{
-	struct dhp_rb_device *d = ((struct seq_file *)file->private_data)->private;
-	char buf[16];
-	int p;
-
-	if (!len || len >= sizeof(buf))
-		goto bad;
-	if (copy_from_user(buf, ubuf, len))
-		return -EFAULT;
-	buf[len] = '\0';
-	/* a NUL inside would end the string early: "default\0junk" */
-	p = strlen(buf) == len ? sysfs_match_string(dhp_rb_policies, buf) : -1;
-	if (p < 0)
-		goto bad;
-	mutex_lock(&dhp_rb_lock);
-	d->policy = p;
-	mutex_unlock(&dhp_rb_lock);
-	return len;
-bad:
-	pr_err_ratelimited("%s: policy must be default, participate or opt-out\n",
-			   d->name);
-	return -EINVAL;
-}
-
-static const struct file_operations dhp_rb_policy_fops = {
-	.owner = THIS_MODULE,
-	.open = dhp_rb_policy_open,
-	.read = seq_read,
-	.llseek = seq_lseek,
-	.release = single_release,
-	.write = dhp_rb_policy_write,
-};
-
-/**
- * __dhp_register_rebalance() - take part in resource rebalance
- * @info: the device; copied, need not outlive the call.
- * @owner: the calling module; dhp_register_rebalance() passes THIS_MODULE.
- *
- * From now on, every CPU arrival or removal gives the device a round (if
- * its policy resolves to participate): query_stop, stop, its IRQs spread
- * over the online CPUs, start. No round runs for it before the next CPU
- * event (or a write to debugfs rebalance/trigger).
- *
- * Context: process context, may sleep: waits for a round in progress. Not
- * from a rebalance operation nor from a synchronous dhp callback, which
- * holds the CPU hotplug lock that a driver's operations may wait for
- * (-EDEADLK).
- *
- * Return: a handle for dhp_unregister_rebalance(), or an ERR_PTR():
- * -EINVAL for bad @info (with a message saying what), -EEXIST for a name
- * in use, -EBUSY for an IRQ another device registered, -EDEADLK, -ENOMEM.
- */
-struct dhp_rb_device *__dhp_register_rebalance(const struct dhp_rb_device_info *info,
-					       struct module *owner)
-{
-	const char *why = dhp_rb_check(info);
+	const char *why = dhp_rb_check(dev, info);
 	struct dhp_rb_device *d;
 	int err = -EINVAL;
 
@@ -604,44 +718,128 @@ struct dhp_rb_device *__dhp_register_rebalance(const struct dhp_rb_device_info *
 	}
 	if (why) {
 		pr_err("register rebalance %s: %s (from %pS)\n",
-		       info && dhp_rb_name_ok(info->name) ? info->name : "?",
-		       why, __builtin_return_address(0));
+		       dev ? dev_name(dev) : "?", why, caller);
 		return ERR_PTR(err);
 	}
-	d = dhp_rb_alloc(info);
+	d = dhp_rb_alloc(dev, info);
 	if (!d)
 		return ERR_PTR(-ENOMEM);
 	d->owner = owner;
 
 	mutex_lock(&dhp_rb_lock);
-	why = dhp_rb_conflict(info);
-	if (!why) {
+	err = dhp_rb_conflict(d);
+	if (!err)
+		err = dhp_rb_add(d);
+	if (!err) {
 		d->id = dhp_rb_next_id++;
 		list_add_tail(&d->node, &dhp_rb_devices);
-		d->dir = debugfs_create_dir(d->name, dhp_rb_dir);
-		debugfs_create_file("info", 0400, d->dir, d,
-				    &dhp_rb_info_fops);
-		debugfs_create_file("policy", 0600, d->dir, d,
-				    &dhp_rb_policy_fops);
 	}
 	mutex_unlock(&dhp_rb_lock);
-	if (why) {
-		pr_err("register rebalance %s: %s\n", info->name, why);
-		err = strstr(why, "name") ? -EEXIST : -EBUSY;
-		dhp_rb_free(d);
+	if (err) {
+		/* removes what dhp_rb_add() made of sysfs, frees @d */
+		kobject_put(&d->kobj);
 		return ERR_PTR(err);
 	}
 	return d;
 }
+
+/**
+ * __dhp_register_rebalance() - take part in resource rebalance
+ * @dev: the device: registered (device_add()), it gives the name, the
+ *	NUMA node preferred for the IRQs (dev_to_node()) and the target of
+ *	the link /sys/kernel/dhp/rebalance/<name>/device. dhp holds a
+ *	reference on it until unregistration.
+ * @info: the rest; copied, need not outlive the call.
+ * @owner: the calling module; dhp_register_rebalance() passes THIS_MODULE.
+ *
+ * From now on, every CPU arrival or removal gives the device a round (if
+ * its policy resolves to participate): query_stop, stop, its IRQs spread
+ * over the online CPUs, start. No round runs for it before the next CPU
+ * event (or a write to /sys/kernel/dhp/rebalance/trigger).
+ *
+ * The name of its directory in /sys/kernel/dhp/rebalance/ (and in debugfs
+ * dhp/rebalance/) is "<bus>:<dev_name>", e.g. "pci:0000:00:04.0", since a
+ * dev_name is unique only on its bus: the class stands for the bus of a
+ * device that has none, and dev_name alone is the name of one that has
+ * neither. Registering one device twice, or two devices of one name
+ * without bus or class, fails with -EEXIST.
+ *
+ * Call it after request_irq() of the IRQs in @info, and
+ * dhp_unregister_rebalance() before free_irq().
+ *
+ * Context: process context, may sleep: waits for a round in progress. Not
+ * from a rebalance operation nor from a synchronous dhp callback, which
+ * holds the CPU hotplug lock that a driver's operations may wait for
+ * (-EDEADLK).
+ *
+ * Return: a handle for dhp_unregister_rebalance(), or an ERR_PTR():
+ * -EINVAL for a bad @dev or @info (with a message saying what), -EEXIST
+ * for a name in use, -EBUSY for an IRQ another device registered,
+ * -EDEADLK, -ENOMEM.
+ */
+struct dhp_rb_device *__dhp_register_rebalance(struct device *dev,
+					       const struct dhp_rb_device_info *info,
+					       struct module *owner)
+{
+	return dhp_rb_register(dev, info, owner, __builtin_return_address(0));
+}
 EXPORT_SYMBOL_GPL(__dhp_register_rebalance);
+
+static void dhp_rb_devm_unregister(void *rb)
+{
+	dhp_unregister_rebalance(rb);
+}
+
+/**
+ * __devm_dhp_register_rebalance() - take part in resource rebalance while
+ *	@dev is bound to its driver
+ * @dev: the device being probed; see __dhp_register_rebalance().
+ * @info: as for __dhp_register_rebalance().
+ * @owner: the calling module; devm_dhp_register_rebalance() passes
+ *	THIS_MODULE.
+ *
+ * As __dhp_register_rebalance(), and dhp_unregister_rebalance() runs as a
+ * devm action of @dev: when its driver unbinds, or its probe fails later.
+ * devm runs the actions in the reverse order of their setup, so the rule
+ * is: call this after devm_request_irq() of every IRQ in @info (dhp refuses
+ * IRQs without a handler, so the order cannot be the other way round for
+ * them) and after the devm setup of everything @info's operations use;
+ * then dhp unregisters the device, and no operation of it runs any more,
+ * before any of those is released, the IRQs (whose affinity hints dhp
+ * clears first) included. Only for devm-managed IRQs: remove() runs before
+ * the devm actions, so a driver that calls free_irq() there must use the
+ * plain pair. Do not pass the handle to dhp_unregister_rebalance().
+ *
+ * Context: process context (a probe), may sleep; as
+ * __dhp_register_rebalance().
+ * Return: the handle, or an ERR_PTR() as __dhp_register_rebalance()
+ * returns (-ENOMEM also when the devm action cannot be set up; the device
+ * is unregistered then).
+ */
+struct dhp_rb_device *__devm_dhp_register_rebalance(struct device *dev,
+						    const struct dhp_rb_device_info *info,
+						    struct module *owner)
+{
+	struct dhp_rb_device *rb;
+	int err;
+
+	rb = dhp_rb_register(dev, info, owner, __builtin_return_address(0));
+	if (IS_ERR(rb))
+		return rb;
+	err = devm_add_action_or_reset(dev, dhp_rb_devm_unregister, rb);
+	return err ? ERR_PTR(err) : rb;
+}
+EXPORT_SYMBOL_GPL(__devm_dhp_register_rebalance);
 
 /**
  * dhp_unregister_rebalance() - leave resource rebalance
- * @dev: a handle from dhp_register_rebalance().
+ * @rb: a handle from dhp_register_rebalance().
  *
  * Waits for a round in progress; when it returns no operation of the
- * device runs or will run, and dhp has cleared the affinity hints it set
- * (call it before free_irq()). The IRQs keep their affinity.
+ * device runs or will run, its sysfs and debugfs directories are gone (no
+ * read or write of them runs or will run), dhp has cleared the affinity
+ * hints it set (call it before free_irq()) and dropped its reference on
+ * the struct device. The IRQs keep their affinity.
  *
  * Context: process context, may sleep: waits for a round in progress,
  * whose driver operations may wait for CPU hotplug, so not from a CPU
@@ -650,13 +848,13 @@ EXPORT_SYMBOL_GPL(__dhp_register_rebalance);
  * synchronous dhp callback;
  * -ENOENT (with a warning) for a handle that is not registered.
  */
-int dhp_unregister_rebalance(struct dhp_rb_device *dev)
+int dhp_unregister_rebalance(struct dhp_rb_device *rb)
 {
 	struct dhp_rb_device *d;
 	bool found = false;
 	unsigned int i;
 
-	if (!dev) {
+	if (!rb) {
 		pr_err("unregister rebalance: NULL handle\n");
 		return -EINVAL;
 	}
@@ -666,7 +864,7 @@ int dhp_unregister_rebalance(struct dhp_rb_device *dev)
 	}
 	mutex_lock(&dhp_rb_lock);
 	list_for_each_entry(d, &dhp_rb_devices, node) {
-		if (d == dev) {
+		if (d == rb) {
 			found = true;
 			list_del(&d->node);
 			break;
@@ -675,15 +873,17 @@ int dhp_unregister_rebalance(struct dhp_rb_device *dev)
 	mutex_unlock(&dhp_rb_lock);
 	if (!found) {
 		pr_warn_once("unregister rebalance: %p is not registered (double or foreign unregister, from %pS)\n",
-			     dev, __builtin_return_address(0));
+			     rb, __builtin_return_address(0));
 		return -ENOENT;
 	}
+	/* Waits for the sysfs show() and store() in progress; none after. */
+	kobject_del(&rb->kobj);
 	/* Waits for readers of the files, which take dhp_rb_lock. */
-	debugfs_remove_recursive(dev->dir);
-	for (i = 0; i < dev->nr_irqs; i++)
-		if (!dev->managed[i])
-			irq_update_affinity_hint(dev->irqs[i], NULL);
-	dhp_rb_free(dev);
+	debugfs_remove_recursive(rb->dir);
+	for (i = 0; i < rb->nr_irqs; i++)
+		if (!rb->managed[i])
+			irq_update_affinity_hint(rb->irqs[i], NULL);
+	kobject_put(&rb->kobj);		/* the last reference: frees it */
 	return 0;
 }
 EXPORT_SYMBOL_GPL(dhp_unregister_rebalance);
@@ -724,60 +924,24 @@ static int dhp_rb_stats_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(dhp_rb_stats);
 
-/* Any write asks for a round now, e.g. after changing a policy. */
-static ssize_t dhp_rb_trigger_write(struct file *file, const char __user *ubuf,
-				    size_t len, loff_t *ppos)
+/* "1" asks for a round now, e.g. after changing a policy. */
+static ssize_t dhp_rb_trigger_store(struct kobject *kobj,
+				    struct kobj_attribute *attr,
+				    const char *buf, size_t len)
 {
+	static const char *const one[] = { "1" };
+
+	if (dhp_rb_word(buf, len, one, ARRAY_SIZE(one)) < 0) {
+		pr_err_ratelimited("rebalance/trigger: '%*pE': write 1\n",
+				   (int)min_t(size_t, len, 32), buf);
+		return -EINVAL;
+	}
 	dhp_rb_request();
 	return len;
 }
 
-static const struct file_operations dhp_rb_trigger_fops = {
-	.owner = THIS_MODULE,
-	.write = dhp_rb_trigger_write,
-};
-
-/*
- * hint_only reads Y or N, as a debugfs bool would; unlike one, a write of
- * anything but a boolean fails (debugfs_write_file_bool() returns success
- * for garbage and keeps the value).
- */
-static ssize_t dhp_rb_hint_only_read(struct file *file, char __user *ubuf,
-				     size_t len, loff_t *ppos)
-{
-	char buf[2] = { READ_ONCE(rebalance_hint_only) ? 'Y' : 'N', '\n' };
-
-	return simple_read_from_buffer(ubuf, len, ppos, buf, sizeof(buf));
-}
-
-static ssize_t dhp_rb_hint_only_write(struct file *file,
-				      const char __user *ubuf, size_t len,
-				      loff_t *ppos)
-{
-	char buf[8];
-	bool v;
-
-	if (!len || len >= sizeof(buf))
-		goto bad;
-	if (copy_from_user(buf, ubuf, len))
-		return -EFAULT;
-	buf[len] = '\0';
-	if (strlen(buf) != len || dhp_rb_parse_bool(buf, &v))
-		goto bad;
-	WRITE_ONCE(rebalance_hint_only, v);
-	return len;
-bad:
-	pr_err_ratelimited("rebalance/hint_only: want " DHP_RB_BOOLS "\n");
-	return -EINVAL;
-}
-
-static const struct file_operations dhp_rb_hint_only_fops = {
-	.owner = THIS_MODULE,
-	.open = simple_open,
-	.read = dhp_rb_hint_only_read,
-	.write = dhp_rb_hint_only_write,
-	.llseek = default_llseek,
-};
+static struct kobj_attribute dhp_rb_attr_trigger =
+	__ATTR(trigger, 0200, NULL, dhp_rb_trigger_store);
 
 static void dhp_rb_free_scratch(void)
 {
@@ -789,37 +953,44 @@ static void dhp_rb_free_scratch(void)
 
 int dhp_rebalance_init(void)
 {
+	int err = -ENOMEM;
+
 	INIT_DELAYED_WORK(&dhp_rb_watch.work, dhp_rb_stalled);
 	dhp_rb_cpus = kcalloc(nr_cpu_ids, sizeof(*dhp_rb_cpus), GFP_KERNEL);
 	dhp_rb_order = kcalloc(nr_cpu_ids, sizeof(*dhp_rb_order), GFP_KERNEL);
-	if (!dhp_rb_cpus || !dhp_rb_order ||
+	dhp_rb_kobj = kobject_create_and_add("rebalance", dhp_kobj);
+	if (!dhp_rb_cpus || !dhp_rb_order || !dhp_rb_kobj ||
 	    !zalloc_cpumask_var(&dhp_rb_allowed, GFP_KERNEL) ||
 	    !zalloc_cpumask_var(&dhp_rb_default, GFP_KERNEL))
-		goto nomem;
+		goto fail;
+	err = sysfs_create_file(dhp_rb_kobj, &dhp_rb_attr_trigger.attr);
+	if (err)
+		goto fail;
 	dhp_rb_dir = debugfs_create_dir("rebalance", dhp_debugfs);
-	debugfs_create_file("stats", 0400, dhp_rb_dir, NULL,
+	debugfs_create_file("stats", 0444, dhp_rb_dir, NULL,
 			    &dhp_rb_stats_fops);
-	debugfs_create_file("trigger", 0200, dhp_rb_dir, NULL,
-			    &dhp_rb_trigger_fops);
-	debugfs_create_file("hint_only", 0600, dhp_rb_dir, NULL,
-			    &dhp_rb_hint_only_fops);
 	dhp_rb_events = dhp_register_event_callback(dhp_rb_event, NULL,
 						    DHP_EV_PROCESSOR);
 	if (!IS_ERR(dhp_rb_events)) {
 		register_pm_notifier(&dhp_rb_pm_nb);
 		return 0;
 	}
+	err = PTR_ERR(dhp_rb_events);
 	debugfs_remove_recursive(dhp_rb_dir);
+fail:
+	kobject_put(dhp_rb_kobj);
 	dhp_rb_free_scratch();
-	return PTR_ERR(dhp_rb_events);
-nomem:
-	dhp_rb_free_scratch();
-	return -ENOMEM;
+	return err;
 }
 
-/* Devices hold references on dhp.ko: the list is empty here. */
+/*
+ * Devices hold references on dhp.ko: the list is empty here. What asks
+ * for rounds goes first, trigger included (its removal waits for a write
+ * in progress), then the round pending.
+ */
 void dhp_rebalance_exit(void)
 {
+	kobject_put(dhp_rb_kobj);
 	unregister_pm_notifier(&dhp_rb_pm_nb);
 	if (!IS_ERR_OR_NULL(dhp_rb_events))
 		dhp_unregister_event_callback(dhp_rb_events);

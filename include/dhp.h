@@ -313,6 +313,8 @@ long dhp_wait_high_memory(bool state, long timeout);
 
 /* ---- Resource rebalance ----------------------------------------------- */
 
+struct device;
+
 /**
  * enum dhp_rb_class - the device class, which decides the default policy
  * @DHP_RB_CLASS_OTHER: takes part in rebalance by default.
@@ -330,7 +332,9 @@ enum dhp_rb_class {
  * @DHP_RB_POLICY_PARTICIPATE: always takes part.
  * @DHP_RB_POLICY_OPT_OUT: never takes part.
  *
- * Changeable at run time in debugfs, rebalance/<name>/policy.
+ * Changeable at run time in sysfs, /sys/kernel/dhp/rebalance/<name>/policy
+ * (Documentation/ABI/testing/sysfs-kernel-dhp-rebalance); a change applies
+ * from the next round.
  */
 enum dhp_rb_policy {
 	DHP_RB_POLICY_DEFAULT,
@@ -362,34 +366,30 @@ struct dhp_rb_ops {
 };
 
 /**
- * struct dhp_rb_device_info - what a driver tells dhp of a device
- * @name: unique, at most 31 characters of [A-Za-z0-9_.:-]; names the
- *	debugfs directory, so not ".", ".." nor stats, trigger or hint_only.
+ * struct dhp_rb_device_info - what a driver tells dhp of a device, besides
+ *	the &struct device itself (which gives the name, node and sysfs place)
  * @class: see &enum dhp_rb_class.
  * @policy: see &enum dhp_rb_policy.
- * @node: the device's NUMA node, or NUMA_NO_NODE (-1); any other value
- *	that is not a possible node is refused (-EINVAL). Its IRQs go first
- *	to the CPUs of @node, one per CPU, one thread of each core before a
- *	second; IRQs beyond those spill to the next nearest node's CPUs
- *	(node_distance()) rather than two sharing a CPU while another CPU has
- *	none, and wrap only when every CPU has one. When @node has no CPU
- *	that may take IRQs (none online, or all isolated), the nearest node
- *	that has one takes its place. The CPUs that may take IRQs are the
- *	online ones in housekeeping_cpumask(HK_TYPE_MANAGED_IRQ) (not
- *	isolated by isolcpus=managed_irq) and in /proc/irq/default_smp_affinity;
- *	if none is in the latter, the former alone (as the kernel does for a
- *	new IRQ).
- * @irqs: the IRQs the device has requested (at least one). Managed IRQs
- *	are left to the kernel. dhp copies the array.
+ * @irqs: the IRQs the device has requested (at least one, at most 256).
+ *	Managed IRQs are left to the kernel. dhp copies the array.
  * @nr_irqs: how many.
  * @ops: the round's operations, all three required.
  * @context: passed to @ops.
+ *
+ * Where the IRQs go: first to the CPUs of the device's NUMA node
+ * (dev_to_node(), NUMA_NO_NODE for none), one per CPU, one thread of each
+ * core before a second; IRQs beyond those spill to the next nearest node's
+ * CPUs (node_distance()) rather than two sharing a CPU while another CPU
+ * has none, and wrap only when every CPU has one. When the node has no
+ * CPU that may take IRQs (none online, or all isolated), the nearest node
+ * that has one takes its place. The CPUs that may take IRQs are the online
+ * ones in housekeeping_cpumask(HK_TYPE_MANAGED_IRQ) (not isolated by
+ * isolcpus=managed_irq) and in /proc/irq/default_smp_affinity; if none is
+ * in the latter, the former alone (as the kernel does for a new IRQ).
  */
 struct dhp_rb_device_info {
-	const char *name;
 	enum dhp_rb_class class;
 	enum dhp_rb_policy policy;
-	int node;
 	const unsigned int *irqs;
 	unsigned int nr_irqs;
 	const struct dhp_rb_ops *ops;
@@ -398,10 +398,34 @@ struct dhp_rb_device_info {
 
 struct dhp_rb_device;
 
-struct dhp_rb_device *__dhp_register_rebalance(const struct dhp_rb_device_info *info,
+struct dhp_rb_device *__dhp_register_rebalance(struct device *dev,
+					       const struct dhp_rb_device_info *info,
 					       struct module *owner);
-/* Records THIS_MODULE, as dhp_register_cpu_callback() does. */
-#define dhp_register_rebalance(info) __dhp_register_rebalance(info, THIS_MODULE)
-int dhp_unregister_rebalance(struct dhp_rb_device *dev);
+struct dhp_rb_device *__devm_dhp_register_rebalance(struct device *dev,
+						    const struct dhp_rb_device_info *info,
+						    struct module *owner);
+/*
+ * Both record THIS_MODULE, as dhp_register_cpu_callback() does. The
+ * kernel-doc of __dhp_register_rebalance() and
+ * __devm_dhp_register_rebalance() (dhp_rebalance.c) says more; in short:
+ *
+ * dhp_register_rebalance(dev, info): after request_irq() of @info's IRQs;
+ * call dhp_unregister_rebalance() before free_irq() (in remove()).
+ *
+ * devm_dhp_register_rebalance(dev, info): dhp_unregister_rebalance() runs
+ * as a devm action when @dev's driver unbinds or its probe fails. devm
+ * releases in reverse order, so call it after devm_request_irq() of every
+ * IRQ in @info (dhp refuses IRQs without a handler, so a devm IRQ requested
+ * later is not possible for those) and after the devm setup of whatever
+ * @info's ops touch: then it is unregistered before any of them is freed.
+ * Use it only if the IRQs are devm-managed; a driver that calls free_irq()
+ * in remove() must use the pair above, since remove() runs before the devm
+ * actions. Never pass its handle to dhp_unregister_rebalance().
+ */
+#define dhp_register_rebalance(dev, info) \
+	__dhp_register_rebalance(dev, info, THIS_MODULE)
+#define devm_dhp_register_rebalance(dev, info) \
+	__devm_dhp_register_rebalance(dev, info, THIS_MODULE)
+int dhp_unregister_rebalance(struct dhp_rb_device *rb);
 
 #endif /* _DHP_H */

@@ -18,6 +18,16 @@
  * the factorial on the device to complete; dhp then moves the IRQ; start
  * issues the pending requests in order. No request is failed or dropped.
  *
+ * Everything is device-managed, so the driver has no remove(): at unbind
+ * (or a probe failing) devm undoes the probe in reverse order, which is
+ * the order the teardown needs:
+ *   devm_dhp_register_rebalance()  no round runs for the device any more
+ *   edu_quiesce()                  refuse new requests, complete the queued
+ *                                  ones, remove the debugfs files
+ *   devm_request_irq()             free_irq()
+ *   edu_hw_off()                   interrupts off, leftovers dropped
+ *   pcim_*()                       MSI vector, mapping, regions
+ *
  * debugfs, /sys/kernel/debug/dhp_edu/<pci_name>/ (root only):
  *   submit  write N (1..100000): submit N requests, values cycling 1..12,
  *           and wait (interruptibly, at most 60 s + N * 10 ms) until all of
@@ -129,7 +139,8 @@ struct edu_counters {
  *   and wake_up() take their own locks inside or after it (lock order:
  *   edu->lock, then the completion's or the waitqueue's lock).
  * - dhp calls query_stop/stop/start in process context, one at a time, and
- *   dhp_unregister_rebalance() waits for them: remove() unregisters first.
+ *   dhp_unregister_rebalance() waits for them: its devm action, set up
+ *   last, runs first at unbind.
  * - debugfs_remove_recursive() waits for the file operations in progress,
  *   so after it no writer touches edu or a batch it did not abandon.
  */
@@ -466,6 +477,77 @@ static int edu_stats_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(edu_stats);
 
+/*
+ * After free_irq(), only if the drain timed out: requests still queued
+ * belong to batches their writers abandoned (debugfs removal waited for
+ * the writers). Count them out and free those batches.
+ */
+static void edu_drop_leftovers(struct edu_dev *edu)
+{
+	struct edu_req *req, *tmp;
+	struct edu_batch *b;
+	unsigned int dropped = 0;
+	unsigned long flags;
+	LIST_HEAD(left);
+
+	spin_lock_irqsave(&edu->lock, flags);
+	list_splice_init(&edu->issued, &left);
+	list_splice_tail_init(&edu->pending, &left);
+	edu->nr_issued = 0;
+	edu->nr_pending = 0;
+	edu->hw_busy = false;
+	spin_unlock_irqrestore(&edu->lock, flags);
+
+	list_for_each_entry_safe(req, tmp, &left, node) {
+		list_del(&req->node);
+		dropped++;
+		/* The IRQ is freed and no writer runs: the lock is moot. */
+		spin_lock_irqsave(&edu->lock, flags);
+		b = edu_req_finish(edu, req);
+		spin_unlock_irqrestore(&edu->lock, flags);
+		kvfree(b);
+	}
+	if (dropped)
+		pr_warn("%s: %u requests dropped at removal\n", edu->name,
+			dropped);
+}
+
+/*
+ * devm, before free_irq(), after dhp let the device go: no round runs for
+ * it. Refuse new requests and complete those taken, so that no writer sees
+ * a request fail; then remove the files (which waits for their writers).
+ */
+static void edu_quiesce(void *data)
+{
+	struct edu_dev *edu = data;
+	unsigned long flags;
+
+	spin_lock_irqsave(&edu->lock, flags);
+	edu->dying = true;
+	if (edu->stopped) {
+		/* Not expected: dhp starts every device it stopped. */
+		pr_warn("%s: removed while stopped; restarting the queue\n",
+			edu->name);
+		edu_restart(edu);
+	}
+	spin_unlock_irqrestore(&edu->lock, flags);
+
+	if (!wait_event_timeout(edu->idle_wq, edu_drained(edu),
+				msecs_to_jiffies(EDU_DRAIN_TIMEOUT_MS)))
+		pr_warn("%s: requests still queued after %u ms at removal\n",
+			edu->name, EDU_DRAIN_TIMEOUT_MS);
+	debugfs_remove_recursive(edu->dir);
+}
+
+/* devm, after free_irq(): the device interrupts no more. */
+static void edu_hw_off(void *data)
+{
+	struct edu_dev *edu = data;
+
+	iowrite32(0, edu->mmio + EDU_REG_STATUS);
+	edu_drop_leftovers(edu);
+}
+
 /* Checks that BAR0 is an edu device that answers. */
 static int edu_check_device(struct edu_dev *edu)
 {
@@ -536,111 +618,39 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 
 	/* Clear what a previous driver left, then interrupt per factorial. */
 	iowrite32(~0U, edu->mmio + EDU_REG_IRQ_ACK);
+	ret = devm_add_action_or_reset(dev, edu_hw_off, edu);
+	if (ret)
+		return ret;
 	iowrite32(EDU_STATUS_IRQFACT, edu->mmio + EDU_REG_STATUS);
-	ret = request_irq(edu->irq, edu_irq, 0, edu->name, edu);
-	if (ret) {
-		dev_err(dev, "cannot request IRQ %u: %d\n", edu->irq, ret);
-		goto err_status;
-	}
-	pci_set_drvdata(pdev, edu);
+	ret = devm_request_irq(dev, edu->irq, edu_irq, 0, edu->name, edu);
+	if (ret)
+		return dev_err_probe(dev, ret, "cannot request IRQ %u\n",
+				     edu->irq);
+	ret = devm_add_action_or_reset(dev, edu_quiesce, edu);
+	if (ret)
+		return ret;
 
-	/* After request_irq(): dhp takes only IRQs that have a handler. */
-	info.name = edu->name;
+	/*
+	 * Last, after devm_request_irq() (dhp takes only IRQs that have a
+	 * handler): so at unbind it is unregistered first.
+	 */
 	info.class = DHP_RB_CLASS_OTHER;
 	info.policy = DHP_RB_POLICY_DEFAULT;
-	info.node = dev_to_node(dev);
 	info.irqs = &edu->irq;
 	info.nr_irqs = 1;
 	info.ops = &edu_rb_ops;
 	info.context = edu;
-	edu->rb = dhp_register_rebalance(&info);
-	if (IS_ERR(edu->rb)) {
-		ret = PTR_ERR(edu->rb);
-		dev_err(dev, "%s: dhp_register_rebalance() failed: %d\n",
-			edu->name, ret);
-		goto err_irq;
-	}
+	edu->rb = devm_dhp_register_rebalance(dev, &info);
+	if (IS_ERR(edu->rb))
+		return dev_err_probe(dev, PTR_ERR(edu->rb),
+				     "dhp_register_rebalance() failed\n");
 
 	edu->dir = debugfs_create_dir(pci_name(pdev), edu_root);
 	debugfs_create_file("submit", 0200, edu->dir, edu, &edu_submit_fops);
 	debugfs_create_file("stats", 0400, edu->dir, edu, &edu_stats_fops);
 	dev_info(dev, "%s: MSI on IRQ %u, node %d\n", edu->name, edu->irq,
-		 info.node);
+		 dev_to_node(dev));
 	return 0;
-
-err_irq:
-	free_irq(edu->irq, edu);
-err_status:
-	iowrite32(0, edu->mmio + EDU_REG_STATUS);
-	return ret;
-}
-
-/*
- * After free_irq(), only if the drain timed out: requests still queued
- * belong to batches their writers abandoned (debugfs removal waited for
- * the writers). Count them out and free those batches.
- */
-static void edu_drop_leftovers(struct edu_dev *edu)
-{
-	struct edu_req *req, *tmp;
-	struct edu_batch *b;
-	unsigned int dropped = 0;
-	unsigned long flags;
-	LIST_HEAD(left);
-
-	spin_lock_irqsave(&edu->lock, flags);
-	list_splice_init(&edu->issued, &left);
-	list_splice_tail_init(&edu->pending, &left);
-	edu->nr_issued = 0;
-	edu->nr_pending = 0;
-	edu->hw_busy = false;
-	spin_unlock_irqrestore(&edu->lock, flags);
-
-	list_for_each_entry_safe(req, tmp, &left, node) {
-		list_del(&req->node);
-		dropped++;
-		/* The IRQ is freed and no writer runs: the lock is moot. */
-		spin_lock_irqsave(&edu->lock, flags);
-		b = edu_req_finish(edu, req);
-		spin_unlock_irqrestore(&edu->lock, flags);
-		kvfree(b);
-	}
-	if (dropped)
-		pr_warn("%s: %u requests dropped at removal\n", edu->name,
-			dropped);
-}
-
-static void edu_remove(struct pci_dev *pdev)
-{
-	struct edu_dev *edu = pci_get_drvdata(pdev);
-	unsigned long flags;
-
-	/*
-	 * Before free_irq(): when this returns no round runs for the device
-	 * and dhp has cleared the affinity hint it set.
-	 */
-	dhp_unregister_rebalance(edu->rb);
-
-	spin_lock_irqsave(&edu->lock, flags);
-	edu->dying = true;
-	if (edu->stopped) {
-		/* Not expected: dhp starts every device it stopped. */
-		pr_warn("%s: removed while stopped; restarting the queue\n",
-			edu->name);
-		edu_restart(edu);
-	}
-	spin_unlock_irqrestore(&edu->lock, flags);
-
-	/* Complete what was taken, so that no writer sees a request fail. */
-	if (!wait_event_timeout(edu->idle_wq, edu_drained(edu),
-				msecs_to_jiffies(EDU_DRAIN_TIMEOUT_MS)))
-		pr_warn("%s: requests still queued after %u ms at removal\n",
-			edu->name, EDU_DRAIN_TIMEOUT_MS);
-	debugfs_remove_recursive(edu->dir);
-
-	iowrite32(0, edu->mmio + EDU_REG_STATUS);
-	free_irq(edu->irq, edu);
-	edu_drop_leftovers(edu);
 }
 
 static const struct pci_device_id edu_ids[] = {
@@ -653,7 +663,6 @@ static struct pci_driver edu_driver = {
 	.name = KBUILD_MODNAME,
 	.id_table = edu_ids,
 	.probe = edu_probe,
-	.remove = edu_remove,
 };
 
 static int __init edu_init(void)

@@ -12,14 +12,20 @@
  * show what dhp did. The device registers with dhp_register_rebalance(), so
  * a CPU arrival or removal stops it, moves its IRQs and starts it again.
  *
+ * Each device is a struct device of its own (with a release function that
+ * frees it) on rbdev's own bus, dhp_rbdev, under the root device
+ * /sys/devices/dhp_rbdev: no driver binds to it and no other bus's names
+ * collide with it. dhp names its entry "dhp_rbdev:NAME".
+ *
  * debugfs, /sys/kernel/debug/dhp_rbdev/:
  *   ctl          write one command per write(2):
  *                  add NAME CLASS NIRQS [POLICY [NODE]]
- *                      NAME 1 to 31 of [A-Za-z0-9_.:-], not ctl (nor
- *                      what dhp refuses: . .. stats trigger hint_only),
+ *                      NAME 1 to 31 of [A-Za-z0-9_.:-], not ., .. nor
+ *                      ctl: the device's name on the dhp_rbdev bus,
  *                      CLASS other|net, NIRQS 1..64,
  *                      POLICY default|participate|opt-out (default: default),
- *                      NODE the NUMA node dhp is told, -1 for none (default)
+ *                      NODE the device's NUMA node (what dhp is told), -1
+ *                      for none (default)
  *                  remove NAME
  *                  refuse NAME 0|1    while 1, query_stop returns -EBUSY
  *                  slowstop NAME MS   MS 0..10000: stop takes that long, as
@@ -104,6 +110,7 @@
 #include <linux/ctype.h>
 #include <linux/debugfs.h>
 #include <linux/delay.h>
+#include <linux/device.h>
 #include <linux/interrupt.h>
 #include <linux/irq.h>
 #include <linux/irq_work.h>
@@ -190,10 +197,10 @@ struct rbdev {
 	unsigned int nr_requested;	/* IRQs requested so far */
 	unsigned int *irq_nums;		/* irq_base + i, for dhp */
 	struct rbdev_irq *irqs;
+	struct device *device;		/* on rbdev_bus, NULL until added */
 	struct dhp_rb_device *rb;	/* NULL while detached */
 	enum dhp_rb_class class;
 	enum dhp_rb_policy policy;
-	int numa_node;			/* what dhp is told */
 	struct hlist_node cpuhp_node;	/* in rbdev_cpuhp's instances */
 	bool blkmq;			/* cpuhp_node added; rbdev_mutex */
 	struct dentry *dir;
@@ -227,6 +234,12 @@ struct rbdev {
 static DEFINE_MUTEX(rbdev_mutex);
 static LIST_HEAD(rbdev_list);
 static struct dentry *rbdev_root;
+/* The bus of the devices and their parent, /sys/devices/dhp_rbdev. */
+static struct bus_type rbdev_bus = {
+	.name = KBUILD_MODNAME,
+};
+
+static struct device *rbdev_parent;
 /* The blk-mq model's dynamic state, 0 until first used; rbdev_mutex. */
 static enum cpuhp_state rbdev_cpuhp;
 
@@ -700,10 +713,8 @@ static void rbdev_detach(struct rbdev *dev)
 static int rbdev_attach(struct rbdev *dev)
 {
 	struct dhp_rb_device_info info = {
-		.name = dev->name,
 		.class = dev->class,
 		.policy = dev->policy,
-		.node = dev->numa_node,
 		.irqs = dev->irq_nums,
 		.nr_irqs = dev->nr_irqs,
 		.ops = &rbdev_rb_ops,
@@ -713,7 +724,7 @@ static int rbdev_attach(struct rbdev *dev)
 
 	if (dev->rb)
 		return 0;
-	rb = dhp_register_rebalance(&info);
+	rb = dhp_register_rebalance(dev->device, &info);
 	if (IS_ERR(rb)) {
 		pr_err("%s: dhp_register_rebalance: %ld\n", dev->name,
 		       PTR_ERR(rb));
@@ -810,6 +821,9 @@ static void rbdev_destroy(struct rbdev *dev)
 		free_irq(dev->irq_nums[i], &dev->irqs[i]);
 	if (dev->irq_base >= 0)
 		irq_free_descs(dev->irq_base, dev->nr_irqs);
+	/* dhp let go of it at the detach above */
+	if (dev->device)
+		device_unregister(dev->device);
 	free_percpu(dev->load_cpu);
 	kvfree(dev->pool);
 	kfree(dev->next_seq);
@@ -894,6 +908,37 @@ static struct rbdev *rbdev_alloc(const char *name, unsigned int nr_irqs)
 	return dev;
 }
 
+static void rbdev_device_release(struct device *device)
+{
+	kfree(device);
+}
+
+/* @dev's struct device, named @name on rbdev_bus; rbdev_mutex held. */
+static int rbdev_device_add(struct rbdev *dev, const char *name,
+			    int numa_node)
+{
+	struct device *device = kzalloc(sizeof(*device), GFP_KERNEL);
+	int ret;
+
+	if (!device)
+		return -ENOMEM;
+	device_initialize(device);
+	device->bus = &rbdev_bus;
+	device->parent = rbdev_parent;
+	device->release = rbdev_device_release;
+	set_dev_node(device, numa_node);	/* what dhp is told */
+	ret = dev_set_name(device, "%s", name);
+	if (!ret)
+		ret = device_add(device);
+	if (ret) {
+		pr_err("%s: cannot add the device: %d\n", name, ret);
+		put_device(device);	/* frees it, and the name */
+		return ret;
+	}
+	dev->device = device;
+	return 0;
+}
+
 /* rbdev_mutex held. */
 static int rbdev_create(const char *name, enum dhp_rb_class class,
 			unsigned int nr_irqs, enum dhp_rb_policy policy,
@@ -908,7 +953,9 @@ static int rbdev_create(const char *name, enum dhp_rb_class class,
 		return -ENOMEM;
 	dev->class = class;
 	dev->policy = policy;
-	dev->numa_node = numa_node;
+	ret = rbdev_device_add(dev, name, numa_node);
+	if (ret)
+		goto fail;
 	dev->irq_base = __irq_alloc_descs(-1, 0, nr_irqs, NUMA_NO_NODE, NULL,
 					  NULL);
 	if (dev->irq_base < 0) {
@@ -1378,11 +1425,26 @@ static const struct file_operations rbdev_ctl_fops = {
 
 static int __init rbdev_init(void)
 {
+	int ret = bus_register(&rbdev_bus);
+
+	if (ret)
+		return ret;
+	rbdev_parent = root_device_register(KBUILD_MODNAME);
+	if (IS_ERR(rbdev_parent)) {
+		ret = PTR_ERR(rbdev_parent);
+		goto fail;
+	}
 	rbdev_root = debugfs_create_dir(KBUILD_MODNAME, NULL);
-	if (IS_ERR(rbdev_root))
-		return PTR_ERR(rbdev_root);
+	if (IS_ERR(rbdev_root)) {
+		ret = PTR_ERR(rbdev_root);
+		root_device_unregister(rbdev_parent);
+		goto fail;
+	}
 	debugfs_create_file("ctl", 0200, rbdev_root, NULL, &rbdev_ctl_fops);
 	return 0;
+fail:
+	bus_unregister(&rbdev_bus);
+	return ret;
 }
 
 /* No ctl or stats file is open (each holds a module reference). */
@@ -1399,6 +1461,8 @@ static void __exit rbdev_exit(void)
 	debugfs_remove_recursive(rbdev_root);
 	if (rbdev_cpuhp)
 		cpuhp_remove_multi_state(rbdev_cpuhp);
+	root_device_unregister(rbdev_parent);
+	bus_unregister(&rbdev_bus);
 }
 
 module_init(rbdev_init);

@@ -49,6 +49,9 @@
 
 #define DEBUGFS		"/sys/kernel/debug"
 #define RB_DEBUGFS	DHP_DEBUGFS "/rebalance"
+/* dhp's sysfs, walked as debugfs is: its files match "dhp/..." */
+#define SYSFS_KERNEL	"/sys/kernel"
+#define RB_SYSFS	SYSFS_KERNEL "/dhp/rebalance"
 #define RBDEV		DEBUGFS "/dhp_rbdev"
 #define EVTEST		DEBUGFS "/dhp_evtest"
 #define HINT_PARAM	"/sys/module/dhp/parameters/rebalance_hint_only"
@@ -709,7 +712,7 @@ static void hm_end(struct fuzz_file *f)
 	write_file(f->path, f->saved);
 }
 
-/* dhp/rebalance/hint_only and the parameter: a strict boolean */
+/* the rebalance_hint_only parameter: a strict boolean */
 static const char *const bools[] = {
 	"0", "1", "n", "y", "N", "Y", "no", "yes", "off", "on", "false", "true",
 };
@@ -745,7 +748,6 @@ static void hint_state(struct fuzz_file *f, struct buf *st)
 {
 	static const char *const keys[] = { "hint_only" };
 
-	st_file(st, f->path, NULL, 0, false);
 	st_file(st, RB_DEBUGFS "/stats", keys, 1, false);
 	st_file(st, HINT_PARAM, NULL, 0, false);
 }
@@ -763,7 +765,7 @@ static void file_end(struct fuzz_file *f)
 	write_file(f->path, f->saved);
 }
 
-/* dhp/rebalance/<device>/policy */
+/* sysfs dhp/rebalance/<device>/policy */
 static const char *const policies[] = { "default", "participate", "opt-out" };
 
 static const char *const near_policies[] = {
@@ -777,7 +779,10 @@ static enum verdict policy_check(struct fuzz_file *f, const char *in,
 {
 	char s[16];
 
-	if (!len || len >= sizeof(s) || has_nul(in, len))
+	/* sysfs calls no store() for an empty write: 0, nothing changed */
+	if (!len)
+		return V_OK;
+	if (len >= sizeof(s) || has_nul(in, len))
 		return V_BAD;
 	memcpy(s, in, len);
 	s[len] = '\0';
@@ -793,24 +798,30 @@ static int policy_gen(struct fuzz_file *f, struct rng *r, char w[][160])
 
 static void policy_state(struct fuzz_file *f, struct buf *st)
 {
-	static const char *const keys[] = { "policy", "resolved" };
 	char path[PATH_MAX];
 
 	st_file(st, f->path, NULL, 0, false);
-	snprintf(path, sizeof(path), "%s/info", f->dir);
-	st_file(st, path, keys, ARRAY_SIZE(keys), false);
+	snprintf(path, sizeof(path), "%s/resolved_policy", f->dir);
+	st_file(st, path, NULL, 0, false);
 }
 
-/* dhp/rebalance/trigger: any write asks for a round */
+/* sysfs dhp/rebalance/trigger: "1" (a newline allowed) asks for a round */
 static enum verdict trigger_check(struct fuzz_file *f, const char *in,
 				  size_t len)
 {
-	return V_OK;
+	/* sysfs calls no store() for an empty write: 0, nothing changed */
+	if (!len)
+		return V_OK;
+	return (len == 1 || (len == 2 && in[1] == '\n')) && in[0] == '1' ?
+	       V_OK : V_BAD;
 }
 
 static int trigger_gen(struct fuzz_file *f, struct rng *r, char w[][160])
 {
-	strcpy(w[0], chance(r, 50) ? "1" : "now");
+	static const char *const near[] = { "0", "2", "11", "now", "yes", "Y",
+					    "1 1", "-1", "01", "" };
+
+	strcpy(w[0], chance(r, 50) ? "1" : pick(r, near, ARRAY_SIZE(near)));
 	return 1;
 }
 
@@ -966,7 +977,6 @@ static enum verdict rbdev_check(struct fuzz_file *f, const char *in,
 	static const char *const classes[] = { "other", "net" };
 	static struct words ws;
 	unsigned int n;
-	bool bad;
 	size_t i;
 
 	if (len >= 128 || has_nul(in, len))
@@ -975,11 +985,9 @@ static enum verdict rbdev_check(struct fuzz_file *f, const char *in,
 	if (ws.n < 1 || ws.n > 5)
 		return V_BAD;
 	if (!strcmp(ws.w[0], "add") && (ws.n == 4 || ws.n == 5)) {
-		/* not its own file's name, nor one of dhp/rebalance's */
+		/* not its own file's name; dhp calls it dhp_rbdev:NAME */
 		if (!name_ok(ws.w[1], 31, "_.:-") || !strcmp(ws.w[1], "ctl"))
 			return V_BAD;
-		bad = !strcmp(ws.w[1], "stats") || !strcmp(ws.w[1], "trigger") ||
-		      !strcmp(ws.w[1], "hint_only");
 		for (i = 0; i < ARRAY_SIZE(classes); i++)
 			if (!strcmp(ws.w[2], classes[i]))
 				break;
@@ -993,8 +1001,6 @@ static enum verdict rbdev_check(struct fuzz_file *f, const char *in,
 			if (i == ARRAY_SIZE(policies))
 				return V_BAD;
 		}
-		if (bad)	/* IRQs allocated, then dhp refuses, and says so */
-			return n > 4 ? V_SKIP : loud(f, V_BAD);
 		if (rbdev_exists(ws.w[1]))
 			return V_MAYBE;		/* -EEXIST */
 		if (n > 4 || cstat(RB_DEBUGFS "/stats", "devices") >= 6)
@@ -1404,8 +1410,10 @@ static void ev_end(struct fuzz_file *f)
 static const struct oracle oracles[] = {
 	{ "dhp/high_memory", 10, hm_check, hm_gen, hm_state, hm_begin,
 	  hm_end, true },
-	{ "dhp/rebalance/hint_only", 20, bool_check, bool_gen, hint_state,
-	  file_begin, file_end, true },
+	/* not walked: the words of runtime_params */
+	{ "module/dhp/parameters/rebalance_hint_only", 20, bool_check,
+	  bool_gen, hint_state, file_begin, file_end, true },
+	/* in sysfs, as the next */
 	{ "dhp/rebalance/*/policy", 30, policy_check, policy_gen,
 	  policy_state, file_begin, file_end, true },
 	{ "dhp_sample/io", 40, io_check, io_gen, io_state },
@@ -1438,7 +1446,8 @@ static const struct oracle *oracle_of(const char *rel)
 	return NULL;
 }
 
-static void walk(const char *rel)
+/* The writable files under @root/@rel, with their oracles. */
+static void walk(const char *root, const char *rel)
 {
 	char path[512], sub[256];
 	struct fuzz_file *f;
@@ -1446,7 +1455,7 @@ static void walk(const char *rel)
 	struct stat sb;
 	DIR *d;
 
-	snprintf(path, sizeof(path), DEBUGFS "/%s", rel);
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
 	d = opendir(path);
 	if (!d)
 		return;
@@ -1454,11 +1463,12 @@ static void walk(const char *rel)
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
 		snprintf(sub, sizeof(sub), "%.120s/%.120s", rel, e->d_name);
-		snprintf(path, sizeof(path), DEBUGFS "/%s", sub);
-		if (lstat(path, &sb))
+		snprintf(path, sizeof(path), "%s/%s", root, sub);
+		/* sysfs links to devices (rebalance/<name>/device) */
+		if (lstat(path, &sb) || S_ISLNK(sb.st_mode))
 			continue;
 		if (S_ISDIR(sb.st_mode)) {
-			walk(sub);
+			walk(root, sub);
 			continue;
 		}
 		if (!(sb.st_mode & 0222))
@@ -2307,8 +2317,8 @@ TEST_F_TIMEOUT(mods, runtime_params, 1800)
 TEST_F_TIMEOUT(mods, api_misuse, 600)
 {
 	static const char *const einval[] = {
-		"rb_irq_twice", "rb_partial_ops", "rb_too_many", "rb_long_name",
-		"rb_dot_name", "rb_high_name", "rb_bad_class", "rb_bad_policy",
+		"rb_irq_twice", "rb_partial_ops", "rb_too_many", "rb_unadded",
+		"rb_bad_class", "rb_bad_policy",
 		NULL,
 	};
 	static const char *const edeadlk[] = {
@@ -2351,8 +2361,10 @@ TEST_F_TIMEOUT(mods, api_misuse, 600)
 	}
 
 	/* From a rebalance operation: t-own's query_stop, next round. */
-	ASSERT_EQ(0, write_file(RB_DEBUGFS "/trigger", "1"));
-	for (t = 0; t < 600 && stat_value(stats, "rb_selfunreg") == 1; t++)
+	ASSERT_EQ(0, write_file(RB_SYSFS "/trigger", "1"));
+	/* both results: the query_stop sets one, then the other */
+	for (t = 0; t < 600 && (stat_value(stats, "rb_selfunreg") == 1 ||
+				stat_value(stats, "rb_selfreg") == 1); t++)
 		usleep(100000);
 	EXPECT_EQ(-EDEADLK, stat_value(stats, "rb_selfunreg"));
 	EXPECT_EQ(-EDEADLK, stat_value(stats, "rb_selfreg"));
@@ -2425,7 +2437,8 @@ TEST_F_TIMEOUT(fuzz, debugfs, 86400)
 	nroots = dir_names(DEBUGFS, roots, 128);
 	for (k = 0; k < nroots; k++)
 		if (!strncmp(roots[k], "dhp", 3))
-			walk(roots[k]);
+			walk(DEBUGFS, roots[k]);
+	walk(SYSFS_KERNEL, "dhp");
 	qsort(files, nr_files, sizeof(files[0]), file_cmp);
 	for (i = 0; i < nr_files; i++)
 		printf("# fuzz file %s\n", files[i].rel);
@@ -2441,7 +2454,7 @@ TEST_F_TIMEOUT(fuzz, debugfs, 86400)
 	EXPECT_STREQ("off\n", rbuf);
 	cache_drop();
 	/* the files that always exist here */
-	EXPECT_TRUE(!access(RB_DEBUGFS "/fzo/policy", W_OK));
+	EXPECT_TRUE(!access(RB_SYSFS "/dhp_rbdev:fzo/policy", W_OK));
 	EXPECT_TRUE(!access(TEST_DEBUGFS "/ctl", W_OK));
 
 	for (i = 0; i < nr_files; i++) {

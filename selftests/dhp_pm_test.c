@@ -269,7 +269,7 @@ TEST_F_TIMEOUT(pm, resume_restores_irq_spread, 300)
 	ASSERT_EQ(0, write_file(RBDEV "/ctl", "add pm0 other 4"));
 	ASSERT_EQ(NR_IRQS, read_irqs(irqs));
 	rounds = stat_value(RB_STATS, "rounds");
-	ASSERT_EQ(0, write_file(DHP_DEBUGFS "/rebalance/trigger", "1"));
+	ASSERT_EQ(0, write_file("/sys/kernel/dhp/rebalance/trigger", "1"));
 	ASSERT_TRUE(wait_rounds_above(rounds));
 	ASSERT_TRUE(one_irq_per_cpu(irqs));
 

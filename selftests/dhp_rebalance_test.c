@@ -10,13 +10,21 @@
  * rule the README states (dhp_util.c's spread_expected(), not dhp_spread.h,
  * which the module uses: a test that shares the module's code shares its
  * bugs).
+ *
+ * dhp's knobs are in sysfs (/sys/kernel/dhp/rebalance, the rebalance_hint_only
+ * parameter); its debugfs files are read only. A device's entry there is
+ * "<bus>:<dev_name>": "dhp_rbdev:NAME" for rbdev's devices, "pci:<slot>"
+ * for edu.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,6 +33,10 @@
 #include "dhp_util.h"
 
 #define RB_DEBUGFS	DHP_DEBUGFS "/rebalance"
+#define RB_SYSFS	"/sys/kernel/dhp/rebalance"
+#define HINT_ONLY	"/sys/module/dhp/parameters/rebalance_hint_only"
+/* dhp's name of rbdev device @n: a string literal */
+#define RBN(n)		"dhp_rbdev:" n
 #define RBDEV		"/sys/kernel/debug/dhp_rbdev"
 #define EDU		"/sys/kernel/debug/dhp_edu"
 #define TRACING		"/sys/kernel/tracing"
@@ -32,7 +44,8 @@
 #define NCPU		64
 
 struct dev {
-	char name[32];
+	char name[32];		/* rbdev's name */
+	char rb[64];		/* dhp's */
 	int nr_irqs;
 	unsigned int irqs[MAX_IRQS];
 };
@@ -40,6 +53,12 @@ struct dev {
 static int rbdev(const char *cmd)
 {
 	return write_file(RBDEV "/ctl", cmd);
+}
+
+/* An rbdev device called @name, of one IRQ. */
+static int rbdev_add_named(const char *name)
+{
+	return write_filef(RBDEV "/ctl", "add %s other 1", name);
 }
 
 /*
@@ -79,6 +98,7 @@ static int dev_read(struct dev *d, const char *name)
 	for (i = 0; i < n; i++)
 		d->irqs[i] = irqs[i];
 	snprintf(d->name, sizeof(d->name), "%s", name);
+	snprintf(d->rb, sizeof(d->rb), RBN("%s"), name);
 	d->nr_irqs = n;
 	return n;
 }
@@ -105,6 +125,59 @@ static bool rb_info_has(const char *name, const char *line)
 
 	snprintf(path, sizeof(path), RB_DEBUGFS "/%s/info", name);
 	return file_has_line(path, line);
+}
+
+/* Device @name's sysfs @file: read into @buf (newline cut), or -errno. */
+static int rb_sysfs(const char *name, const char *file, char *buf, size_t len)
+{
+	char path[192];
+	int n;
+
+	snprintf(path, sizeof(path), RB_SYSFS "/%s/%s", name, file);
+	n = read_file(path, buf, len);
+	if (n > 0 && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	return n;
+}
+
+/* Writes @s to device @name's sysfs policy; 0 or -errno. */
+static int rb_policy(const char *name, const char *s)
+{
+	char path[192];
+
+	snprintf(path, sizeof(path), RB_SYSFS "/%s/policy", name);
+	return write_file(path, s);
+}
+
+/* Whether device @name's sysfs @file reads @want. */
+static bool rb_sysfs_is(const char *name, const char *file, const char *want)
+{
+	char buf[64];
+
+	if (rb_sysfs(name, file, buf, sizeof(buf)) < 0)
+		return false;
+	if (strcmp(buf, want))
+		fprintf(stderr, "# %s/%s: '%s', not '%s'\n", name, file, buf,
+			want);
+	return !strcmp(buf, want);
+}
+
+static long rb_sysfs_num(const char *name, const char *file)
+{
+	char buf[64];
+
+	return rb_sysfs(name, file, buf, sizeof(buf)) > 0 ?
+	       strtol(buf, NULL, 10) : STAT_MISSING;
+}
+
+/* Whether device @name has an entry in sysfs; in debugfs too if @debugfs. */
+static bool rb_exists(const char *name, bool debugfs)
+{
+	char path[192];
+
+	snprintf(path, sizeof(path), "%s/%s", debugfs ? RB_DEBUGFS : RB_SYSFS,
+		 name);
+	return !access(path, F_OK);
 }
 
 /* The single CPU of a /proc/irq/N/<file> list or mask, or -1. */
@@ -141,8 +214,8 @@ static int irq_cpu(unsigned int irq, const char *file)
  */
 static void expected(const struct dev *d, int *out)
 {
-	spread_expected(rb_info(d->name, "node"),
-			rb_info(d->name, "id") * d->nr_irqs, d->nr_irqs, out);
+	spread_expected(rb_info(d->rb, "node"),
+			rb_info(d->rb, "id") * d->nr_irqs, d->nr_irqs, out);
 }
 
 /*
@@ -309,23 +382,23 @@ TEST_F_TIMEOUT(rb, irqs_follow_cpus, 600)
 
 	ASSERT_EQ(0, rbdev("add d0 other 4"));
 	ASSERT_EQ(4, dev_read(&d, "d0"));
-	EXPECT_TRUE(rb_info_has("d0", "resolved participate\n"));
+	EXPECT_TRUE(rb_info_has(RBN("d0"), "resolved participate\n"));
 	ASSERT_EQ(0, write_file(TRACING "/events/dhp/dhp_rebalance/enable",
 				"1"));
 
 	cpu = cpu_up_new();
 	ASSERT_LT(0, cpu);
 	ASSERT_TRUE(wait_spread(&d, true));
-	EXPECT_LE(1, rb_info("d0", "rounds"));
-	EXPECT_EQ(0, rb_info("d0", "last_err"));
+	EXPECT_LE(1, rb_info(RBN("d0"), "rounds"));
+	EXPECT_EQ(0, rb_info(RBN("d0"), "last_err"));
 	write_file(TRACING "/events/dhp/dhp_rebalance/enable", "0");
-	EXPECT_TRUE(file_has_line(TRACING "/trace", "device=d0 step=stopped"));
-	EXPECT_TRUE(file_has_line(TRACING "/trace", "device=d0 step=started"));
+	EXPECT_TRUE(file_has_line(TRACING "/trace", "device=" RBN("d0") " step=stopped"));
+	EXPECT_TRUE(file_has_line(TRACING "/trace", "device=" RBN("d0") " step=started"));
 
 	/* a removal gives a round too */
 	ASSERT_EQ(0, cpu_set_online(cpu, false));
 	ASSERT_TRUE(wait_spread(&d, true));
-	EXPECT_LE(2, rb_info("d0", "rounds"));
+	EXPECT_LE(2, rb_info(RBN("d0"), "rounds"));
 	EXPECT_EQ(0, dev_stat("d0", "stopped"));
 	EXPECT_EQ(dev_stat("d0", "stops"), dev_stat("d0", "starts"));
 }
@@ -338,17 +411,17 @@ TEST_F_TIMEOUT(rb, network_opts_out_by_default, 600)
 
 	ASSERT_EQ(0, rbdev("add n0 net 2"));
 	ASSERT_EQ(2, dev_read(&n, "n0"));
-	EXPECT_TRUE(rb_info_has("n0", "policy default\n"));
-	EXPECT_TRUE(rb_info_has("n0", "resolved opt-out\n"));
+	EXPECT_TRUE(rb_info_has(RBN("n0"), "policy default\n"));
+	EXPECT_TRUE(rb_info_has(RBN("n0"), "resolved opt-out\n"));
 	for (i = 0; i < n.nr_irqs; i++)
 		before[i] = irq_cpu(n.irqs[i], "effective_affinity_list");
 
 	cpu = cpu_up_new();
 	ASSERT_LT(0, cpu);
-	for (i = 0; i < 100 && rb_info("n0", "skipped") < 1; i++)
+	for (i = 0; i < 100 && rb_info(RBN("n0"), "skipped") < 1; i++)
 		usleep(100000);
-	EXPECT_LE(1, rb_info("n0", "skipped"));
-	EXPECT_EQ(0, rb_info("n0", "rounds"));
+	EXPECT_LE(1, rb_info(RBN("n0"), "skipped"));
+	EXPECT_EQ(0, rb_info(RBN("n0"), "rounds"));
 	EXPECT_EQ(0, dev_stat("n0", "stops"));
 	for (i = 0; i < n.nr_irqs; i++) {
 		EXPECT_EQ(before[i],
@@ -356,14 +429,13 @@ TEST_F_TIMEOUT(rb, network_opts_out_by_default, 600)
 		EXPECT_EQ(-1, irq_cpu(n.irqs[i], "affinity_hint"));
 	}
 
-	ASSERT_EQ(0, write_file(RB_DEBUGFS "/n0/policy", "participate"));
-	EXPECT_TRUE(rb_info_has("n0", "resolved participate\n"));
-	ASSERT_EQ(0, write_file(RB_DEBUGFS "/trigger", "1"));
+	ASSERT_EQ(0, rb_policy(RBN("n0"), "participate"));
+	EXPECT_TRUE(rb_info_has(RBN("n0"), "resolved participate\n"));
+	ASSERT_EQ(0, write_file(RB_SYSFS "/trigger", "1"));
 	ASSERT_TRUE(wait_spread(&n, true));
-	EXPECT_LE(1, rb_info("n0", "rounds"));
-	EXPECT_GT(0, write_file(RB_DEBUGFS "/n0/policy", "sometimes"));
-	EXPECT_GT(0, write_file(RB_DEBUGFS "/n0/policy", ""));
-	EXPECT_TRUE(rb_info_has("n0", "policy participate\n"));
+	EXPECT_LE(1, rb_info(RBN("n0"), "rounds"));
+	EXPECT_EQ(-EINVAL, rb_policy(RBN("n0"), "sometimes"));
+	EXPECT_TRUE(rb_info_has(RBN("n0"), "policy participate\n"));
 }
 
 /* 3. I/O on all CPUs across hot-adds: nothing failed, lost or reordered. */
@@ -394,8 +466,8 @@ TEST_F_TIMEOUT(rb, io_across_hotplug, 900)
 
 	TH_LOG("%ld requests, %ld queued during stops, %ld rounds, last stall %ld us, max %ld us",
 	       dev_stat("d1", "submitted"), dev_stat("d1", "queued_total"),
-	       rb_info("d1", "rounds"), rb_info("d1", "last_stall_us"),
-	       rb_info("d1", "max_stall_us"));
+	       rb_info(RBN("d1"), "rounds"), rb_info(RBN("d1"), "last_stall_us"),
+	       rb_info(RBN("d1"), "max_stall_us"));
 	EXPECT_LT(0, dev_stat("d1", "submitted"));
 	EXPECT_EQ(dev_stat("d1", "submitted"), dev_stat("d1", "completed"));
 	EXPECT_EQ(0, dev_stat("d1", "failed"));
@@ -403,8 +475,8 @@ TEST_F_TIMEOUT(rb, io_across_hotplug, 900)
 	/* the queue-while-stopped path was exercised, and replayed */
 	EXPECT_LT(0, dev_stat("d1", "queued_total"));
 	EXPECT_EQ(dev_stat("d1", "queued_total"),
-		  rb_info("d1", "queued_total"));
-	EXPECT_LE(3, rb_info("d1", "rounds"));
+		  rb_info(RBN("d1"), "queued_total"));
+	EXPECT_LE(3, rb_info(RBN("d1"), "rounds"));
 }
 
 /* The edu device's directory in debugfs, or NULL. */
@@ -446,10 +518,10 @@ TEST_F_TIMEOUT(rb, edu_msi_moves, 900)
 	snprintf(path, sizeof(path), "%s/stats", dir);
 	d.nr_irqs = 1;
 	d.irqs[0] = stat_value(path, "irq");
-	/* the driver registers as edu-<pci name> */
-	snprintf(d.name, sizeof(d.name), "edu-%.27s", strrchr(dir, '/') + 1);
-	ASSERT_TRUE(rb_info_has(d.name, "resolved participate\n"));
-	ASSERT_EQ(1, rb_info(d.name, "id"));
+	/* dhp names it after the PCI device */
+	snprintf(d.rb, sizeof(d.rb), "pci:%s", strrchr(dir, '/') + 1);
+	ASSERT_TRUE(rb_info_has(d.rb, "resolved participate\n"));
+	ASSERT_EQ(1, rb_info(d.rb, "id"));
 
 	snprintf(path, sizeof(path), "%s/submit", dir);
 	child = fork();
@@ -470,12 +542,287 @@ TEST_F_TIMEOUT(rb, edu_msi_moves, 900)
 	snprintf(path, sizeof(path), "%s/stats", dir);
 	TH_LOG("edu irq %u: CPU %d then %d, %ld requests, %ld queued during stops, %ld rounds",
 	       d.irqs[0], first, moved, stat_value(path, "submitted"),
-	       stat_value(path, "queued_total"), rb_info(d.name, "rounds"));
+	       stat_value(path, "queued_total"), rb_info(d.rb, "rounds"));
 	EXPECT_EQ(1, first);
 	EXPECT_EQ(cpu, moved);
 	EXPECT_EQ(stat_value(path, "submitted"), stat_value(path, "completed"));
 	EXPECT_EQ(0, stat_value(path, "errors"));
-	EXPECT_LE(2, rb_info(d.name, "rounds"));
+	EXPECT_LE(2, rb_info(d.rb, "rounds"));
+}
+
+/* Writes @len bytes of @buf to @path in one write(2); 0 or -errno. */
+static int write_raw(const char *path, const char *buf, size_t len)
+{
+	int fd = open(path, O_WRONLY), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, buf, len) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* Whether @link resolves to the directory @want resolves to. */
+static bool links_to(const char *link, const char *want)
+{
+	char a[PATH_MAX], b[PATH_MAX];
+
+	if (!realpath(link, a) || !realpath(want, b)) {
+		fprintf(stderr, "# %s or %s: %s\n", link, want, strerror(errno));
+		return false;
+	}
+	if (strcmp(a, b))
+		fprintf(stderr, "# %s is %s, not %s\n", link, a, b);
+	return !strcmp(a, b);
+}
+
+static int file_mode(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? -errno : (int)(st.st_mode & 07777);
+}
+
+/*
+ * A device's sysfs entry: named after the device, linked to its
+ * directory, its state one value per file, the policy alone writable;
+ * gone when the device leaves dhp (detach, remove), before the command
+ * that made it leave returns. Every rebalance debugfs file is read only.
+ */
+TEST_F(rb, sysfs_entry)
+{
+	static const char *const ro[] = {
+		"class", "resolved_policy", "node", "rounds", "skipped",
+		"refusals", "last_error",
+	};
+	char path[512];
+	struct dirent *e;
+	unsigned int i;
+	DIR *dir;
+
+	ASSERT_EQ(0, rbdev("add e0 net 2"));
+	ASSERT_TRUE(rb_exists(RBN("e0"), false));
+	EXPECT_TRUE(links_to(RB_SYSFS "/" RBN("e0") "/device",
+			     "/sys/devices/dhp_rbdev/e0"));
+	EXPECT_TRUE(links_to(RB_SYSFS "/" RBN("e0") "/device",
+			     "/sys/bus/dhp_rbdev/devices/e0"));
+	EXPECT_TRUE(rb_sysfs_is(RBN("e0"), "policy", "default"));
+	EXPECT_TRUE(rb_sysfs_is(RBN("e0"), "class", "net"));
+	EXPECT_TRUE(rb_sysfs_is(RBN("e0"), "resolved_policy", "opt-out"));
+	EXPECT_EQ(rb_info(RBN("e0"), "node"), rb_sysfs_num(RBN("e0"), "node"));
+	EXPECT_EQ(0, rb_sysfs_num(RBN("e0"), "rounds"));
+	EXPECT_EQ(0, rb_sysfs_num(RBN("e0"), "skipped"));
+	EXPECT_EQ(0, rb_sysfs_num(RBN("e0"), "refusals"));
+	EXPECT_EQ(0, rb_sysfs_num(RBN("e0"), "last_error"));
+	EXPECT_EQ(0644, file_mode(RB_SYSFS "/" RBN("e0") "/policy"));
+	for (i = 0; i < ARRAY_SIZE(ro); i++) {
+		snprintf(path, sizeof(path), RB_SYSFS "/" RBN("e0") "/%s", ro[i]);
+		EXPECT_EQ(0444, file_mode(path)) TH_LOG("%s", path);
+		EXPECT_EQ(-EACCES, write_file(path, "1")) TH_LOG("%s", path);
+	}
+	EXPECT_EQ(0200, file_mode(RB_SYSFS "/trigger"));
+	EXPECT_EQ(0644, file_mode(HINT_ONLY));
+
+	/* lockdown opens no debugfs file with a write bit */
+	EXPECT_EQ(0444, file_mode(RB_DEBUGFS "/stats"));
+	dir = opendir(RB_DEBUGFS "/" RBN("e0"));
+	ASSERT_NE(NULL, dir);
+	while ((e = readdir(dir))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), RB_DEBUGFS "/" RBN("e0") "/%s",
+			 e->d_name);
+		EXPECT_EQ(0444, file_mode(path)) TH_LOG("%s", path);
+	}
+	closedir(dir);
+	dir = opendir(RB_DEBUGFS);
+	ASSERT_NE(NULL, dir);
+	while ((e = readdir(dir)))
+		EXPECT_TRUE(strcmp(e->d_name, "trigger") &&
+			    strcmp(e->d_name, "hint_only"))
+			TH_LOG("debugfs rebalance/%s is still there", e->d_name);
+	closedir(dir);
+
+	ASSERT_EQ(0, rbdev("detach e0"));
+	EXPECT_FALSE(rb_exists(RBN("e0"), false));
+	EXPECT_FALSE(rb_exists(RBN("e0"), true));
+	ASSERT_EQ(0, rbdev("attach e0"));
+	EXPECT_TRUE(rb_exists(RBN("e0"), false));
+	EXPECT_TRUE(rb_sysfs_is(RBN("e0"), "policy", "default"));
+	ASSERT_EQ(0, rbdev("remove e0"));
+	EXPECT_FALSE(rb_exists(RBN("e0"), false));
+	EXPECT_FALSE(rb_exists(RBN("e0"), true));
+	EXPECT_EQ(0, stat_value(RB_DEBUGFS "/stats", "devices"));
+}
+
+/* A write of 1 to trigger asks for a round, which every device gets. */
+TEST_F(rb, trigger_asks_for_a_round)
+{
+	long requests = stat_value(RB_DEBUGFS "/stats", "requests");
+	long rounds = stat_value(RB_DEBUGFS "/stats", "rounds");
+
+	ASSERT_EQ(0, rbdev("add t0 other 1"));
+	ASSERT_EQ(0, rbdev("add t1 other 2"));
+	EXPECT_EQ(0, rb_sysfs_num(RBN("t0"), "rounds"));
+	ASSERT_EQ(0, write_file(RB_SYSFS "/trigger", "1\n"));
+	ASSERT_TRUE(wait_rounds(RBN("t0"), 1));
+	ASSERT_TRUE(wait_rounds(RBN("t1"), 1));
+	EXPECT_EQ(1, rb_sysfs_num(RBN("t0"), "rounds"));
+	EXPECT_EQ(1, rb_sysfs_num(RBN("t1"), "rounds"));
+	EXPECT_EQ(1, dev_stat("t0", "stops"));
+	EXPECT_EQ(requests + 1, stat_value(RB_DEBUGFS "/stats", "requests"));
+	EXPECT_TRUE(wait_value(RB_DEBUGFS "/stats", "rounds", rounds + 1,
+			       10000));
+}
+
+/*
+ * A policy written in sysfs holds from the next round on, not before: the
+ * write itself runs no round. Each round is asked for through trigger.
+ */
+TEST_F(rb, policy_takes_effect_next_round)
+{
+	ASSERT_EQ(0, rbdev("add c0 other 2"));
+	ASSERT_EQ(0, write_file(RB_SYSFS "/trigger", "1"));
+	ASSERT_TRUE(wait_rounds(RBN("c0"), 1));
+
+	ASSERT_EQ(0, rb_policy(RBN("c0"), "opt-out\n"));
+	EXPECT_TRUE(rb_sysfs_is(RBN("c0"), "policy", "opt-out"));
+	EXPECT_TRUE(rb_sysfs_is(RBN("c0"), "resolved_policy", "opt-out"));
+	EXPECT_TRUE(rb_info_has(RBN("c0"), "policy opt-out\n"));
+	usleep(300000);
+	EXPECT_EQ(0, rb_sysfs_num(RBN("c0"), "skipped"));
+	EXPECT_EQ(1, stat_value(RB_DEBUGFS "/stats", "rounds"));
+
+	ASSERT_EQ(0, write_file(RB_SYSFS "/trigger", "1"));
+	ASSERT_TRUE(wait_value(RB_DEBUGFS "/stats", "rounds", 2, 30000));
+	EXPECT_EQ(1, rb_sysfs_num(RBN("c0"), "skipped"));
+	EXPECT_EQ(1, rb_sysfs_num(RBN("c0"), "rounds"));
+	EXPECT_EQ(1, dev_stat("c0", "stops"));
+
+	ASSERT_EQ(0, rb_policy(RBN("c0"), "participate"));
+	EXPECT_TRUE(rb_sysfs_is(RBN("c0"), "resolved_policy", "participate"));
+	ASSERT_EQ(0, write_file(RB_SYSFS "/trigger", "1"));
+	ASSERT_TRUE(wait_rounds(RBN("c0"), 2));
+	EXPECT_EQ(1, rb_sysfs_num(RBN("c0"), "skipped"));
+	EXPECT_EQ(2, dev_stat("c0", "stops"));
+}
+
+/* How many of @writes to @path did not fail with EINVAL; each is named. */
+static int not_einval(const char *path, const char *const *writes, size_t n)
+{
+	int bad = 0, ret;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		ret = write_file(path, writes[i]);
+		if (ret != -EINVAL) {
+			fprintf(stderr, "# %s: '%s' gave %d, not -EINVAL\n",
+				path, writes[i], ret);
+			bad++;
+		}
+	}
+	return bad;
+}
+
+/* Bad writes to the sysfs knobs fail with EINVAL and change nothing. */
+TEST_F(rb, bad_writes_change_nothing)
+{
+	static const char *const policies[] = {
+		"sometimes", "Default", " participate", "participate\n\n",
+		"opt-out junk", "participat", "opt_out", "0", "\n",
+	};
+	static const char *const triggers[] = {
+		"0", "2", "yes", "Y", "1 1", "11", "1\n\n", "\n", " 1", "+1",
+	};
+	static const char *const bools[] = {
+		"2", "yellow", "-1", "Y junk", "\n", "nope",
+	};
+	char path[192], longer[300];
+	long requests;
+
+	ASSERT_EQ(0, rbdev("add c1 other 1"));
+	ASSERT_EQ(0, rb_policy(RBN("c1"), "opt-out"));
+	snprintf(path, sizeof(path), RB_SYSFS "/" RBN("c1") "/policy");
+	EXPECT_EQ(0, not_einval(path, policies, ARRAY_SIZE(policies)));
+	EXPECT_EQ(-EINVAL, write_raw(path, "default\0junk", 12));
+	memset(longer, 'a', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	EXPECT_EQ(-EINVAL, write_file(path, longer));
+	EXPECT_TRUE(rb_sysfs_is(RBN("c1"), "policy", "opt-out"));
+
+	requests = stat_value(RB_DEBUGFS "/stats", "requests");
+	EXPECT_EQ(0, not_einval(RB_SYSFS "/trigger", triggers,
+				ARRAY_SIZE(triggers)));
+	EXPECT_EQ(-EINVAL, write_raw(RB_SYSFS "/trigger", "1\0", 2));
+	EXPECT_EQ(requests, stat_value(RB_DEBUGFS "/stats", "requests"));
+
+	EXPECT_EQ(0, not_einval(HINT_ONLY, bools, ARRAY_SIZE(bools)));
+	EXPECT_TRUE(file_has_line(HINT_ONLY, "N"));
+	EXPECT_EQ(0, stat_value(RB_DEBUGFS "/stats", "hint_only"));
+	/* and the good words still work */
+	EXPECT_EQ(0, write_file(HINT_ONLY, "on\n"));
+	EXPECT_EQ(1, stat_value(RB_DEBUGFS "/stats", "hint_only"));
+	EXPECT_EQ(0, rb_policy(RBN("c1"), "default"));
+	EXPECT_TRUE(rb_sysfs_is(RBN("c1"), "policy", "default"));
+}
+
+/*
+ * edu registers with devm_dhp_register_rebalance(): unbinding it from its
+ * PCI driver unregisters it (sysfs and debugfs entries gone, no splat, no
+ * dhp error), binding it again registers it again. A device of another
+ * bus with the same dev_name (rbdev's, named as the PCI slot) has its own
+ * entry, linked to its own directory, and stays.
+ */
+TEST_F_TIMEOUT(rb, edu_unbind_unregisters, 600)
+{
+	static char log[1 << 18];
+	char pci[64], rbn[96], slot[32], link[192], want[128];
+	const char *dir;
+	long devices;
+
+	if (mod_load("dhp_edu", NULL))
+		SKIP(return, "dhp_edu does not load");
+	dir = edu_dir();
+	if (!dir)
+		SKIP(return, "no edu device (vm.py --edu 1)");
+	snprintf(slot, sizeof(slot), "%s", strrchr(dir, '/') + 1);
+	snprintf(pci, sizeof(pci), "pci:%s", slot);
+	snprintf(rbn, sizeof(rbn), RBN("%s"), slot);
+	ASSERT_EQ(0, rbdev_add_named(slot));
+	ASSERT_TRUE(rb_exists(pci, false));
+	ASSERT_TRUE(rb_exists(rbn, false));
+	snprintf(link, sizeof(link), RB_SYSFS "/%s/device", pci);
+	snprintf(want, sizeof(want), "/sys/bus/pci/devices/%s", slot);
+	EXPECT_TRUE(links_to(link, want));
+	snprintf(link, sizeof(link), RB_SYSFS "/%s/device", rbn);
+	snprintf(want, sizeof(want), "/sys/devices/dhp_rbdev/%s", slot);
+	EXPECT_TRUE(links_to(link, want));
+	devices = stat_value(RB_DEBUGFS "/stats", "devices");
+	EXPECT_EQ(2, devices);
+
+	ASSERT_LE(0, klog_take(log, sizeof(log)));
+	ASSERT_EQ(0, write_file("/sys/bus/pci/drivers/dhp_edu/unbind", slot));
+	EXPECT_FALSE(rb_exists(pci, false));
+	EXPECT_FALSE(rb_exists(pci, true));
+	EXPECT_TRUE(rb_exists(rbn, false));
+	EXPECT_EQ(devices - 1, stat_value(RB_DEBUGFS "/stats", "devices"));
+	EXPECT_EQ(devices - 1, objects_live("rebalance_devices"));
+	/* a round with the device gone touches nothing of it */
+	ASSERT_EQ(0, write_file(RB_SYSFS "/trigger", "1"));
+	ASSERT_TRUE(wait_rounds(rbn, 1));
+
+	ASSERT_EQ(0, write_file("/sys/bus/pci/drivers/dhp_edu/bind", slot));
+	EXPECT_TRUE(rb_exists(pci, false));
+	EXPECT_EQ(devices, stat_value(RB_DEBUGFS "/stats", "devices"));
+	ASSERT_EQ(0, mod_unload("dhp_edu"));
+	EXPECT_FALSE(rb_exists(pci, false));
+	ASSERT_LE(0, klog_take(log, sizeof(log)));
+	EXPECT_EQ(NULL, strstr(log, "WARNING")) TH_LOG("%.2000s", log);
+	EXPECT_EQ(NULL, strstr(log, "BUG")) TH_LOG("%.2000s", log);
+	EXPECT_EQ(NULL, strstr(log, "still registered")) TH_LOG("%.2000s", log);
+	EXPECT_EQ(NULL, strstr(log, "not registered")) TH_LOG("%.2000s", log);
+	EXPECT_EQ(NULL, strstr(log, "dhp: register")) TH_LOG("%.2000s", log);
 }
 
 /* 5. A device that refuses query-stop is skipped and reported. */
@@ -490,15 +837,15 @@ TEST_F_TIMEOUT(rb, refusal_is_reported, 600)
 	ASSERT_EQ(0, rbdev("add g0 other 2"));
 	ASSERT_EQ(2, dev_read(&good, "g0"));
 	rounds = stat_value(RB_DEBUGFS "/stats", "rounds");
-	ASSERT_EQ(0, write_file(RB_DEBUGFS "/trigger", "1"));
+	ASSERT_EQ(0, write_file(RB_SYSFS "/trigger", "1"));
 	for (i = 0; i < 100 && stat_value(RB_DEBUGFS "/stats", "rounds") ==
 	     rounds; i++)
 		usleep(100000);
-	EXPECT_EQ(1, rb_info("r0", "refusals"));
-	EXPECT_EQ(0, rb_info("r0", "rounds"));
+	EXPECT_EQ(1, rb_info(RBN("r0"), "refusals"));
+	EXPECT_EQ(0, rb_info(RBN("r0"), "rounds"));
 	EXPECT_EQ(0, dev_stat("r0", "stops"));
 	EXPECT_TRUE(wait_spread(&good, true));
-	EXPECT_EQ(1, rb_info("g0", "rounds"));
+	EXPECT_EQ(1, rb_info(RBN("g0"), "rounds"));
 }
 
 /* With hint_only, dhp sets hints and leaves affinity to irqbalance. */
@@ -512,13 +859,13 @@ TEST_F_TIMEOUT(rb, hint_only, 600)
 	ASSERT_EQ(0, rbdev("add pad other 1"));
 	ASSERT_EQ(0, rbdev("add h0 other 2"));
 	ASSERT_EQ(2, dev_read(&d, "h0"));
-	ASSERT_EQ(0, write_file(RB_DEBUGFS "/hint_only", "Y"));
+	ASSERT_EQ(0, write_file(HINT_ONLY, "Y"));
 	for (i = 0; i < d.nr_irqs; i++) {
 		snprintf(path, sizeof(path), "/proc/irq/%u/smp_affinity_list",
 			 d.irqs[i]);
 		ASSERT_EQ(0, write_file(path, "0"));
 	}
-	ASSERT_EQ(0, write_file(RB_DEBUGFS "/trigger", "1"));
+	ASSERT_EQ(0, write_file(RB_SYSFS "/trigger", "1"));
 	ASSERT_TRUE(wait_spread(&d, false));
 	for (i = 0; i < d.nr_irqs; i++) {
 		EXPECT_EQ(0, irq_cpu(d.irqs[i], "effective_affinity_list"));
@@ -548,7 +895,7 @@ TEST_F_TIMEOUT(rb, start_sees_new_affinity, 600)
 
 	cpu = cpu_up_new();
 	ASSERT_LT(0, cpu);
-	ASSERT_TRUE(wait_rounds("s0", 1));
+	ASSERT_TRUE(wait_rounds(RBN("s0"), 1));
 	EXPECT_TRUE(start_saw_spread(&d));
 	EXPECT_TRUE(follows_spread(&d, true));
 
@@ -564,14 +911,14 @@ TEST_F_TIMEOUT(rb, start_sees_new_affinity, 600)
 		ASSERT_EQ(0, write_filef(path, "%d", other));
 		ASSERT_EQ(other, irq_cpu(d.irqs[i], "effective_affinity_list"));
 	}
-	ASSERT_EQ(0, write_file(RB_DEBUGFS "/trigger", "1"));
-	ASSERT_TRUE(wait_rounds("s0", 2));
+	ASSERT_EQ(0, write_file(RB_SYSFS "/trigger", "1"));
+	ASSERT_TRUE(wait_rounds(RBN("s0"), 2));
 	EXPECT_TRUE(start_saw_spread(&d));
 
 	ASSERT_EQ(0, cpu_set_online(cpu, false));
-	ASSERT_TRUE(wait_rounds("s0", 3));
+	ASSERT_TRUE(wait_rounds(RBN("s0"), 3));
 	EXPECT_TRUE(start_saw_spread(&d));
-	EXPECT_EQ(dev_stat("s0", "starts"), rb_info("s0", "rounds"));
+	EXPECT_EQ(dev_stat("s0", "starts"), rb_info(RBN("s0"), "rounds"));
 }
 
 /*
@@ -590,8 +937,8 @@ TEST_F_TIMEOUT(rb, explicit_policy_beats_class, 600)
 	ASSERT_EQ(0, rbdev("add c0 other 2"));
 	ASSERT_EQ(2, dev_read(&o, "o0"));
 	ASSERT_EQ(2, dev_read(&p, "p0"));
-	EXPECT_TRUE(rb_info_has("o0", "resolved opt-out\n"));
-	EXPECT_TRUE(rb_info_has("p0", "resolved participate\n"));
+	EXPECT_TRUE(rb_info_has(RBN("o0"), "resolved opt-out\n"));
+	EXPECT_TRUE(rb_info_has(RBN("p0"), "resolved participate\n"));
 
 	for (step = 1; step <= 2; step++) {
 		if (step == 1) {
@@ -604,17 +951,17 @@ TEST_F_TIMEOUT(rb, explicit_policy_beats_class, 600)
 		ASSERT_TRUE(wait_value(RB_DEBUGFS "/stats", "rounds", step,
 				       60000));
 		rounds = stat_value(RB_DEBUGFS "/stats", "rounds");
-		EXPECT_EQ(rounds, rb_info("c0", "rounds"));
+		EXPECT_EQ(rounds, rb_info(RBN("c0"), "rounds"));
 
-		EXPECT_EQ(0, rb_info("o0", "rounds"));
-		EXPECT_EQ(rounds, rb_info("o0", "skipped"));
+		EXPECT_EQ(0, rb_info(RBN("o0"), "rounds"));
+		EXPECT_EQ(rounds, rb_info(RBN("o0"), "skipped"));
 		EXPECT_EQ(0, dev_stat("o0", "stops"));
 		EXPECT_EQ(0, dev_stat("o0", "starts"));
 		for (i = 0; i < o.nr_irqs; i++)
 			EXPECT_EQ(-1, irq_cpu(o.irqs[i], "affinity_hint"));
 
-		EXPECT_EQ(rounds, rb_info("p0", "rounds"));
-		EXPECT_EQ(0, rb_info("p0", "skipped"));
+		EXPECT_EQ(rounds, rb_info(RBN("p0"), "rounds"));
+		EXPECT_EQ(0, rb_info(RBN("p0"), "skipped"));
 		EXPECT_EQ(rounds, dev_stat("p0", "stops"));
 		EXPECT_EQ(rounds, dev_stat("p0", "starts"));
 		EXPECT_TRUE(follows_spread(&p, true));
@@ -649,11 +996,11 @@ TEST_F_TIMEOUT(rb, stopped_device_does_not_hang_offline, 600)
 	ASSERT_EQ(0, rbdev("blkmq b0 1"));
 	cpu = cpu_up_new();
 	ASSERT_LT(0, cpu);
-	ASSERT_TRUE(wait_rounds("b0", 1));
+	ASSERT_TRUE(wait_rounds(RBN("b0"), 1));
 	ASSERT_EQ(0, rbdev("slowstop b0 4000"));
 	ASSERT_LE(0, klog_take(log, sizeof(log)));
 
-	ASSERT_EQ(0, write_file(RB_DEBUGFS "/trigger", "1"));
+	ASSERT_EQ(0, write_file(RB_SYSFS "/trigger", "1"));
 	ASSERT_TRUE(wait_value(RBDEV "/b0/stats", "stopped", 1, 30000));
 	/* I/O from every CPU while stopped: it queues, the teardown waits */
 	child = fork();
@@ -671,7 +1018,7 @@ TEST_F_TIMEOUT(rb, stopped_device_does_not_hang_offline, 600)
 	ASSERT_EQ(child, waitpid(child, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
 	/* the trigger's round, then the removal's */
-	ASSERT_TRUE(wait_rounds("b0", 3));
+	ASSERT_TRUE(wait_rounds(RBN("b0"), 3));
 	ASSERT_LE(0, klog_take(log, sizeof(log)));
 
 	TH_LOG("offline %.1f s; %ld requests, %ld queued in stops, %ld teardown waits",
@@ -684,7 +1031,7 @@ TEST_F_TIMEOUT(rb, stopped_device_does_not_hang_offline, 600)
 	EXPECT_EQ(0, dev_stat("b0", "teardown_timeouts"));
 	/* the teardown did meet the held I/O: the case was the one meant */
 	EXPECT_LE(1, dev_stat("b0", "teardown_waits"));
-	EXPECT_LT(0, rb_info("b0", "queued_total"));
+	EXPECT_LT(0, rb_info(RBN("b0"), "queued_total"));
 	EXPECT_EQ(dev_stat("b0", "submitted"), dev_stat("b0", "completed"));
 	EXPECT_EQ(0, dev_stat("b0", "failed"));
 	EXPECT_EQ(0, dev_stat("b0", "order_errors"));
@@ -703,13 +1050,13 @@ TEST_F_TIMEOUT(rb, stalled_stop_is_reported, 600)
 	ASSERT_EQ(0, rbdev("add s6 other 1"));
 	ASSERT_EQ(0, rbdev("slowstop s6 6000"));
 	ASSERT_LE(0, klog_take(log, sizeof(log)));
-	ASSERT_EQ(0, write_file(RB_DEBUGFS "/trigger", "1"));
-	ASSERT_TRUE(wait_rounds("s6", 1));
+	ASSERT_EQ(0, write_file(RB_SYSFS "/trigger", "1"));
+	ASSERT_TRUE(wait_rounds(RBN("s6"), 1));
 	ASSERT_LE(0, klog_take(log, sizeof(log)));
-	EXPECT_NE(NULL, strstr(log, "dhp: s6: stop() has not returned after 5000 ms"))
+	EXPECT_NE(NULL, strstr(log, "dhp: " RBN("s6") ": stop() has not returned after 5000 ms"))
 		TH_LOG("%.2000s", log);
-	EXPECT_EQ(NULL, strstr(log, "dhp: q0: "));
-	EXPECT_LE(6000000, rb_info("s6", "last_stall_us"));
+	EXPECT_EQ(NULL, strstr(log, "dhp: " RBN("q0") ": "));
+	EXPECT_LE(6000000, rb_info(RBN("s6"), "last_stall_us"));
 }
 
 /* 7. Bad input: rbdev's own, and the registrations dhp refuses. */

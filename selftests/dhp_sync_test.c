@@ -539,7 +539,7 @@ TEST_F(sync, bad_input)
 	EXPECT_EQ(-EINVAL, stat_value(TEST_STATS, "rb_null"));
 	EXPECT_EQ(-EINVAL, stat_value(TEST_STATS, "rb_no_irqs"));
 	EXPECT_EQ(-EINVAL, stat_value(TEST_STATS, "rb_no_ops"));
-	EXPECT_EQ(-EINVAL, stat_value(TEST_STATS, "rb_bad_name"));
+	EXPECT_EQ(-EINVAL, stat_value(TEST_STATS, "rb_no_dev"));
 	EXPECT_EQ(-EINVAL, stat_value(TEST_STATS, "rb_no_such_irq"));
 	EXPECT_EQ(-EINVAL, stat_value(TEST_STATS, "rb_unrequested"));
 	EXPECT_EQ(-EINVAL, stat_value(TEST_STATS, "rb_null_handle"));

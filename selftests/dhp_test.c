@@ -36,9 +36,10 @@
  *                                 must survive at rmmod)
  *            reset                zero the counters
  *            rbmisuse             register a rebalance device of its own
- *                                 (an IRQ with a dummy chip), run the
- *                                 misuse cases that need one, and arm its
- *                                 next query_stop to call dhp
+ *                                 (root device dhp_test_rb0, an IRQ with
+ *                                 a dummy chip), run the misuse cases that
+ *                                 need one (dhp_test_rb1 the other device),
+ *                                 and arm its next query_stop to call dhp
  *            rbdone               unregister it, twice, and free its IRQ
  *          Words are separated by blanks; numbers are decimal.
  *   stats  read the counters and results, "name value" per line, among
@@ -49,6 +50,7 @@
 
 #include <linux/debugfs.h>
 #include <linux/delay.h>
+#include <linux/device.h>
 #include <linux/err.h>
 #include <linux/interrupt.h>
 #include <linux/irq.h>
@@ -92,7 +94,7 @@ static int selfunreg_ret = 1, selfreg_ret = 1;	/* 1: not run */
 
 static int bad_null_cb = 1, bad_flags = 1, bad_null_handle = 1;
 static int bad_double = 1, bad_foreign = 1;
-static int rb_null = 1, rb_no_irqs = 1, rb_no_ops = 1, rb_bad_name = 1;
+static int rb_null = 1, rb_no_irqs = 1, rb_no_ops = 1, rb_no_dev = 1;
 static int rb_no_such_irq = 1, rb_unrequested = 1, rb_null_handle = 1;
 static int rb_foreign = 1;
 static unsigned long churn_rounds;
@@ -114,8 +116,9 @@ static bool rb_own_armed;
 static int rb_selfunreg = 1, rb_selfreg = 1;
 static int rb_dup_name = 1, rb_irq_taken = 1, rb_irq_twice = 1;
 static int rb_bad_class = 1, rb_bad_policy = 1, rb_partial_ops = 1;
-static int rb_too_many = 1, rb_long_name = 1, rb_dot_name = 1;
-static int rb_high_name = 1, rb_double = 1;
+static int rb_too_many = 1, rb_unadded = 1, rb_double = 1;
+/* Root devices: [0] rb_own's, [1] the one of the registrations refused. */
+static struct device *test_rb_devs[2];
 
 static void test_cb_other_apis(void);
 
@@ -347,25 +350,47 @@ static const struct dhp_rb_ops test_rb_ops = {
 	.start = test_rb_start,
 };
 
-/* Registers @info, which dhp must refuse; returns its errno. */
-static int test_rb_info_try(const struct dhp_rb_device_info *info)
+/* Registers @info for @dev, which dhp must refuse; returns its errno. */
+static int test_rb_info_try(struct device *dev,
+			    const struct dhp_rb_device_info *info)
 {
-	struct dhp_rb_device *d = dhp_register_rebalance(info);
+	struct dhp_rb_device *d = dhp_register_rebalance(dev, info);
 
 	if (!IS_ERR(d))		/* a dhp bug: undo it as well as we can */
 		dhp_unregister_rebalance(d);
 	return PTR_ERR_OR_ZERO(d);
 }
 
-static int test_rb_try(const char *name, const unsigned int *irqs,
+static int test_rb_try(struct device *dev, const unsigned int *irqs,
 		       unsigned int n, const struct dhp_rb_ops *ops)
 {
 	struct dhp_rb_device_info info = {
-		.name = name, .node = NUMA_NO_NODE, .irqs = irqs,
-		.nr_irqs = n, .ops = ops,
+		.irqs = irqs, .nr_irqs = n, .ops = ops,
 	};
 
-	return test_rb_info_try(&info);
+	return test_rb_info_try(dev, &info);
+}
+
+static void test_rb_dev_release(struct device *dev)
+{
+	kfree(dev);
+}
+
+/* A device that was never added: dhp must refuse it. */
+static int test_rb_try_unadded(const unsigned int *irq)
+{
+	struct device *dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	int ret;
+
+	if (!dev)
+		return -ENOMEM;
+	device_initialize(dev);
+	dev->release = test_rb_dev_release;
+	ret = dev_set_name(dev, "dhp_test_unadded");
+	if (!ret)
+		ret = test_rb_try(dev, irq, 1, &test_rb_ops);
+	put_device(dev);
+	return ret;
 }
 
 /* From a synchronous callback (selfunreg): the other APIs refuse too. */
@@ -383,7 +408,7 @@ static void test_cb_other_apis(void)
 		   dhp_unregister_event_callback((void *)&not_a_client));
 	/* with rb_own's IRQ it would get as far as dhp's lock */
 	if (READ_ONCE(rb_own_requested))
-		WRITE_ONCE(cb_rb_reg, test_rb_try("t-incb", &irq, 1,
+		WRITE_ONCE(cb_rb_reg, test_rb_try(test_rb_devs[1], &irq, 1,
 						  &test_rb_ops));
 	WRITE_ONCE(cb_rb_unreg,
 		   dhp_unregister_rebalance((void *)&not_a_client));
@@ -396,19 +421,20 @@ static void test_rb_badinput(void)
 	unsigned int irq[1];
 	int base;
 
-	rb_null = PTR_ERR_OR_ZERO(dhp_register_rebalance(NULL));
+	rb_null = PTR_ERR_OR_ZERO(dhp_register_rebalance(test_rb_devs[1],
+							 NULL));
 	/* an IRQ that exists, but nobody requested: not the device's */
 	base = irq_alloc_descs(-1, 0, 1, NUMA_NO_NODE);
 	irq[0] = base < 0 ? 0 : base;
-	rb_no_irqs = test_rb_try("t-noirq", irq, 0, &test_rb_ops);
-	rb_no_ops = test_rb_try("t-noops", irq, 1, NULL);
-	rb_bad_name = test_rb_try("bad name!", irq, 1, &test_rb_ops);
+	rb_no_irqs = test_rb_try(test_rb_devs[1], irq, 0, &test_rb_ops);
+	rb_no_ops = test_rb_try(test_rb_devs[1], irq, 1, NULL);
+	rb_no_dev = test_rb_try(NULL, irq, 1, &test_rb_ops);
 	rb_unrequested = base < 0 ? base :
-			 test_rb_try("t-unreq", irq, 1, &test_rb_ops);
+			 test_rb_try(test_rb_devs[1], irq, 1, &test_rb_ops);
 	if (base >= 0)
 		irq_free_descs(base, 1);
 	irq[0] = 1U << 30;
-	rb_no_such_irq = test_rb_try("t-nosuch", irq, 1, &test_rb_ops);
+	rb_no_such_irq = test_rb_try(test_rb_devs[1], irq, 1, &test_rb_ops);
 	rb_null_handle = dhp_unregister_rebalance(NULL);
 	rb_foreign = dhp_unregister_rebalance((void *)&not_a_device);
 }
@@ -427,7 +453,8 @@ static int test_rb_own_query_stop(void *context)
 		return 0;
 	WRITE_ONCE(rb_own_armed, false);
 	WRITE_ONCE(rb_selfunreg, dhp_unregister_rebalance(READ_ONCE(rb_own)));
-	WRITE_ONCE(rb_selfreg, test_rb_try("t-inop", &irq, 1, &test_rb_ops));
+	WRITE_ONCE(rb_selfreg, test_rb_try(test_rb_devs[1], &irq, 1,
+					   &test_rb_ops));
 	return 0;
 }
 
@@ -468,9 +495,9 @@ static int test_rb_misuse(void)
 {
 	static unsigned int many[257];	/* dhp takes 1 to 256 IRQs */
 	struct dhp_rb_device_info info = {
-		.name = "t-own", .node = NUMA_NO_NODE, .nr_irqs = 1,
-		.ops = &test_rb_own_ops,
+		.nr_irqs = 1, .ops = &test_rb_own_ops,
 	};
+	struct device *other = test_rb_devs[1];
 	unsigned int irq, twice[2], i;
 	struct dhp_rb_device *d;
 	int ret;
@@ -489,36 +516,30 @@ static int test_rb_misuse(void)
 		goto fail;
 	WRITE_ONCE(rb_own_requested, true);
 	info.irqs = &irq;
-	d = dhp_register_rebalance(&info);
+	d = dhp_register_rebalance(test_rb_devs[0], &info);
 	if (IS_ERR(d)) {
 		ret = PTR_ERR(d);
 		goto fail;
 	}
 	WRITE_ONCE(rb_own, d);
 
-	rb_dup_name = test_rb_try("t-own", &irq, 1, &test_rb_ops);
-	rb_irq_taken = test_rb_try("t-taken", &irq, 1, &test_rb_ops);
+	/* the same device twice: its name is taken */
+	rb_dup_name = test_rb_try(test_rb_devs[0], &irq, 1, &test_rb_ops);
+	rb_irq_taken = test_rb_try(other, &irq, 1, &test_rb_ops);
 	twice[0] = irq;
 	twice[1] = irq;
-	rb_irq_twice = test_rb_try("t-twice", twice, 2, &test_rb_ops);
-	rb_partial_ops = test_rb_try("t-partial", &irq, 1,
-				     &test_rb_partial_ops);
+	rb_irq_twice = test_rb_try(other, twice, 2, &test_rb_ops);
+	rb_partial_ops = test_rb_try(other, &irq, 1, &test_rb_partial_ops);
 	for (i = 0; i < ARRAY_SIZE(many); i++)
 		many[i] = irq;
-	rb_too_many = test_rb_try("t-many", many, ARRAY_SIZE(many),
-				  &test_rb_ops);
-	rb_long_name = test_rb_try("t-0123456789abcdef0123456789abcd", &irq, 1,
-				   &test_rb_ops);
-	rb_dot_name = test_rb_try("..", &irq, 1, &test_rb_ops);
-	rb_high_name = test_rb_try("t-\xe9", &irq, 1, &test_rb_ops);
-	info.name = "t-class";
+	rb_too_many = test_rb_try(other, many, ARRAY_SIZE(many), &test_rb_ops);
+	rb_unadded = test_rb_try_unadded(&irq);
 	info.class = 7;
 	info.ops = &test_rb_ops;
-	rb_bad_class = test_rb_info_try(&info);
-	info.name = "t-policy";
+	rb_bad_class = test_rb_info_try(other, &info);
 	info.class = DHP_RB_CLASS_OTHER;
 	info.policy = 9;
-	rb_bad_policy = test_rb_info_try(&info);
+	rb_bad_policy = test_rb_info_try(other, &info);
 
 	rb_selfunreg = 1;
 	rb_selfreg = 1;
@@ -691,8 +712,8 @@ static int test_stats_show(struct seq_file *m, void *v)
 		   bad_null_cb, bad_flags, bad_null_handle);
 	seq_printf(m, "bad_double %d\nbad_foreign %d\nchurn_rounds %lu\n",
 		   bad_double, bad_foreign, churn_rounds);
-	seq_printf(m, "rb_null %d\nrb_no_irqs %d\nrb_no_ops %d\nrb_bad_name %d\n",
-		   rb_null, rb_no_irqs, rb_no_ops, rb_bad_name);
+	seq_printf(m, "rb_null %d\nrb_no_irqs %d\nrb_no_ops %d\nrb_no_dev %d\n",
+		   rb_null, rb_no_irqs, rb_no_ops, rb_no_dev);
 	seq_printf(m, "rb_no_such_irq %d\nrb_unrequested %d\nrb_null_handle %d\nrb_foreign %d\n",
 		   rb_no_such_irq, rb_unrequested, rb_null_handle, rb_foreign);
 	seq_printf(m, "cross_cpu_to_ev %d\ncross_ev_to_cpu %d\ncross_cpu_to_rb %d\n",
@@ -702,8 +723,8 @@ static int test_stats_show(struct seq_file *m, void *v)
 		   READ_ONCE(cb_rb_reg), READ_ONCE(cb_rb_unreg));
 	seq_printf(m, "rb_dup_name %d\nrb_irq_taken %d\nrb_irq_twice %d\nrb_partial_ops %d\n",
 		   rb_dup_name, rb_irq_taken, rb_irq_twice, rb_partial_ops);
-	seq_printf(m, "rb_too_many %d\nrb_long_name %d\nrb_dot_name %d\nrb_high_name %d\n",
-		   rb_too_many, rb_long_name, rb_dot_name, rb_high_name);
+	seq_printf(m, "rb_too_many %d\nrb_unadded %d\n", rb_too_many,
+		   rb_unadded);
 	seq_printf(m, "rb_bad_class %d\nrb_bad_policy %d\nrb_double %d\n",
 		   rb_bad_class, rb_bad_policy, rb_double);
 	seq_printf(m, "rb_selfunreg %d\nrb_selfreg %d\n",
@@ -715,14 +736,31 @@ DEFINE_SHOW_ATTRIBUTE(test_stats);
 
 static struct dentry *test_dir;
 
+static void test_rb_devs_free(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(test_rb_devs); i++)
+		if (!IS_ERR_OR_NULL(test_rb_devs[i]))
+			root_device_unregister(test_rb_devs[i]);
+}
+
 static int __init test_init(void)
 {
-	unsigned int cpu;
+	unsigned int cpu, i;
 
 	clients = kcalloc(TEST_MAX_CLIENTS, sizeof(*clients), GFP_KERNEL);
 	last_state = kcalloc(nr_cpu_ids, sizeof(*last_state), GFP_KERNEL);
 	last_idx = kcalloc(nr_cpu_ids, sizeof(*last_idx), GFP_KERNEL);
-	if (!clients || !last_state || !last_idx) {
+	for (i = 0; i < ARRAY_SIZE(test_rb_devs); i++) {
+		test_rb_devs[i] = root_device_register(i ? "dhp_test_rb1" :
+						       "dhp_test_rb0");
+		if (IS_ERR(test_rb_devs[i]))
+			break;
+	}
+	if (!clients || !last_state || !last_idx ||
+	    i < ARRAY_SIZE(test_rb_devs)) {
+		test_rb_devs_free();
 		kfree(clients);
 		kfree(last_state);
 		kfree(last_idx);
@@ -744,6 +782,7 @@ static void __exit test_exit(void)
 	test_unregister_all();
 	test_rb_own_free();
 	mutex_unlock(&test_lock);
+	test_rb_devs_free();
 	kfree(clients);
 	kfree(last_state);
 	kfree(last_idx);
