@@ -562,7 +562,7 @@ static void hm_bad_writes(struct __test_metadata *_metadata)
 {
 	static const char *const bad[] = {
 		"0", "abc", "1073741825", "99999999999", "-1", "12 34",
-		"1k", "", "\n",
+		"1k", "\n", " 5", "5 ",
 	};
 	long low = sysfs_long(HM_LOW), high = sysfs_long(HM_HIGH);
 	long state = sysfs_long(HM_STATE);

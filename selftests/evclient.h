@@ -17,14 +17,6 @@
 #define DHP_EVENTS	DHP_DEBUGFS "/events"
 #define DHP_EVENT_CLIENTS	DHP_DEBUGFS "/event_clients"
 #define DHP_HIGHMEM	DHP_DEBUGFS "/high_memory"
-#define DHP_SYSFS	"/sys/kernel/dhp"
-#define HM_STATE	DHP_SYSFS "/high_memory"
-#define HM_AVAIL	DHP_SYSFS "/available_mb"
-#define HM_TRANSITIONS	DHP_SYSFS "/high_memory_transitions"
-#define DHP_PARAMS	"/sys/module/dhp/parameters"
-#define HM_LOW		DHP_PARAMS "/low_mb"
-#define HM_HIGH		DHP_PARAMS "/high_mb"
-#define HM_PERIOD	DHP_PARAMS "/period_ms"
 #define DHP_MEMORY	DHP_DEBUGFS "/memory"
 #define MEM_SYSFS	"/sys/devices/system/memory"
 #define MAX_RECS	4096
@@ -75,9 +67,6 @@ bool events_drained(int secs);
 bool wait_waiting(const char *name, int secs);
 bool wait_gone(const char *name, int secs);
 long dhp_queued_for(const char *callback);
-long sysfs_long(const char *path);
-int hm_set(long low, long high);
-int poll_highmem(int ms);
 bool wait_queued_for(const char *callback, long want, int secs);
 
 /*
