@@ -33,6 +33,7 @@ GUEST_PROGS = ['selftests/dhp_sync_test', 'selftests/dhp_event_test',
                'selftests/dhp_rebalance_test', 'selftests/dhp_stress_test',
                'selftests/dhp_fault_test', 'selftests/dhp_fuzz_test',
                'selftests/dhp_pm_test', 'selftests/dhp_wdm_test',
+               'selftests/dhp_lockdown_test',
                'selftests/dhp_kunit.sh',
                'selftests/hostctl']
 # Lines of a kbuild run that are progress, not diagnostics.
@@ -57,6 +58,8 @@ FAULT = ['--loglevel', '5', '--allow-splat',
 # stays on through suspend, so that a crash there is seen.
 PM = ['--present-cpus', '--cpus', '4', '--maxcpus', '4',
       '--append', 'no_console_suspend']
+# Lockdown: the rebalance sample's devices have debugfs files too.
+LOCKDOWN = ['--cpus', '2', '--maxcpus', '2']
 # name, kernel, vm.py options, guest command ({scale} as for --stress-scale)
 SUITES = [
     ('sync', '6.1', ['--cpus', '2', '--maxcpus', '6'], './dhp_sync_test'),
@@ -79,6 +82,10 @@ SUITES = [
      MEMORY, './dhp_event_test'),
     ('rebalance', 'debug', ['--cpus', '2', '--maxcpus', '4', '--edu', '1',
                             '--kmemleak'], './dhp_rebalance_test'),
+    # lockdown is raised in the guest and stays: one boot for the suite;
+    # not on debug, whose kernel has no lockdown LSM
+    ('lockdown', '6.1', LOCKDOWN, './dhp_lockdown_test'),
+    ('lockdown', '6.12', LOCKDOWN, './dhp_lockdown_test'),
     ('pm', '6.1', PM, './dhp_pm_test'),
     ('pm', '6.12', PM, './dhp_pm_test'),
     ('pm', 'debug', PM + ['--kmemleak'], './dhp_pm_test'),
