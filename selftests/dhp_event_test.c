@@ -794,6 +794,8 @@ static struct {
 /* Parses the trace buffer of tracefs @dir into tr. */
 static bool trace_parse(const char *dir)
 {
+	static const char ev_fmt[] =
+		" client=%llu seq=%llu count=%u kind=%31s where=%llx size=%llx";
 	static char buf[1 << 20];
 	char path[128], *line, *p;
 	struct trace_ev *e;
@@ -803,19 +805,17 @@ static bool trace_parse(const char *dir)
 	if (read_file(path, buf, sizeof(buf)) < 0)
 		return false;
 	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
-		if ((p = strstr(line, " dhp_event_post: ")) &&
-		    tr.nr_post < TRACE_MAX)
-			e = &tr.post[tr.nr_post++];
-		else if ((p = strstr(line, " dhp_event_deliver: ")) &&
-			 tr.nr_deliver < TRACE_MAX)
-			e = &tr.deliver[tr.nr_deliver++];
-		else
-			e = NULL;
+		p = strstr(line, " dhp_event_post: ");
+		e = p && tr.nr_post < TRACE_MAX ? &tr.post[tr.nr_post++] : NULL;
+		if (!p) {
+			p = strstr(line, " dhp_event_deliver: ");
+			e = p && tr.nr_deliver < TRACE_MAX ?
+			    &tr.deliver[tr.nr_deliver++] : NULL;
+		}
 		if (e) {
 			p = strchr(p + 1, ' ');
-			if (sscanf(p, " client=%llu seq=%llu count=%u kind=%31s where=%llx size=%llx",
-				   &e->client, &e->seq, &e->count, e->kind,
-				   &e->where, &e->size) != 6)
+			if (sscanf(p, ev_fmt, &e->client, &e->seq, &e->count,
+				   e->kind, &e->where, &e->size) != 6)
 				return false;
 			continue;
 		}
@@ -832,8 +832,9 @@ static bool trace_parse(const char *dir)
 }
 
 /* The records of @v[@n] of @kind for @client, at @where or in the range. */
-static int trace_count(const struct trace_ev *v, int n, unsigned long long client,
-		       const char *kind, unsigned long long start,
+static int trace_count(const struct trace_ev *v, int n,
+		       unsigned long long client, const char *kind,
+		       unsigned long long start,
 		       unsigned long long size, unsigned long long *bytes,
 		       unsigned int *events)
 {
