@@ -59,9 +59,10 @@ void dhp_param_err(const struct kernel_param *kp, const char *fmt, ...)
 int dhp_param_parse_uint(const char *val, const struct kernel_param *kp,
 			 unsigned int min, unsigned int max, unsigned int *out)
 {
+	/* sysfs hands over up to a page, of anything: quote a little */
 	if (kstrtouint(val, 0, out) || *out < min || *out > max) {
-		dhp_param_err(kp, "%s: '%s' is not a number in [%u, %u]\n",
-			      kp->name, val, min, max);
+		dhp_param_err(kp, "%s: '%*pE' is not a number in [%u, %u]\n",
+			      kp->name, (int)strnlen(val, 64), val, min, max);
 		return -EINVAL;
 	}
 	return 0;
