@@ -88,12 +88,12 @@ static void dhp_hm_update(void)
 	bool next;
 
 	lockdep_assert_held(&dhp_hm_lock);
-	dhp_hm_avail_mb = dhp_avail_mb();
+	WRITE_ONCE(dhp_hm_avail_mb, dhp_avail_mb());
 	next = dhp_hyst_next(dhp_hm_state, dhp_hm_avail_mb, low_mb, high_mb);
 	if (next == dhp_hm_state)
 		return;
 	WRITE_ONCE(dhp_hm_state, next);
-	dhp_hm_transitions++;
+	WRITE_ONCE(dhp_hm_transitions, dhp_hm_transitions + 1);
 	trace_dhp_high_memory(next, dhp_hm_avail_mb);
 	dhp_log(DHP_LOG_HIGH_MEMORY, -1, 0, next, 0);
 	wake_up_all(&dhp_hm_wq);
