@@ -1862,6 +1862,10 @@ static bool fuzz_one(struct fuzz_file *f, unsigned long n, unsigned long long se
 				  in.p, in.len, v, ret);
 		if (ret < 0 || (f->sysfs && !in.len)) {
 			f->rejected++;
+			/* kernfs adds no errno of its own: the setter's */
+			if (f->sysfs && ret && ret != -EINVAL)
+				fuzz_fail(f, f->writes, "refused, not with EINVAL",
+					  in.p, in.len, v, ret);
 			if (v == V_OK)
 				fuzz_fail(f, f->writes, "a valid input was refused",
 					  in.p, in.len, v, ret);
