@@ -671,6 +671,15 @@ static void gen_num(struct rng *r, char *out, long long lo, long long hi)
 #define PERIOD_MIN	10
 #define PERIOD_MAX	3600000
 
+/* A parameter's value, through the cache: a write costs less than an open */
+static long param_now(const char *path)
+{
+	char buf[32];
+
+	return cached_read(path, buf, sizeof(buf)) > 0 ? strtol(buf, NULL, 10) :
+							  STAT_MISSING;
+}
+
 static bool is_param(struct fuzz_file *f, const char *name)
 {
 	return !strcmp(strrchr(f->path, '/') + 1, name);
@@ -690,14 +699,14 @@ static enum verdict hmp_check(struct fuzz_file *f, const char *in, size_t len)
 	if (!v || v > HM_MAX)
 		return V_BAD;
 	if (is_param(f, "low_mb"))
-		return v < sysfs_long(HM_HIGH) ? V_OK : V_BAD;
-	return v > sysfs_long(HM_LOW) ? V_OK : V_BAD;
+		return v < param_now(HM_HIGH) ? V_OK : V_BAD;
+	return v > param_now(HM_LOW) ? V_OK : V_BAD;
 }
 
 /* Mostly near the bounds the other threshold sets, or around avail_mb. */
 static int hmp_gen(struct fuzz_file *f, struct rng *r, char w[][160])
 {
-	long low = sysfs_long(HM_LOW), high = sysfs_long(HM_HIGH);
+	long low = param_now(HM_LOW), high = param_now(HM_HIGH);
 	long mid = avail_mb > 2 ? avail_mb : 1024;
 
 	if (is_param(f, "period_ms"))
