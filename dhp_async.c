@@ -758,9 +758,9 @@ int dhp_async_init(void)
 		destroy_workqueue(dhp_async_wq);
 		return -ENOMEM;
 	}
-	debugfs_create_file("event_clients", 0400, dhp_debugfs, NULL,
+	debugfs_create_file("event_clients", 0444, dhp_debugfs, NULL,
 			    &dhp_ev_clients_fops);
-	debugfs_create_file("events", 0400, dhp_debugfs, NULL,
+	debugfs_create_file("events", 0444, dhp_debugfs, NULL,
 			    &dhp_ev_stats_fops);
 	return 0;
 }

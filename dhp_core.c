@@ -16,6 +16,7 @@
 #include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/ratelimit.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -30,22 +31,53 @@
 
 static unsigned int log_size = 256;
 
+static DEFINE_RATELIMIT_STATE(dhp_param_rs, DEFAULT_RATELIMIT_INTERVAL,
+			      DEFAULT_RATELIMIT_BURST);
+
+void dhp_param_err(const struct kernel_param *kp, const char *fmt, ...)
+{
+	bool live = kp->mod && kp->mod->state == MODULE_STATE_LIVE;
+	struct va_format vaf;
+	va_list args;
+
+	if (live && !__ratelimit(&dhp_param_rs))
+		return;
+	va_start(args, fmt);
+	vaf.fmt = fmt;
+	vaf.va = &args;
+	if (live)
+		pr_warn("%pV", &vaf);
+	else
+		pr_err("%pV", &vaf);
+	va_end(args);
+}
+
 /*
- * Sets an unsigned int module parameter of dhp if @val is a number in
- * [@min, @max]; else -EINVAL with a message, which fails the load.
+ * Parses @val for the unsigned int module parameter @kp into @out if it is a
+ * number in [@min, @max]; else -EINVAL with a message naming @kp.
  */
+int dhp_param_parse_uint(const char *val, const struct kernel_param *kp,
+			 unsigned int min, unsigned int max, unsigned int *out)
+{
+	/* sysfs hands over up to a page, of anything: quote a little */
+	if (kstrtouint(val, 0, out) || *out < min || *out > max) {
+		dhp_param_err(kp, "%s: '%*pE' is not a number in [%u, %u]\n",
+			      kp->name, (int)strnlen(val, 64), val, min, max);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Sets a load-time (0444) unsigned int parameter: parsed as above. */
 int dhp_param_set_uint(const char *val, const struct kernel_param *kp,
 		       unsigned int min, unsigned int max)
 {
 	unsigned int n;
+	int ret = dhp_param_parse_uint(val, kp, min, max, &n);
 
-	if (kstrtouint(val, 0, &n) || n < min || n > max) {
-		pr_err("%s: '%s' is not a number in [%u, %u]\n", kp->name, val,
-		       min, max);
-		return -EINVAL;
-	}
-	*(unsigned int *)kp->arg = n;
-	return 0;
+	if (!ret)
+		*(unsigned int *)kp->arg = n;
+	return ret;
 }
 
 static int log_size_set(const char *val, const struct kernel_param *kp)
@@ -311,8 +343,8 @@ static int __init dhp_init(void)
 		return -ENOMEM;
 	}
 	dhp_debugfs = debugfs_create_dir("dhp", NULL);
-	debugfs_create_file("log", 0400, dhp_debugfs, NULL, &dhp_log_fops);
-	debugfs_create_file("objects", 0400, dhp_debugfs, NULL,
+	debugfs_create_file("log", 0444, dhp_debugfs, NULL, &dhp_log_fops);
+	debugfs_create_file("objects", 0444, dhp_debugfs, NULL,
 			    &dhp_objects_fops);
 
 	/* Event delivery first: the CPU and memory parts post into it. */

@@ -796,11 +796,11 @@ int dhp_cpu_init(void)
 	dhp_online_state = ret;
 	cpus_read_unlock();
 
-	debugfs_create_file("cpu_clients", 0400, dhp_debugfs, NULL,
+	debugfs_create_file("cpu_clients", 0444, dhp_debugfs, NULL,
 			    &dhp_cpu_clients_fops);
-	debugfs_create_file("cpus", 0400, dhp_debugfs, NULL,
+	debugfs_create_file("cpus", 0444, dhp_debugfs, NULL,
 			    &dhp_cpu_cpus_fops);
-	debugfs_create_file("cpuhp_states", 0400, dhp_debugfs, NULL,
+	debugfs_create_file("cpuhp_states", 0444, dhp_debugfs, NULL,
 			    &dhp_cpu_states_fops);
 	return 0;
 

@@ -5,14 +5,15 @@
 #ifndef _DHP_INTERNAL_H
 #define _DHP_INTERNAL_H
 
+#include <linux/compiler_attributes.h>
 #include <linux/list.h>
 #include <linux/types.h>
 
 #include "dhp.h"
 
 struct dentry;
-struct kobject;
 struct kernel_param;
+struct kobject;
 struct module;
 
 /* The event log (dhp_core.c): a bounded ring, oldest entries overwritten. */
@@ -52,6 +53,18 @@ enum dhp_obj_type {
 
 void dhp_obj_count(enum dhp_obj_type type, bool alloc);
 
+/*
+ * Module parameters. The kernel runs their setters and getters under the
+ * module's param lock (kernel_param_lock(), at load and for writes to
+ * /sys/module/dhp/parameters/). A bad value is reported naming the
+ * parameter: at load as an error (the load fails with it), at run time as
+ * a rate-limited warning (the write fails with -EINVAL; a script may write
+ * thousands).
+ */
+__printf(2, 3)
+void dhp_param_err(const struct kernel_param *kp, const char *fmt, ...);
+int dhp_param_parse_uint(const char *val, const struct kernel_param *kp,
+			 unsigned int min, unsigned int max, unsigned int *out);
 int dhp_param_set_uint(const char *val, const struct kernel_param *kp,
 		       unsigned int min, unsigned int max);
 

@@ -606,7 +606,7 @@ int dhp_mem_init(void)
 		xa_destroy(&dhp_mem_blocks);
 		return ret;
 	}
-	debugfs_create_file("memory", 0400, dhp_debugfs, NULL, &dhp_mem_fops);
+	debugfs_create_file("memory", 0444, dhp_debugfs, NULL, &dhp_mem_fops);
 	return 0;
 }
 

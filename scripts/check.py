@@ -35,6 +35,7 @@ GUEST_PROGS = ['selftests/dhp_sync_test', 'selftests/dhp_event_test',
                'selftests/dhp_pm_test', 'selftests/dhp_wdm_test',
                'selftests/dhp_numa_test', 'selftests/dhp_khotplug_test',
                'selftests/dhp_mem_test',
+               'selftests/dhp_lockdown_test',
                'selftests/dhp_kunit.sh',
                'selftests/hostctl']
 # Lines of a kbuild run that are progress, not diagnostics.
@@ -81,6 +82,8 @@ ISOLATED = ['--append', 'isolcpus=managed_irq,domain,3']
 # DIMM slots and the error injector their memory part uses.
 KHOTPLUG = ['--cpus', '2', '--maxcpus', '4', '--host-prog', 'bash'] + MEMORY
 KSFT_HOTPLUG = ['cpu-on-off-test.sh', 'mem-on-off-test.sh']
+# Lockdown: the rebalance sample's devices have debugfs files too.
+LOCKDOWN = ['--cpus', '2', '--maxcpus', '2']
 # name, kernel, vm.py options, guest command ({scale} as for --stress-scale);
 # "name:variant" runs with --suites name
 SUITES = [
@@ -119,6 +122,10 @@ SUITES = [
     ('khotplug', '6.1', KHOTPLUG, './dhp_khotplug_test'),
     ('khotplug', '6.12', KHOTPLUG, './dhp_khotplug_test'),
     ('khotplug', 'debug', KHOTPLUG + ['--kmemleak'], './dhp_khotplug_test'),
+    # lockdown is raised in the guest and stays: one boot for the suite;
+    # not on debug, whose kernel has no lockdown LSM
+    ('lockdown', '6.1', LOCKDOWN, './dhp_lockdown_test'),
+    ('lockdown', '6.12', LOCKDOWN, './dhp_lockdown_test'),
     ('pm', '6.1', PM, './dhp_pm_test'),
     ('pm', '6.12', PM, './dhp_pm_test'),
     ('pm', 'debug', PM + ['--kmemleak'], './dhp_pm_test'),
@@ -151,8 +158,8 @@ SUMMARY = [
     ('module_cycles', 'client module load/unload cycles'),
     ('dhp_unloads_checked', 'dhp unloads with allocations == frees'),
     ('faults_injected', 'faults injected'),
-    ('fuzz_writes', 'debugfs writes fuzzed'),
-    ('fuzz_files', 'debugfs files fuzzed'),
+    ('fuzz_writes', 'debugfs and sysfs writes fuzzed'),
+    ('fuzz_files', 'debugfs and sysfs files fuzzed'),
     ('events_posted', 'events posted'),
     ('events_delivered', 'event deliveries (one per client and event)'),
     ('events_discarded', 'deliveries discarded by unregistration'),

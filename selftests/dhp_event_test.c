@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -556,45 +557,49 @@ TEST_F_TIMEOUT(ev, stuck_client_overflows, 900)
 	EXPECT_EQ(base, objects_live("events"));
 }
 
-/* 0 once the state changes within @ms, 1 if it does not, 2 on error. */
-static int poll_highmem(int ms)
+/* Bad threshold values and the low_mb < high_mb rule, through sysfs. */
+static void hm_bad_writes(struct __test_metadata *_metadata)
 {
-	struct pollfd p;
-	char buf[256];
-	int fd, ret;
+	static const char *const bad[] = {
+		"0", "abc", "1073741825", "99999999999", "-1", "12 34",
+		"1k", "\n", " 5", "5 ",
+	};
+	long low = sysfs_long(HM_LOW), high = sysfs_long(HM_HIGH);
+	long state = sysfs_long(HM_STATE);
+	long trans = sysfs_long(HM_TRANSITIONS);
 
-	fd = open(DHP_HIGHMEM, O_RDONLY);
-	if (fd < 0)
-		return 2;
-	if (read(fd, buf, sizeof(buf)) <= 0) {
-		close(fd);
-		return 2;
-	}
-	p.fd = fd;
-	p.events = POLLPRI | POLLIN;
-	ret = poll(&p, 1, ms) == 1 ? 0 : 1;
-	close(fd);
-	return ret;
+	ASSERT_LT(0, low);
+	EXPECT_EQ(0, count_accepted(HM_LOW, bad, ARRAY_SIZE(bad)));
+	EXPECT_EQ(0, count_accepted(HM_HIGH, bad, ARRAY_SIZE(bad)));
+	EXPECT_EQ(-EINVAL, write_file(HM_PERIOD, "9"));
+	EXPECT_EQ(-EINVAL, write_file(HM_PERIOD, "3600001"));
+	/* crossing the other threshold: refused, whichever moves */
+	EXPECT_EQ(-EINVAL, write_filef(HM_LOW, "%ld", high));
+	EXPECT_EQ(-EINVAL, write_filef(HM_LOW, "%ld", high + 1));
+	EXPECT_EQ(-EINVAL, write_filef(HM_HIGH, "%ld", low));
+	EXPECT_EQ(-EINVAL, write_filef(HM_HIGH, "%ld", low - 1));
+	EXPECT_EQ(low, sysfs_long(HM_LOW));
+	EXPECT_EQ(high, sysfs_long(HM_HIGH));
+	EXPECT_EQ(state, sysfs_long(HM_STATE));
+	EXPECT_EQ(trans, sysfs_long(HM_TRANSITIONS));
 }
 
 /* 9. The high-memory condition follows a DIMM, wakes pollers, waiters. */
 TEST_F_TIMEOUT(ev, high_memory, 900)
 {
-	static const char *const bad[] = {
-		"5 3", "0 10", "abc", "1 99999999999", "7", "",
-	};
 	long avail, trans;
 	pid_t poller, waiter;
 	int status, i;
 	char id[32];
 
-	avail = stat_value(DHP_HIGHMEM, "available_mb");
+	avail = sysfs_long(HM_AVAIL);
 	ASSERT_LT(0, avail);
-	ASSERT_EQ(0, write_filef(DHP_HIGHMEM, "%ld %ld", avail + 256,
-				 avail + 512));
-	EXPECT_EQ(0, stat_value(DHP_HIGHMEM, "state"));
-	trans = stat_value(DHP_HIGHMEM, "transitions");
-	EXPECT_EQ(0, count_accepted(DHP_HIGHMEM, bad, ARRAY_SIZE(bad)));
+	ASSERT_EQ(0, hm_set(avail + 256, avail + 512));
+	/* evaluated before the write returned */
+	EXPECT_EQ(0, sysfs_long(HM_STATE));
+	trans = sysfs_long(HM_TRANSITIONS);
+	hm_bad_writes(_metadata);
+	EXPECT_EQ(avail + 512, sysfs_long(HM_HIGH));
 	EXPECT_EQ(avail + 512, stat_value(DHP_HIGHMEM, "high_mb"));
 
 	poller = fork();
@@ -612,13 +617,50 @@ TEST_F_TIMEOUT(ev, high_memory, 900)
 	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
 	ASSERT_EQ(waiter, waitpid(waiter, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
-	EXPECT_EQ(1, stat_value(DHP_HIGHMEM, "state"));
-	EXPECT_LT(trans, stat_value(DHP_HIGHMEM, "transitions"));
+	EXPECT_EQ(1, sysfs_long(HM_STATE));
+	EXPECT_EQ(trans + 1, sysfs_long(HM_TRANSITIONS));
 
 	ASSERT_EQ(0, dimm_del(id));
-	for (i = 0; i < 300 && stat_value(DHP_HIGHMEM, "state"); i++)
+	for (i = 0; i < 300 && sysfs_long(HM_STATE); i++)
 		usleep(100000);
-	EXPECT_EQ(0, stat_value(DHP_HIGHMEM, "state"));
+	EXPECT_EQ(0, sysfs_long(HM_STATE));
+}
+
+/*
+ * Moving both thresholds across what is available, as an operator would
+ * (high_mb first when raising, low_mb first when lowering): the state
+ * follows at once, with one transition each way, and a poller sees it.
+ */
+TEST_F_TIMEOUT(ev, high_memory_move_band, 300)
+{
+	long avail = sysfs_long(HM_AVAIL), trans;
+	pid_t poller;
+	int status;
+
+	ASSERT_LT(512, avail);
+	ASSERT_EQ(0, hm_set(avail / 4, avail / 2));
+	ASSERT_EQ(1, sysfs_long(HM_STATE));
+	trans = sysfs_long(HM_TRANSITIONS);
+
+	poller = fork();
+	ASSERT_LE(0, poller);
+	if (!poller)
+		_exit(poll_highmem(60000));
+	usleep(300000);
+	/* both up, across: high first, then low; cleared by the second */
+	ASSERT_EQ(0, write_filef(HM_HIGH, "%ld", avail * 3));
+	EXPECT_EQ(1, sysfs_long(HM_STATE));
+	ASSERT_EQ(0, write_filef(HM_LOW, "%ld", avail * 2));
+	EXPECT_EQ(0, sysfs_long(HM_STATE));
+	EXPECT_EQ(trans + 1, sysfs_long(HM_TRANSITIONS));
+	ASSERT_EQ(poller, waitpid(poller, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+	/* both down: low first, then high; set by the second */
+	ASSERT_EQ(0, write_filef(HM_LOW, "%ld", avail / 4));
+	EXPECT_EQ(0, sysfs_long(HM_STATE));
+	ASSERT_EQ(0, write_filef(HM_HIGH, "%ld", avail / 2));
+	EXPECT_EQ(1, sysfs_long(HM_STATE));
+	EXPECT_EQ(trans + 2, sysfs_long(HM_TRANSITIONS));
 }
 
 #define HM_PERIOD_MS	50
@@ -633,21 +675,20 @@ static void hm_band_holds(struct __test_metadata *_metadata, long avail,
 {
 	long trans, now;
 
-	ASSERT_EQ(state, stat_value(DHP_HIGHMEM, "state"));
-	trans = stat_value(DHP_HIGHMEM, "transitions");
-	ASSERT_EQ(0, write_filef(DHP_HIGHMEM, "%ld %ld", avail - HM_MARGIN_MB,
-				 avail + HM_MARGIN_MB));
-	EXPECT_EQ(state, stat_value(DHP_HIGHMEM, "state"))
+	ASSERT_EQ(state, sysfs_long(HM_STATE));
+	trans = sysfs_long(HM_TRANSITIONS);
+	ASSERT_EQ(0, hm_set(avail - HM_MARGIN_MB, avail + HM_MARGIN_MB));
+	EXPECT_EQ(state, sysfs_long(HM_STATE))
 		TH_LOG("from %d, at once", state);
 	/* twenty periods without a transition (poll ends early on one) */
 	EXPECT_EQ(1, poll_highmem(20 * HM_PERIOD_MS))
 		TH_LOG("from %d: a transition inside the band", state);
-	EXPECT_EQ(state, stat_value(DHP_HIGHMEM, "state"))
+	EXPECT_EQ(state, sysfs_long(HM_STATE))
 		TH_LOG("from %d", state);
-	EXPECT_EQ(trans, stat_value(DHP_HIGHMEM, "transitions"))
+	EXPECT_EQ(trans, sysfs_long(HM_TRANSITIONS))
 		TH_LOG("from %d", state);
 	/* the test means something only if memory did stay in the band */
-	now = stat_value(DHP_HIGHMEM, "available_mb");
+	now = sysfs_long(HM_AVAIL);
 	EXPECT_LT(avail - HM_MARGIN_MB, now);
 	EXPECT_GT(avail + HM_MARGIN_MB, now);
 }
@@ -655,22 +696,19 @@ static void hm_band_holds(struct __test_metadata *_metadata, long avail,
 /* 12. Hysteresis: inside the band the state holds, whichever it is. */
 TEST_F_TIMEOUT(ev, high_memory_band, 300)
 {
-	char params[32];
 	long avail;
 
-	unload_all();
-	snprintf(params, sizeof(params), "period_ms=%d", HM_PERIOD_MS);
-	ASSERT_EQ(0, mod_load("dhp", params));
+	/* the period is a parameter too: set at run time */
+	ASSERT_EQ(0, write_file(HM_PERIOD, __stringify(HM_PERIOD_MS)));
 	EXPECT_EQ(HM_PERIOD_MS, stat_value(DHP_HIGHMEM, "period_ms"));
-	avail = stat_value(DHP_HIGHMEM, "available_mb");
+	avail = sysfs_long(HM_AVAIL);
 	ASSERT_LT(2 * HM_MARGIN_MB, avail);
 
 	/* set: both thresholds below what is available */
-	ASSERT_EQ(0, write_filef(DHP_HIGHMEM, "%ld %ld", avail / 4, avail / 2));
+	ASSERT_EQ(0, hm_set(avail / 4, avail / 2));
 	hm_band_holds(_metadata, avail, 1);
 	/* cleared: both above */
-	ASSERT_EQ(0, write_filef(DHP_HIGHMEM, "%ld %ld", avail * 2,
-				 avail * 3));
+	ASSERT_EQ(0, hm_set(avail * 2, avail * 3));
 	hm_band_holds(_metadata, avail, 0);
 }
 
@@ -687,8 +725,11 @@ TEST(high_memory_params)
 	for (i = 0; i < ARRAY_SIZE(bad); i++)
 		EXPECT_EQ(-EINVAL, mod_load("dhp", bad[i]));
 	EXPECT_FALSE(mod_loaded("dhp"));
-	ASSERT_EQ(0, mod_load("dhp", "low_mb=100 high_mb=200 period_ms=50"));
-	EXPECT_EQ(200, stat_value(DHP_HIGHMEM, "high_mb"));
+	/* at load the pair is checked once all are set, in any order */
+	ASSERT_EQ(0, mod_load("dhp", "low_mb=3000 high_mb=4000 period_ms=50"));
+	EXPECT_EQ(4000, sysfs_long(HM_HIGH));
+	EXPECT_EQ(3000, sysfs_long(HM_LOW));
+	EXPECT_EQ(50, sysfs_long(HM_PERIOD));
 	EXPECT_EQ(0, mod_unload("dhp"));
 }
 
@@ -718,28 +759,197 @@ TEST_F_TIMEOUT(ev, bad_input, 300)
 	ASSERT_TRUE(wait_calls("s", 2, 30));
 }
 
-/* Tracepoints for posting and delivery, through tracefs. */
-TEST_F_TIMEOUT(ev, tracepoints, 300)
+/* dhp's id of the newest dhp_evtest client, or 0. */
+static unsigned long long evtest_client_id(void)
 {
-	const char *t = "/sys/kernel/tracing";
-	char path[128];
-	int cpu = cpu_last_online();
+	static char buf[1 << 16];
+	unsigned long long id, best = 0;
+	char cb[128], *line;
 
-	if (access("/sys/kernel/tracing/trace", F_OK))
-		t = "/sys/kernel/debug/tracing";
-	snprintf(path, sizeof(path), "%s/events/dhp/enable", t);
-	if (access(path, F_OK))
-		SKIP(return, "no tracefs");
-	ASSERT_EQ(0, write_file(path, "1"));
-	ASSERT_EQ(0, ctl("register t %d", F_PROC));
-	ASSERT_LT(0, cpu);
-	ASSERT_EQ(0, cpu_set_online(cpu, false));
-	ASSERT_TRUE(wait_calls("t", 1, 30));
-	write_file(path, "0");
+	if (read_file(DHP_EVENT_CLIENTS, buf, sizeof(buf)) < 0)
+		return 0;
+	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+		if (sscanf(line, "%llu %*x %*d %*d %*d %*u %127s", &id, cb) == 2 &&
+		    !strcmp(cb, "ev_callback") && id > best)
+			best = id;
+	return best;
+}
+
+/* One record of dhp_event_post or dhp_event_deliver, as TP_printk has it. */
+struct trace_ev {
+	unsigned long long client, seq, where, size;
+	unsigned int count;
+	char kind[32];
+};
+
+#define TRACE_MAX	256
+
+static struct {
+	struct trace_ev post[TRACE_MAX], deliver[TRACE_MAX];
+	int nr_post, nr_deliver, nr_hm;
+	int hm_state[TRACE_MAX];
+	long hm_avail[TRACE_MAX];
+} tr;
+
+/* Parses the trace buffer of tracefs @dir into tr. */
+static bool trace_parse(const char *dir)
+{
+	static const char ev_fmt[] =
+		" client=%llu seq=%llu count=%u kind=%31s where=%llx size=%llx";
+	static char buf[1 << 20];
+	char path[128], *line, *p;
+	struct trace_ev *e;
+
+	memset(&tr, 0, sizeof(tr));
+	snprintf(path, sizeof(path), "%s/trace", dir);
+	if (read_file(path, buf, sizeof(buf)) < 0)
+		return false;
+	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+		p = strstr(line, " dhp_event_post: ");
+		e = p && tr.nr_post < TRACE_MAX ? &tr.post[tr.nr_post++] : NULL;
+		if (!p) {
+			p = strstr(line, " dhp_event_deliver: ");
+			e = p && tr.nr_deliver < TRACE_MAX ?
+			    &tr.deliver[tr.nr_deliver++] : NULL;
+		}
+		if (e) {
+			p = strchr(p + 1, ' ');
+			if (sscanf(p, ev_fmt, &e->client, &e->seq, &e->count,
+				   e->kind, &e->where, &e->size) != 6)
+				return false;
+			continue;
+		}
+		p = strstr(line, " dhp_high_memory: ");
+		if (p && tr.nr_hm < TRACE_MAX) {
+			if (sscanf(p, " dhp_high_memory: state=%d available_mb=%ld",
+				   &tr.hm_state[tr.nr_hm],
+				   &tr.hm_avail[tr.nr_hm]) != 2)
+				return false;
+			tr.nr_hm++;
+		}
+	}
+	return true;
+}
+
+/* The records of @v[@n] of @kind for @client, at @where or in the range. */
+static int trace_count(const struct trace_ev *v, int n,
+		       unsigned long long client, const char *kind,
+		       unsigned long long start,
+		       unsigned long long size, unsigned long long *bytes,
+		       unsigned int *events)
+{
+	int i, found = 0;
+
+	*bytes = 0;
+	*events = 0;
+	for (i = 0; i < n; i++) {
+		if (v[i].client != client || strcmp(v[i].kind, kind) ||
+		    v[i].where < start || v[i].where >= start + size)
+			continue;
+		found++;
+		*bytes += v[i].size;
+		*events += v[i].count;
+	}
+	return found;
+}
+
+static int trace_enable(const char *dir, const char *event, const char *on)
+{
+	char path[160];
+
+	snprintf(path, sizeof(path), "%s/events/dhp/%s/enable", dir, event);
+	return write_file(path, on);
+}
+
+/*
+ * Tracepoints through tracefs: with dhp's three notification events on, a
+ * CPU and a DIMM arrive and the DIMM makes the high-memory condition set.
+ * The records must say what the client got: the CPU's arrival posted (by
+ * the hotplug path, client 0) and delivered to the client with the
+ * client's sequence number; the DIMM's blocks posted one per block and
+ * delivered, merged or not, covering it once; one high-memory transition
+ * to 1 at the available memory the condition was set at.
+ */
+TEST_F_TIMEOUT(ev, tracepoints, 600)
+{
+	static const char *const events[] = {
+		"dhp_event_post", "dhp_event_deliver", "dhp_high_memory",
+	};
+	const char *t = "/sys/kernel/tracing";
+	unsigned long long id, addr, bytes, seq;
+	unsigned int count, i;
+	long avail, high, trans;
+	struct rec *r;
+	char path[160], dimm[32];
+	int cpu, fd;
+
+	if (access("/sys/kernel/tracing/trace", F_OK) &&
+	    mount("tracefs", t, "tracefs", 0, NULL))
+		SKIP(return, "no tracefs: %s", strerror(errno));
 	snprintf(path, sizeof(path), "%s/trace", t);
-	EXPECT_TRUE(file_has_line(path, "dhp_event_post"));
-	EXPECT_TRUE(file_has_line(path, "dhp_event_deliver"));
-	EXPECT_TRUE(file_has_line(path, "kind=cpu-removal"));
+	fd = open(path, O_WRONLY | O_TRUNC);	/* empties the buffer */
+	ASSERT_LE(0, fd);
+	close(fd);
+	for (i = 0; i < ARRAY_SIZE(events); i++)
+		ASSERT_EQ(0, trace_enable(t, events[i], "1"));
+
+	avail = sysfs_long(HM_AVAIL);
+	high = avail + 512;
+	ASSERT_EQ(0, hm_set(avail + 256, high));
+	ASSERT_EQ(0, sysfs_long(HM_STATE));
+	trans = sysfs_long(HM_TRANSITIONS);
+	ASSERT_EQ(0, ctl("register t %d", F_PROC | F_MEM));
+	id = evtest_client_id();
+	ASSERT_LT(0, id);
+
+	cpu = cpu_hotadd();
+	if (cpu < 0)
+		cpu = cpu_new();
+	ASSERT_LE(0, cpu);
+	ASSERT_EQ(0, cpu_set_online(cpu, true));
+	r = wait_cpu_rec("t", CPU_ARRIVAL, cpu);
+	ASSERT_TRUE(!!r);
+	seq = r->seq;	/* r is in cl, which the next read overwrites */
+	addr = dimm_add("1G", dimm);
+	ASSERT_NE(0, addr);
+	ASSERT_TRUE(wait_bytes("t", MEM_ARRIVAL, addr, GIB, GIB, 120));
+	for (i = 0; i < 300 && !sysfs_long(HM_STATE); i++)
+		usleep(100000);
+	ASSERT_EQ(1, sysfs_long(HM_STATE));
+	for (i = 0; i < ARRAY_SIZE(events); i++)
+		trace_enable(t, events[i], "0");
+
+	ASSERT_TRUE(trace_parse(t));
+	TH_LOG("trace: %d posted, %d delivered, %d high-memory records",
+	       tr.nr_post, tr.nr_deliver, tr.nr_hm);
+	/* the CPU: posted by the hotplug path, delivered to t, one seq */
+	EXPECT_EQ(1, trace_count(tr.post, tr.nr_post, 0, "cpu-arrival", cpu,
+				 1, &bytes, &count));
+	EXPECT_EQ(1, trace_count(tr.deliver, tr.nr_deliver, id,
+				 "cpu-arrival", cpu, 1, &bytes, &count));
+	for (i = 0; i < (unsigned int)tr.nr_post; i++)
+		if (!strcmp(tr.post[i].kind, "cpu-arrival") &&
+		    tr.post[i].where == (unsigned int)cpu)
+			EXPECT_EQ(seq, tr.post[i].seq);
+	for (i = 0; i < (unsigned int)tr.nr_deliver; i++)
+		if (!strcmp(tr.deliver[i].kind, "cpu-arrival") &&
+		    tr.deliver[i].client == id)
+			EXPECT_EQ(seq, tr.deliver[i].seq);
+	/* the DIMM: one post per block, delivered covering it once */
+	EXPECT_EQ(GIB / block_bytes(),
+		  trace_count(tr.post, tr.nr_post, 0, "mem-arrival", addr, GIB,
+			      &bytes, &count));
+	EXPECT_EQ(GIB, bytes);
+	EXPECT_LE(1, trace_count(tr.deliver, tr.nr_deliver, id, "mem-arrival",
+				 addr, GIB, &bytes, &count));
+	EXPECT_EQ(GIB, bytes);
+	EXPECT_EQ(GIB / block_bytes(), count);
+	/* the condition: one transition, to 1, at or above high_mb */
+	EXPECT_EQ(sysfs_long(HM_TRANSITIONS) - trans, tr.nr_hm);
+	ASSERT_LE(1, tr.nr_hm);
+	EXPECT_EQ(1, tr.hm_state[0]);
+	EXPECT_LE(high, tr.hm_avail[0]);
+	EXPECT_EQ(0, dimm_del(dimm));
 }
 
 TEST_HARNESS_MAIN

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Fuzzing of every writable debugfs file of dhp and of its sample and test
- * modules, of dhp's module parameters, and the API misuse cases the other
- * suites do not cover. Run as root in a guest (scripts/vm.py) with dhp's
- * modules in $DHP_MODDIR (default /dhp).
+ * modules, of dhp's writable sysfs files (/sys/kernel/dhp/ and its
+ * parameters), of dhp's module parameters at load, and the API misuse
+ * cases the other suites do not cover. Run as root in a guest
+ * (scripts/vm.py) with dhp's modules in $DHP_MODDIR (default /dhp).
  *
- * The debugfs files are found by walking the directories, not listed here:
+ * The files are found by walking the directories, not listed here:
  * a writable file without an oracle below fails the run, so a new file
  * cannot escape the fuzzer. For each file an oracle says whether an input
  * is valid by the grammar of its write handler, and which readable files
@@ -25,7 +26,8 @@
  *                    --stress-scale (CI runs 0.1)
  *   DHP_FUZZ_SEED    the seed, to replay a run (printed at the start)
  *   DHP_FUZZ_ONLY    a pattern (fnmatch) of the files to fuzz, relative to
- *                    /sys/kernel/debug, e.g. dhp_sample/fail
+ *                    /sys/kernel/debug, e.g. dhp_sample/fail; sysfs files
+ *                    by their path, e.g. /sys/module/dhp/parameters/low_mb
  * The end of the run prints one line for the runner's summary:
  *   # DHP-STAT fuzz_writes N fuzz_files N fuzz_rejected N fuzz_accepted N
  */
@@ -566,6 +568,7 @@ struct fuzz_file {
 	const struct oracle *o;
 	char saved[256];	/* what begin() saved for end() */
 	unsigned long loud;	/* valid writes that make dhp print */
+	bool sysfs;		/* kernfs: at most a page, a string, "" not passed */
 	unsigned long writes, accepted, rejected, skipped, fails;
 };
 
@@ -662,54 +665,84 @@ static void gen_num(struct rng *r, char *out, long long lo, long long hi)
 	sprintf(out, "%lld", v);
 }
 
-/* dhp/high_memory: "LOW HIGH" in MiB, 0 < LOW < HIGH <= 2^30 */
-#define HM_MAX	1073741824ULL	/* 2^30 */
+/*
+ * The high-memory parameters (/sys/module/dhp/parameters/): kstrtouint()
+ * with base 0; low_mb and high_mb in [1, 2^30] and low_mb < high_mb, the
+ * other threshold as it is now; period_ms in [10, 3600000].
+ */
+#define HM_MAX		1073741824U	/* 2^30 */
+#define PERIOD_MIN	10
+#define PERIOD_MAX	3600000
 
-static enum verdict hm_check(struct fuzz_file *f, const char *in, size_t len)
+/* A parameter's value, through the cache: a write costs less than an open */
+static long param_now(const char *path)
 {
-	static struct words ws;
-	unsigned long long low, high;
+	char buf[32];
 
-	if (!len || len >= 48 || has_nul(in, len))
-		return V_BAD;
-	split(in, len, &ws);
-	if (ws.n != 2 || k_strtoull(ws.w[0], 10, &low) ||
-	    k_strtoull(ws.w[1], 10, &high) || !low || low >= high ||
-	    high > HM_MAX)
-		return V_BAD;
-	return V_OK;
+	return cached_read(path, buf, sizeof(buf)) > 0 ? strtol(buf, NULL, 10) :
+							  STAT_MISSING;
 }
 
-static int hm_gen(struct fuzz_file *f, struct rng *r, char w[][160])
+static bool is_param(struct fuzz_file *f, const char *name)
 {
-	long long mid = avail_mb > 2 ? avail_mb : 1024;
+	return !strcmp(strrchr(f->path, '/') + 1, name);
+}
 
-	if (chance(r, 50)) {
-		gen_num(r, w[0], 1, mid);
-		gen_num(r, w[1], mid + 1, HM_MAX);
-	} else {
-		gen_num(r, w[0], 1, HM_MAX - 1);
-		gen_num(r, w[1], 2, HM_MAX);
+static enum verdict hmp_check(struct fuzz_file *f, const char *in, size_t len)
+{
+	char s[PAGE + 1];
+	unsigned int v;
+
+	memcpy(s, in, len);
+	s[len] = '\0';
+	if (k_strtouint(s, 0, &v))
+		return V_BAD;
+	if (is_param(f, "period_ms"))
+		return v >= PERIOD_MIN && v <= PERIOD_MAX ? V_OK : V_BAD;
+	if (!v || v > HM_MAX)
+		return V_BAD;
+	if (is_param(f, "low_mb"))
+		return v < param_now(HM_HIGH) ? V_OK : V_BAD;
+	return v > param_now(HM_LOW) ? V_OK : V_BAD;
+}
+
+/* Mostly near the bounds the other threshold sets, or around avail_mb. */
+static int hmp_gen(struct fuzz_file *f, struct rng *r, char w[][160])
+{
+	long low = param_now(HM_LOW), high = param_now(HM_HIGH);
+	long mid = avail_mb > 2 ? avail_mb : 1024;
+
+	if (is_param(f, "period_ms"))
+		gen_num(r, w[0], PERIOD_MIN, PERIOD_MAX);
+	else if (is_param(f, "low_mb"))
+		gen_num(r, w[0], 1, chance(r, 50) ? high - 1 : mid);
+	else
+		gen_num(r, w[0], chance(r, 50) ? low + 1 : mid, HM_MAX);
+	return 1;
+}
+
+static void hmp_state(struct fuzz_file *f, struct buf *st)
+{
+	st_file(st, HM_LOW, NULL, 0, false);
+	st_file(st, HM_HIGH, NULL, 0, false);
+	st_file(st, HM_PERIOD, NULL, 0, false);
+}
+
+static void hmp_begin(struct fuzz_file *f)
+{
+	snprintf(f->saved, sizeof(f->saved), "%ld %ld %ld",
+		 sysfs_long(HM_LOW), sysfs_long(HM_HIGH),
+		 sysfs_long(HM_PERIOD));
+}
+
+static void hmp_end(struct fuzz_file *f)
+{
+	long low, high, period;
+
+	if (sscanf(f->saved, "%ld %ld %ld", &low, &high, &period) == 3) {
+		hm_set(low, high);
+		write_filef(HM_PERIOD, "%ld", period);
 	}
-	return 2;
-}
-
-static void hm_state(struct fuzz_file *f, struct buf *st)
-{
-	static const char *const keys[] = { "low_mb", "high_mb", "period_ms" };
-
-	st_file(st, f->path, keys, ARRAY_SIZE(keys), false);
-}
-
-static void hm_begin(struct fuzz_file *f)
-{
-	snprintf(f->saved, sizeof(f->saved), "%ld %ld",
-		 stat_value(f->path, "low_mb"), stat_value(f->path, "high_mb"));
-}
-
-static void hm_end(struct fuzz_file *f)
-{
-	write_file(f->path, f->saved);
 }
 
 /* the rebalance_hint_only parameter: a strict boolean */
@@ -1408,11 +1441,15 @@ static void ev_end(struct fuzz_file *f)
 }
 
 static const struct oracle oracles[] = {
-	{ "dhp/high_memory", 10, hm_check, hm_gen, hm_state, hm_begin,
-	  hm_end, true },
+	{ HM_LOW, 5, hmp_check, hmp_gen, hmp_state, hmp_begin, hmp_end,
+	  true },
+	{ HM_HIGH, 6, hmp_check, hmp_gen, hmp_state, hmp_begin, hmp_end,
+	  true },
+	{ HM_PERIOD, 7, hmp_check, hmp_gen, hmp_state, hmp_begin, hmp_end,
+	  true },
 	/* not walked: the words of runtime_params */
-	{ "module/dhp/parameters/rebalance_hint_only", 20, bool_check,
-	  bool_gen, hint_state, file_begin, file_end, true },
+	{ HINT_PARAM, 20, bool_check, bool_gen, hint_state, file_begin,
+	  file_end, true },
 	/* in sysfs, as the next */
 	{ "dhp/rebalance/*/policy", 30, policy_check, policy_gen,
 	  policy_state, file_begin, file_end, true },
@@ -1446,11 +1483,35 @@ static const struct oracle *oracle_of(const char *rel)
 	return NULL;
 }
 
-/* The writable files under @root/@rel, with their oracles. */
+static void add_file(const char *path, const char *name)
+{
+	struct fuzz_file *f;
+
+	if (!oracle_of(name)) {
+		fprintf(stderr, "# writable file without an oracle: %s\n", path);
+		nr_orphans++;
+		return;
+	}
+	if (nr_files == MAX_FILES)
+		return;
+	f = &files[nr_files++];
+	memset(f, 0, sizeof(*f));
+	snprintf(f->path, sizeof(f->path), "%s", path);
+	snprintf(f->rel, sizeof(f->rel), "%s", name);
+	snprintf(f->dir, sizeof(f->dir), "%s", path);
+	*strrchr(f->dir, '/') = '\0';
+	f->o = oracle_of(name);
+	f->sysfs = strncmp(path, DEBUGFS "/", strlen(DEBUGFS) + 1);
+}
+
+/*
+ * The writable files under @root/@rel, each named for the oracles by its
+ * path relative to @root (debugfs, or /sys/kernel for dhp's sysfs).
+ * Symbolic links are not followed (sysfs links devices).
+ */
 static void walk(const char *root, const char *rel)
 {
 	char path[512], sub[256];
-	struct fuzz_file *f;
 	struct dirent *e;
 	struct stat sb;
 	DIR *d;
@@ -1464,30 +1525,12 @@ static void walk(const char *root, const char *rel)
 			continue;
 		snprintf(sub, sizeof(sub), "%.120s/%.120s", rel, e->d_name);
 		snprintf(path, sizeof(path), "%s/%s", root, sub);
-		/* sysfs links to devices (rebalance/<name>/device) */
-		if (lstat(path, &sb) || S_ISLNK(sb.st_mode))
+		if (lstat(path, &sb))
 			continue;
-		if (S_ISDIR(sb.st_mode)) {
+		if (S_ISDIR(sb.st_mode))
 			walk(root, sub);
-			continue;
-		}
-		if (!(sb.st_mode & 0222))
-			continue;
-		if (!oracle_of(sub)) {
-			fprintf(stderr, "# writable file without an oracle: %s (mode %o)\n",
-				path, sb.st_mode & 0777);
-			nr_orphans++;
-			continue;
-		}
-		if (nr_files == MAX_FILES)
-			continue;
-		f = &files[nr_files++];
-		memset(f, 0, sizeof(*f));
-		snprintf(f->path, sizeof(f->path), "%s", path);
-		snprintf(f->rel, sizeof(f->rel), "%s", sub);
-		snprintf(f->dir, sizeof(f->dir), "%s", path);
-		*strrchr(f->dir, '/') = '\0';
-		f->o = oracle_of(sub);
+		else if (S_ISREG(sb.st_mode) && (sb.st_mode & 0222))
+			add_file(path, sub);
 	}
 	closedir(d);
 }
@@ -1791,6 +1834,7 @@ static bool fuzz_one(struct fuzz_file *f, unsigned long n, unsigned long long se
 	struct buf in, before, after, start;
 	unsigned long step = n / 5 ? n / 5 : 1, tries = 0;
 	enum verdict v;
+	size_t seen;
 	double t0 = now_s();
 	long ret;
 	int fd;
@@ -1815,7 +1859,10 @@ static bool fuzz_one(struct fuzz_file *f, unsigned long n, unsigned long long se
 	}
 	while (f->writes < n && f->fails < FAILS_PER_FILE) {
 		gen_input(f, &r, &in);
-		v = f->o->check(f, in.p, in.len);
+		/* sysfs hands the store at most a page, up to a NUL */
+		seen = f->sysfs ? strnlen(in.p, in.len < PAGE ? in.len : PAGE) :
+				  in.len;
+		v = f->o->check(f, in.p, seen);
 		if (v == V_SKIP) {
 			f->skipped++;
 			if (++tries > 100 * n)
@@ -1826,8 +1873,16 @@ static bool fuzz_one(struct fuzz_file *f, unsigned long n, unsigned long long se
 		if (ret < 0)
 			ret = -errno;
 		f->writes++;
-		if (ret < 0) {
+		/* an empty sysfs write is not passed on: 0, nothing changed */
+		if (f->sysfs && !in.len && ret)
+			fuzz_fail(f, f->writes, "an empty write did not return 0",
+				  in.p, in.len, v, ret);
+		if (ret < 0 || (f->sysfs && !in.len)) {
 			f->rejected++;
+			/* kernfs adds no errno of its own: the setter's */
+			if (f->sysfs && ret && ret != -EINVAL)
+				fuzz_fail(f, f->writes, "refused, not with EINVAL",
+					  in.p, in.len, v, ret);
 			if (v == V_OK)
 				fuzz_fail(f, f->writes, "a valid input was refused",
 					  in.p, in.len, v, ret);
@@ -1847,7 +1902,8 @@ static bool fuzz_one(struct fuzz_file *f, unsigned long n, unsigned long long se
 			if (v == V_BAD)
 				fuzz_fail(f, f->writes, "an invalid input was accepted",
 					  in.p, in.len, v, ret);
-			else if ((size_t)ret != in.len)
+			else if ((size_t)ret != (f->sysfs && in.len > PAGE ?
+						 PAGE : in.len))
 				fuzz_fail(f, f->writes, "a short write",
 					  in.p, in.len, v, ret);
 			before.len = 0;
@@ -2225,7 +2281,7 @@ TEST_F_TIMEOUT(mods, runtime_params, 1800)
 		"Y\n\n", "2\n", "ye", "Y\r\n", "trueish", "\t", "y\t",
 	};
 	unsigned long n = fuzz_writes() / 10;
-	struct fuzz_file f = { .o = &oracles[1] };	/* hint_only's words */
+	struct fuzz_file f = { .o = oracle_of(HINT_PARAM) };
 	struct rng r = { env_ul("DHP_FUZZ_SEED", time(NULL)) };
 	char names[128][64], path[PATH_MAX];
 	unsigned long i, accepted = 0;
@@ -2246,14 +2302,18 @@ TEST_F_TIMEOUT(mods, runtime_params, 1800)
 		mod_unload(no_param_mods[k]);
 	}
 
-	/* dhp's writable parameters: rebalance_hint_only alone */
+	/*
+	 * dhp's writable parameters: rebalance_hint_only here, those with an
+	 * oracle with the files (fuzz.debugfs)
+	 */
 	nn = dir_names("/sys/module/dhp/parameters", names, 128);
 	for (j = 0; j < nn; j++) {
 		snprintf(path, sizeof(path), "/sys/module/dhp/parameters/%.63s",
 			 names[j]);
 		if (stat(path, &sb) || !(sb.st_mode & 0222))
 			continue;
-		EXPECT_STREQ("rebalance_hint_only", names[j])
+		EXPECT_TRUE(!strcmp("rebalance_hint_only", names[j]) ||
+			    oracle_of(path))
 			TH_LOG("writable parameter %s has no oracle", names[j]);
 	}
 
@@ -2400,7 +2460,7 @@ FIXTURE_SETUP(fuzz)
 		ASSERT_EQ(0, write_file(RBDEV "/ctl", cmd));
 	}
 	nr_cpu_ids_guest = guest_nr_cpu_ids();
-	avail_mb = stat_value(DHP_DEBUGFS "/high_memory", "available_mb");
+	avail_mb = sysfs_long(HM_AVAIL);
 }
 
 FIXTURE_TEARDOWN(fuzz)
@@ -2438,7 +2498,13 @@ TEST_F_TIMEOUT(fuzz, debugfs, 86400)
 	for (k = 0; k < nroots; k++)
 		if (!strncmp(roots[k], "dhp", 3))
 			walk(DEBUGFS, roots[k]);
+	/* and sysfs: /sys/kernel/dhp, dhp's writable parameters */
 	walk(SYSFS_KERNEL, "dhp");
+	for (k = 0; k < (int)ARRAY_SIZE(oracles); k++)
+		if (!strncmp(oracles[k].pattern, DHP_PARAMS "/",
+			     strlen(DHP_PARAMS) + 1) &&
+		    strcmp(oracles[k].pattern, HINT_PARAM))
+			add_file(oracles[k].pattern, oracles[k].pattern);
 	qsort(files, nr_files, sizeof(files[0]), file_cmp);
 	for (i = 0; i < nr_files; i++)
 		printf("# fuzz file %s\n", files[i].rel);

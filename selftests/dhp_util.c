@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -83,6 +84,65 @@ long stat_value(const char *path, const char *key)
 		if (!strncmp(line, key, klen) && line[klen] == ' ')
 			return strtol(line + klen + 1, NULL, 0);
 	return STAT_MISSING;
+}
+
+/* A file holding one number (sysfs, a parameter); STAT_MISSING if none. */
+long sysfs_long(const char *path)
+{
+	char buf[64], *end;
+	long v;
+
+	if (read_file(path, buf, sizeof(buf)) <= 0)
+		return STAT_MISSING;
+	v = strtol(buf, &end, 10);
+	return end != buf && *end == '\n' ? v : STAT_MISSING;
+}
+
+/*
+ * Moves dhp's thresholds to [@low, @high] (MiB) through its parameters,
+ * in the order that keeps low_mb < high_mb at each step: high_mb first
+ * when it goes up, low_mb first otherwise.
+ */
+int hm_set(long low, long high)
+{
+	if (high > sysfs_long(HM_HIGH))
+		return write_filef(HM_HIGH, "%ld", high) ?:
+		       write_filef(HM_LOW, "%ld", low);
+	return write_filef(HM_LOW, "%ld", low) ?:
+	       write_filef(HM_HIGH, "%ld", high);
+}
+
+/*
+ * poll() on sysfs high_memory as sysfs wants it (read, poll for
+ * POLLPRI|POLLERR, then seek and read): 0 once the state changed within
+ * @ms (and the new value read), 1 if it did not, 2 on error.
+ */
+int poll_highmem(int ms)
+{
+	struct pollfd p;
+	char before[8] = "", after[8] = "";
+	int fd, ret = 2;
+
+	fd = open(HM_STATE, O_RDONLY);
+	if (fd < 0)
+		return 2;
+	if (read(fd, before, sizeof(before) - 1) <= 0)
+		goto out;
+	p.fd = fd;
+	p.events = POLLPRI | POLLERR;
+	ret = poll(&p, 1, ms);
+	if (ret == 0) {
+		ret = 1;
+		goto out;
+	}
+	ret = 2;
+	if (!(p.revents & (POLLPRI | POLLERR)) || lseek(fd, 0, SEEK_SET) ||
+	    read(fd, after, sizeof(after) - 1) <= 0)
+		goto out;
+	ret = strcmp(before, after) ? 0 : 2;
+out:
+	close(fd);
+	return ret;
 }
 
 bool file_has_line(const char *path, const char *needle)

@@ -13,6 +13,14 @@
 #define SAMPLE_DEBUGFS	"/sys/kernel/debug/dhp_sample"
 #define TEST_DEBUGFS	"/sys/kernel/debug/dhp_test"
 #define CPU_SYSFS	"/sys/devices/system/cpu"
+#define DHP_SYSFS	"/sys/kernel/dhp"
+#define HM_STATE	DHP_SYSFS "/high_memory"
+#define HM_AVAIL	DHP_SYSFS "/available_mb"
+#define HM_TRANSITIONS	DHP_SYSFS "/high_memory_transitions"
+#define DHP_PARAMS	"/sys/module/dhp/parameters"
+#define HM_LOW		DHP_PARAMS "/low_mb"
+#define HM_HIGH		DHP_PARAMS "/high_mb"
+#define HM_PERIOD	DHP_PARAMS "/period_ms"
 #define STAT_MISSING	(-0x7fffffffL)
 #define TEST_CTL	TEST_DEBUGFS "/ctl"
 #define TEST_STATS	TEST_DEBUGFS "/stats"
@@ -32,6 +40,9 @@ int read_file(const char *path, char *buf, size_t len);
 int write_file(const char *path, const char *s);
 int write_filef(const char *path, const char *fmt, ...);
 long stat_value(const char *path, const char *key);
+long sysfs_long(const char *path);
+int hm_set(long low, long high);
+int poll_highmem(int ms);
 bool file_has_line(const char *path, const char *needle);
 int count_accepted(const char *path, const char *const *writes, size_t n);
 

@@ -349,18 +349,17 @@ TEST_F_TIMEOUT(wdm, include_existing, 300)
  */
 TEST_F_TIMEOUT(wdm, high_memory_condition, 300)
 {
-	long avail = stat_value(DHP_HIGHMEM, "available_mb"), wakeups;
+	long avail = sysfs_long(HM_AVAIL), wakeups;
 	int i;
 
 	ASSERT_LT(0, avail);
-	ASSERT_EQ(0, write_filef(DHP_HIGHMEM, "%ld %ld", avail + 256,
-				 avail + 512));
+	ASSERT_EQ(0, hm_set(avail + 256, avail + 512));
 	for (i = 0; i < 300 && wdm("high_memory"); i++)
 		usleep(100000);
 	ASSERT_EQ(0, wdm("high_memory"));
 	usleep(500000);		/* the waiter is back in its wait */
 	wakeups = wdm("high_memory_wakeups");
-	ASSERT_EQ(0, write_file(DHP_HIGHMEM, "1 2"));
+	ASSERT_EQ(0, hm_set(1, 2));
 	EXPECT_TRUE(wdm_wait("high_memory_wakeups", wakeups + 1, 30));
 	EXPECT_EQ(1, wdm("high_memory"));
 }
