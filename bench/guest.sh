@@ -93,6 +93,8 @@ run $DHPB hot "hot $HOT $REPS"
 # repetition, each device's stop-to-start stall.
 insmod ./dhp_rbdev.ko || fail "insmod dhp_rbdev"
 RBD=/sys/kernel/debug/dhp/rebalance
+# the knobs are in sysfs, each device's entry named bus:name
+TRIGGER=/sys/kernel/dhp/rebalance/trigger
 for n in $RB; do
 	echo "add rb$n other $n participate" > /sys/kernel/debug/dhp_rbdev/ctl ||
 		fail "rbdev add $n"
@@ -101,7 +103,7 @@ rounds() { awk '$1 == "rounds" { print $2 }' $RBD/stats; }
 r=0
 while [ $r -lt "$REPS" ]; do
 	before=$(rounds)
-	echo 1 > $RBD/trigger || fail "rebalance trigger"
+	echo 1 > $TRIGGER || fail "rebalance trigger"
 	i=0
 	while [ "$(rounds)" = "$before" ]; do
 		i=$((i + 1)); [ $i -gt 600 ] && fail "no rebalance round"
@@ -109,7 +111,7 @@ while [ $r -lt "$REPS" ]; do
 	done
 	for n in $RB; do
 		awk -v row="rb_$n" '$1 == "last_stall_us" {
-			print "BENCH " row " stall_ns " $2 * 1000 }' $RBD/rb$n/info
+			print "BENCH " row " stall_ns " $2 * 1000 }' "$RBD/dhp_rbdev:rb$n/info"
 	done
 	r=$((r + 1))
 done
