@@ -156,20 +156,13 @@ static long dev_starts(const char *name)
 /* A round for every device, twice: the second starts after any earlier. */
 static bool rebalance_now(const char *name)
 {
-	static const char *const trigger[] = {
-		"/sys/kernel/dhp/rebalance/trigger",
-		DHP_DEBUGFS "/rebalance/trigger",
-	};
 	long starts, want;
 	int round, i;
 
 	for (round = 0; round < 2; round++) {
 		starts = dev_starts(name);
 		want = starts + 1;
-		for (i = 0; i < 2; i++)
-			if (!write_file(trigger[i], "1"))
-				break;
-		if (i == 2)
+		if (write_file("/sys/kernel/dhp/rebalance/trigger", "1"))
 			return false;
 		for (i = 0; i < 600 && dev_starts(name) < want; i++)
 			usleep(50000);
