@@ -301,7 +301,7 @@ FIXTURE_TEARDOWN(kh)
 }
 
 /* The kernel's CPU hotplug selftest, all CPUs (-a). */
-TEST_F(kh, cpu_on_off_all)
+TEST_F_TIMEOUT(kh, cpu_on_off_all, 900)
 {
 	long d[NR_STEPS], on, off;
 	struct counts now;
@@ -341,7 +341,7 @@ TEST_F(kh, cpu_on_off_all)
 }
 
 /* The kernel's memory hotplug selftest, with its injected failures. */
-TEST_F(kh, mem_on_off)
+TEST_F_TIMEOUT(kh, mem_on_off, 900)
 {
 	long block = block_bytes(), off;
 	char id[2][32];
