@@ -401,12 +401,18 @@ static const char *dhp_rb_check(struct device *dev,
 				const struct dhp_rb_device_info *info)
 {
 	unsigned int i, j;
+	int node;
 
 	if (!dev)
 		return "NULL device";
 	/* its directory is the target of the device link */
 	if (!device_is_registered(dev))
 		return "the device is not in sysfs (device_add()) yet";
+	/* the spread reads node_distance() of it */
+	node = dev_to_node(dev);
+	if (node != NUMA_NO_NODE &&
+	    (node < 0 || node >= nr_node_ids || !node_possible(node)))
+		return "the device's node is neither NUMA_NO_NODE nor a possible node";
 	if (!info)
 		return "NULL info";
 	if (info->class > DHP_RB_CLASS_NET)

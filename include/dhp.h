@@ -377,7 +377,8 @@ struct dhp_rb_ops {
  * @context: passed to @ops.
  *
  * Where the IRQs go: first to the CPUs of the device's NUMA node
- * (dev_to_node(), NUMA_NO_NODE for none), one per CPU, one thread of each
+ * (dev_to_node(), NUMA_NO_NODE for none; registration refuses a node that
+ * is not possible with -EINVAL), one per CPU, one thread of each
  * core before a second; IRQs beyond those spill to the next nearest node's
  * CPUs (node_distance()) rather than two sharing a CPU while another CPU
  * has none, and wrap only when every CPU has one. When the node has no

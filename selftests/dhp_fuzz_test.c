@@ -1016,9 +1016,10 @@ static enum verdict rbdev_check(struct fuzz_file *f, const char *in,
 	if (len >= 128 || has_nul(in, len))
 		return V_BAD;
 	split(in, len, &ws);
-	if (ws.n < 1 || ws.n > 5)
+	if (ws.n < 1 || ws.n > 6)
 		return V_BAD;
-	if (!strcmp(ws.w[0], "add") && (ws.n == 4 || ws.n == 5)) {
+	if (!strcmp(ws.w[0], "add") && ws.n >= 4) {
+		int node;
 		/* not its own file's name; dhp calls it dhp_rbdev:NAME */
 		if (!name_ok(ws.w[1], 31, "_.:-") || !strcmp(ws.w[1], "ctl"))
 			return V_BAD;
@@ -1028,13 +1029,16 @@ static enum verdict rbdev_check(struct fuzz_file *f, const char *in,
 		if (i == ARRAY_SIZE(classes) ||
 		    k_strtouint(ws.w[3], 10, &n) || n < 1 || n > 64)
 			return V_BAD;
-		if (ws.n == 5) {
+		if (ws.n >= 5) {
 			for (i = 0; i < ARRAY_SIZE(policies); i++)
 				if (!strcmp(ws.w[4], policies[i]))
 					break;
 			if (i == ARRAY_SIZE(policies))
 				return V_BAD;
 		}
+		/* NODE: any int; dhp refuses one that is not possible */
+		if (ws.n == 6 && k_strtoint(ws.w[5], 10, &node))
+			return V_BAD;
 		if (rbdev_exists(ws.w[1]))
 			return V_MAYBE;		/* -EEXIST */
 		if (n > 4 || cstat(RB_DEBUGFS "/stats", "devices") >= 6)
