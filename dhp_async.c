@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * dhp_async: the asynchronous notification of CPU and memory arrivals and
- * removals (the seed's PnP notifications, GUID_DEVICE_PROCESSOR and
+ * removals (Windows' Plug and Play notifications, GUID_DEVICE_PROCESSOR and
  * GUID_DEVICE_MEMORY).
  *
  * The flow of an event:
@@ -43,11 +43,14 @@
  *    counts references and queues client work, and by (un)registration
  *    while it adds or removes a client, so a client never gets work for an
  *    event it holds no reference on.
- *  - Registration with DHP_EV_INCLUDE_EXISTING holds cpus_read_lock() and
- *    dhp_mem_lock() (which the memory notifier takes to post) while it
- *    snapshots what is online and picks its first sequence number, so the
- *    snapshot and the events after it neither overlap nor leave a gap.
- *    Order: cpus_read_lock, dhp_mem_lock, dhp_async_mutex, dhp_ev_lock.
+ *  - The producers are event sources (struct dhp_ev_source): dhp_cpu.c's,
+ *    locked by cpus_read_lock(), and dhp_mem.c's, by its mutex; each posts
+ *    only with its lock held. Registration holds every source's lock while
+ *    it snapshots what exists (INCLUDE_EXISTING) and picks its first
+ *    sequence number, so the snapshot and the events after it neither
+ *    overlap nor leave a gap (dhp_ev_snapshot(), dhp_logic.h). Order: the
+ *    sources in the order they were added (CPU, memory), dhp_async_mutex,
+ *    dhp_ev_lock.
  *  - The dispatcher is one work item on dhp_dispatch_wq (per-CPU), the
  *    client workers are on dhp_async_wq (unbound). A work item never runs
  *    on two CPUs at once, so the dispatcher is one at a time, in order.
@@ -78,14 +81,11 @@
 #include "dhp_trace.h"
 
 struct dhp_event_client {
-	struct list_head node;		/* dhp_async_clients */
-	struct hlist_node hnode;	/* dhp_async_handles */
-	struct module *owner;
+	struct dhp_client cl;		/* in dhp_async_set */
 	struct work_struct work;
 	dhp_event_callback_t callback;
 	void *context;
 	unsigned int flags;
-	u64 id;
 	u64 start_seq;			/* first event it may get */
 	u64 last_seq;			/* last event it consumed */
 	struct list_head existing;	/* INCLUDE_EXISTING arrivals, first */
@@ -116,14 +116,17 @@ static unsigned long dhp_ev_lost;	/* not given to overflowing clients */
 static unsigned long dhp_ev_fanout;
 
 static DEFINE_MUTEX(dhp_async_mutex);
-static LIST_HEAD(dhp_async_clients);
-/*
- * The registered handles by address, under dhp_async_mutex as the list:
- * unregistration checks a handle in O(1) without dereferencing it.
- */
-static DEFINE_HASHTABLE(dhp_async_handles, 10);
-static unsigned int dhp_async_nr_clients;
-static u64 dhp_async_next_id = 1;
+static int dhp_async_unregister_client(struct dhp_client *cl);
+static struct dhp_client_set dhp_async_set = {
+	.api = "asynchronous",
+	.lock = &dhp_async_mutex,
+	.unregister = dhp_async_unregister_client,
+	.next_id = 1,
+};
+
+/* The producers, in lock order; written only at init. */
+static const struct dhp_ev_source *dhp_ev_sources[2];
+static unsigned int dhp_ev_nr_sources;
 
 #define DHP_EV_BACKLOG_MIN	16
 #define DHP_EV_BACKLOG_MAX	BIT(20)
@@ -235,19 +238,12 @@ void dhp_ev_post_lazy(struct dhp_ev *e)
 	queue_delayed_work(dhp_dispatch_wq, &dhp_dispatch_work, 1);
 }
 
-static bool dhp_is_cpu(enum dhp_event_kind kind)
-{
-	return kind == DHP_EV_CPU_ARRIVAL || kind == DHP_EV_CPU_REMOVAL;
-}
-
 /* Whether @c gets @ev: its category, and posted after it registered. */
 static bool dhp_ev_for(const struct dhp_event_client *c,
 		       const struct dhp_event *ev)
 {
-	unsigned int cat = dhp_is_cpu(ev->kind) ? DHP_EV_PROCESSOR :
-						  DHP_EV_MEMORY;
-
-	return (c->flags & cat) && ev->seq >= c->start_seq;
+	return (c->flags & dhp_ev_category(ev->kind)) &&
+	       ev->seq >= c->start_seq;
 }
 
 /*
@@ -293,6 +289,22 @@ static struct dhp_ev *dhp_ev_first_unpublished(void)
 	return first;
 }
 
+void dhp_ev_add_source(const struct dhp_ev_source *src)
+{
+	if (!WARN_ON_ONCE(dhp_ev_nr_sources >= ARRAY_SIZE(dhp_ev_sources)))
+		dhp_ev_sources[dhp_ev_nr_sources++] = src;
+}
+
+static void dhp_ev_settle(struct dhp_event *ev)
+{
+	unsigned int i;
+
+	for (i = 0; i < dhp_ev_nr_sources; i++)
+		if (dhp_ev_sources[i]->category == dhp_ev_category(ev->kind) &&
+		    dhp_ev_sources[i]->settle)
+			dhp_ev_sources[i]->settle(ev);
+}
+
 /* Step 3 of the flow at the top. */
 static void dhp_dispatch(struct work_struct *work)
 {
@@ -310,17 +322,9 @@ static void dhp_dispatch(struct work_struct *work)
 
 		/*
 		 * Only the dispatcher publishes or frees an unpublished event,
-		 * so @e stays valid here. A CPU arrival is posted from the
-		 * hotplug operation, before the CPU is active: taking the
-		 * hotplug lock for read waits for the operation to end. No
-		 * dhp lock is held, so this cannot deadlock with it.
+		 * so @e stays valid while its source settles it.
 		 */
-		if (e->ev.kind == DHP_EV_CPU_ARRIVAL) {
-			cpus_read_lock();
-			cpus_read_unlock();
-		} else if (!dhp_is_cpu(e->ev.kind)) {
-			dhp_mem_settle(&e->ev);
-		}
+		dhp_ev_settle(&e->ev);
 
 		/*
 		 * Once published, @e belongs to the clients' workers, which
@@ -330,7 +334,7 @@ static void dhp_dispatch(struct work_struct *work)
 		mutex_lock(&dhp_async_mutex);
 		refs = 0;
 		spin_lock(&dhp_ev_lock);
-		list_for_each_entry(c, &dhp_async_clients, node)
+		list_for_each_entry(c, &dhp_async_set.list, cl.node)
 			if (dhp_ev_for(c, &ev))
 				refs += dhp_ev_give(c, e);
 		e->refs = refs;
@@ -342,7 +346,7 @@ static void dhp_dispatch(struct work_struct *work)
 			dhp_ev_unclaimed++;
 		}
 		spin_unlock(&dhp_ev_lock);
-		list_for_each_entry(c, &dhp_async_clients, node)
+		list_for_each_entry(c, &dhp_async_set.list, cl.node)
 			if (dhp_ev_for(c, &ev))
 				queue_work(dhp_async_wq, &c->work);
 		mutex_unlock(&dhp_async_mutex);
@@ -442,7 +446,7 @@ static void dhp_ev_free_list(struct list_head *list)
 
 static void dhp_deliver(struct dhp_event_client *c, const struct dhp_event *ev)
 {
-	trace_dhp_event_deliver(c->id, ev);
+	trace_dhp_event_deliver(c->cl.id, ev);
 	c->callback(c->context, ev);
 }
 
@@ -500,15 +504,18 @@ static void dhp_client_work(struct work_struct *work)
 	}
 }
 
-static int dhp_existing_snapshot(struct dhp_event_client *c)
+/* Under every source's lock, see dhp_ev_snapshot(). */
+static void dhp_async_attach(void *arg)
 {
-	int ret = 0;
+	struct dhp_event_client *c = arg;
 
-	if (c->flags & DHP_EV_PROCESSOR)
-		ret = dhp_cpu_existing(&c->existing);
-	if (!ret && (c->flags & DHP_EV_MEMORY))
-		ret = dhp_mem_existing(&c->existing);
-	return ret;
+	mutex_lock(&dhp_async_mutex);
+	spin_lock(&dhp_ev_lock);
+	c->start_seq = dhp_ev_next_seq;
+	c->last_seq = c->start_seq - 1;
+	spin_unlock(&dhp_ev_lock);
+	dhp_client_add(&dhp_async_set, &c->cl, c->cl.owner, c->callback);
+	mutex_unlock(&dhp_async_mutex);
 }
 
 /**
@@ -548,7 +555,7 @@ struct dhp_event_client *__dhp_register_event_callback(dhp_event_callback_t call
 		       flags, __builtin_return_address(0));
 		return ERR_PTR(-EINVAL);
 	}
-	if (dhp_cpu_in_callback()) {
+	if (dhp_in_sync_callback()) {
 		pr_err("register events: called from a dhp callback, would deadlock\n");
 		return ERR_PTR(-EDEADLK);
 	}
@@ -559,28 +566,14 @@ struct dhp_event_client *__dhp_register_event_callback(dhp_event_callback_t call
 	dhp_obj_count(DHP_OBJ_EV_CLIENT, true);
 	INIT_WORK(&c->work, dhp_client_work);
 	INIT_LIST_HEAD(&c->existing);
-	c->owner = owner;
+	c->cl.owner = owner;
 	c->callback = callback;
 	c->context = context;
 	c->flags = flags;
 
-	cpus_read_lock();
-	dhp_mem_lock();
-	err = (flags & DHP_EV_INCLUDE_EXISTING) ? dhp_existing_snapshot(c) : 0;
-	if (!err) {
-		mutex_lock(&dhp_async_mutex);
-		spin_lock(&dhp_ev_lock);
-		c->start_seq = dhp_ev_next_seq;
-		c->last_seq = c->start_seq - 1;
-		spin_unlock(&dhp_ev_lock);
-		c->id = dhp_async_next_id++;
-		list_add_tail(&c->node, &dhp_async_clients);
-		hash_add(dhp_async_handles, &c->hnode, (unsigned long)c);
-		dhp_async_nr_clients++;
-		mutex_unlock(&dhp_async_mutex);
-	}
-	dhp_mem_unlock();
-	cpus_read_unlock();
+	err = dhp_ev_snapshot(dhp_ev_sources, dhp_ev_nr_sources,
+			      (flags & DHP_EV_INCLUDE_EXISTING) ? flags : 0,
+			      &c->existing, dhp_async_attach, c);
 
 	if (err) {
 		dhp_ev_free_list(&c->existing);
@@ -592,7 +585,7 @@ struct dhp_event_client *__dhp_register_event_callback(dhp_event_callback_t call
 	 * The worker does nothing until @c->ready, so the list is still ours
 	 * although the dispatcher may already have queued the worker.
 	 */
-	dhp_log(DHP_LOG_EV_REGISTER, -1, c->id, flags, 0);
+	dhp_log(DHP_LOG_EV_REGISTER, -1, c->cl.id, flags, 0);
 	/* Pairs with the acquire in dhp_client_work(): the list is complete. */
 	smp_store_release(&c->ready, true);
 	queue_work(dhp_async_wq, &c->work);
@@ -622,9 +615,8 @@ EXPORT_SYMBOL_GPL(__dhp_register_event_callback);
  */
 int dhp_unregister_event_callback(struct dhp_event_client *client)
 {
-	struct dhp_event_client *c;
 	unsigned long discarded;
-	bool found = false;
+	bool found;
 	struct dhp_ev *e;
 	LIST_HEAD(dead);
 
@@ -634,33 +626,25 @@ int dhp_unregister_event_callback(struct dhp_event_client *client)
 		return -EINVAL;
 	}
 	/* Pointer comparisons only: a stale handle is never dereferenced. */
-	if (current_work() == &client->work || dhp_cpu_in_callback()) {
+	if (current_work() == &client->work || dhp_in_sync_callback()) {
 		pr_err("unregister events: called from a dhp callback, would deadlock (from %pS)\n",
 		       __builtin_return_address(0));
 		return -EDEADLK;
 	}
 
 	mutex_lock(&dhp_async_mutex);
-	hash_for_each_possible(dhp_async_handles, c, hnode,
-			       (unsigned long)client) {
-		if (c == client) {
-			found = true;
-			hash_del(&c->hnode);
-			list_del(&c->node);
-			dhp_async_nr_clients--;
-			/*
-			 * The dispatcher gives references under
-			 * dhp_async_mutex: @c gets none from now on, and its
-			 * worker takes nothing new (dying). What it holds,
-			 * @c->held events from its cursor on, is put below,
-			 * and only that, however long the callback in
-			 * progress takes.
-			 */
-			spin_lock(&dhp_ev_lock);
-			WRITE_ONCE(c->dying, true);
-			spin_unlock(&dhp_ev_lock);
-			break;
-		}
+	found = dhp_client_take(&dhp_async_set, &client->cl);
+	if (found) {
+		/*
+		 * The dispatcher gives references under dhp_async_mutex:
+		 * @client gets none from now on, and its worker takes nothing
+		 * new (dying). What it holds, @client->held events from its
+		 * cursor on, is put below, and only that, however long the
+		 * callback in progress takes.
+		 */
+		spin_lock(&dhp_ev_lock);
+		WRITE_ONCE(client->dying, true);
+		spin_unlock(&dhp_ev_lock);
 	}
 	mutex_unlock(&dhp_async_mutex);
 	if (!found) {
@@ -684,30 +668,17 @@ int dhp_unregister_event_callback(struct dhp_event_client *client)
 		discarded++;
 	dhp_ev_free_list(&client->existing);
 
-	dhp_log(DHP_LOG_EV_UNREGISTER, -1, client->id, discarded, 0);
+	dhp_log(DHP_LOG_EV_UNREGISTER, -1, client->cl.id, discarded, 0);
 	dhp_obj_count(DHP_OBJ_EV_CLIENT, false);
 	kfree(client);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(dhp_unregister_event_callback);
 
-void dhp_async_module_gone(struct module *mod)
+static int dhp_async_unregister_client(struct dhp_client *cl)
 {
-	struct dhp_event_client *c, *left;
-
-	do {
-		left = NULL;
-		mutex_lock(&dhp_async_mutex);
-		list_for_each_entry(c, &dhp_async_clients, node) {
-			if (c->owner == mod) {
-				left = c;
-				dhp_report_left_registered("asynchronous", mod,
-							   c->id, c->callback);
-				break;
-			}
-		}
-		mutex_unlock(&dhp_async_mutex);
-	} while (left && !dhp_unregister_event_callback(left));
+	return dhp_unregister_event_callback(container_of(cl,
+						struct dhp_event_client, cl));
 }
 
 static int dhp_ev_clients_show(struct seq_file *m, void *v)
@@ -715,11 +686,11 @@ static int dhp_ev_clients_show(struct seq_file *m, void *v)
 	struct dhp_event_client *c;
 
 	mutex_lock(&dhp_async_mutex);
-	seq_printf(m, "# clients %u\n", dhp_async_nr_clients);
+	seq_printf(m, "# clients %u\n", dhp_async_set.nr);
 	seq_puts(m, "# id flags delivered calls queued last-seq callback lost overflows\n");
-	list_for_each_entry(c, &dhp_async_clients, node) {
+	list_for_each_entry(c, &dhp_async_set.list, cl.node) {
 		spin_lock(&dhp_ev_lock);
-		seq_printf(m, "%llu %#x %lu %lu %u %llu %ps %lu %lu\n", c->id,
+		seq_printf(m, "%llu %#x %lu %lu %u %llu %ps %lu %lu\n", c->cl.id,
 			   c->flags, c->delivered, c->calls, c->held,
 			   c->last_seq, c->callback, c->lost, c->overflows);
 		spin_unlock(&dhp_ev_lock);
@@ -758,6 +729,7 @@ int dhp_async_init(void)
 		destroy_workqueue(dhp_async_wq);
 		return -ENOMEM;
 	}
+	dhp_client_set_add(&dhp_async_set);
 	debugfs_create_file("event_clients", 0444, dhp_debugfs, NULL,
 			    &dhp_ev_clients_fops);
 	debugfs_create_file("events", 0444, dhp_debugfs, NULL,

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * dhp core: module init and exit, the debugfs root, and the event log.
+ * dhp core: module init and exit, the debugfs root, the event log, and
+ * what the APIs share: the client lifecycle and the marker of a task inside
+ * a synchronous callback. It calls no other file but their init and exit.
  *
  * The event log is a ring of fixed-size records written from the hotplug
  * paths and from (un)registration, all in process context. When the ring is
@@ -12,11 +14,15 @@
 
 #include <linux/atomic.h>
 #include <linux/debugfs.h>
+#include <linux/hashtable.h>
 #include <linux/kobject.h>
 #include <linux/ktime.h>
+#include <linux/lockdep.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/mutex.h>
 #include <linux/ratelimit.h>
+#include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -296,27 +302,117 @@ static void dhp_objects_report(void)
 struct dentry *dhp_debugfs;
 struct kobject *dhp_kobj;
 
-void dhp_report_left_registered(const char *api, struct module *mod,
-				u64 id, const void *callback)
+/*
+ * The client sets of the APIs, for dhp_module_notify(). Written only by
+ * the APIs' init, before the notifier is registered: read without a lock.
+ * Never emptied: the sets and the list go with dhp.ko.
+ */
+static LIST_HEAD(dhp_client_sets);
+
+void dhp_client_set_add(struct dhp_client_set *set)
 {
-	pr_err("module %s unloaded with %s client %llu (%ps) still registered: unregistered it now; a driver must unregister before it unloads\n",
-	       mod->name, api, id, callback);
+	INIT_LIST_HEAD(&set->list);
+	hash_init(set->handles);
+	list_add_tail(&set->sets, &dhp_client_sets);
+}
+
+/* Gives @c the next id and appends it; @set->lock held. */
+void dhp_client_add(struct dhp_client_set *set, struct dhp_client *c,
+		    struct module *owner, const void *callback)
+{
+	lockdep_assert_held(set->lock);
+	c->owner = owner;
+	c->callback = callback;
+	c->id = set->next_id++;
+	list_add_tail(&c->node, &set->list);
+	hash_add(set->handles, &c->hnode, (unsigned long)c);
+	set->nr++;
+}
+
+/*
+ * Removes the client @handle and returns it, or NULL if it is not
+ * registered; compares pointers only, so a stale handle is never
+ * dereferenced (callers pass &client->cl, an address computed from the
+ * handle without reading it). @set->lock held.
+ */
+struct dhp_client *dhp_client_take(struct dhp_client_set *set,
+				   const struct dhp_client *handle)
+{
+	struct dhp_client *c;
+
+	lockdep_assert_held(set->lock);
+	hash_for_each_possible(set->handles, c, hnode, (unsigned long)handle) {
+		if (c == handle) {
+			hash_del(&c->hnode);
+			list_del(&c->node);
+			set->nr--;
+			return c;
+		}
+	}
+	return NULL;
+}
+
+static void dhp_clients_gone(struct dhp_client_set *set, struct module *mod)
+{
+	struct dhp_client *c, *left;
+
+	do {
+		left = NULL;
+		mutex_lock(set->lock);
+		list_for_each_entry(c, &set->list, node) {
+			if (c->owner == mod) {
+				left = c;
+				pr_err("module %s unloaded with %s client %llu (%ps) still registered: unregistered it now; a driver must unregister before it unloads\n",
+				       mod->name, set->api, c->id, c->callback);
+				break;
+			}
+		}
+		mutex_unlock(set->lock);
+	} while (left && !set->unregister(left));
 }
 
 /*
  * MODULE_STATE_GOING comes after the module's exit function (or its failed
  * init) and before its code is freed: the last moment at which a client it
- * left registered can be taken off safely.
+ * left registered can be taken off safely. The sets in the reverse of
+ * their init order, as at dhp's own exit.
  */
 static int dhp_module_notify(struct notifier_block *nb, unsigned long action,
 			     void *data)
 {
-	if (action == MODULE_STATE_GOING) {
-		dhp_rebalance_module_gone(data);
-		dhp_async_module_gone(data);
-		dhp_cpu_module_gone(data);
-	}
+	struct dhp_client_set *set;
+
+	if (action == MODULE_STATE_GOING)
+		list_for_each_entry_reverse(set, &dhp_client_sets, sets)
+			dhp_clients_gone(set, data);
 	return NOTIFY_DONE;
+}
+
+/*
+ * Only the task itself ever stores its own pointer here, so reading it
+ * locklessly tells reliably whether the current task is the caller.
+ * Written under the exclusion of dhp_cpu.c's fan-out (the hotplug lock
+ * held for write, or cpus_read_lock() and its mutex).
+ */
+static struct task_struct *dhp_sync_caller;
+
+struct task_struct *dhp_sync_enter(void)
+{
+	struct task_struct *prev = READ_ONCE(dhp_sync_caller);
+
+	WRITE_ONCE(dhp_sync_caller, current);
+	return prev;
+}
+
+void dhp_sync_leave(struct task_struct *prev)
+{
+	WRITE_ONCE(dhp_sync_caller, prev);
+}
+
+/* Whether the current task is inside a synchronous dhp callback. */
+bool dhp_in_sync_callback(void)
+{
+	return READ_ONCE(dhp_sync_caller) == current;
 }
 
 static struct notifier_block dhp_module_nb = {

@@ -49,6 +49,15 @@
  * lock of their own, and a reader holding cpus_read_lock() and the mutex (the
  * debugfs files) sees a stable snapshot. Lock order: cpus_read_lock, then
  * dhp_cpu_mutex. Everything here runs in process context and may sleep.
+ *
+ * Why not a cpuhp multi-instance state per step, one instance per client:
+ * cpuhp keeps the instances in an hlist, newest first, and calls them in
+ * that one order for startup and teardown alike, so neither Windows'
+ * registration order on adds nor its reverse on removals would hold; its
+ * add-instance replay runs the prepare state for every CPU before the
+ * online state for any, and its remove-instance tears the client down on
+ * every CPU, where unregistration here sends no REMOVE steps. The protocol
+ * state and the suspend rules below would be needed all the same.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -82,14 +91,11 @@ static const char *const dhp_cpu_step_names[DHP_CPU_NR_STATES] = {
 };
 
 struct dhp_cpu_client {
-	struct list_head node;
-	struct hlist_node hnode;	/* dhp_cpu_handles */
-	struct module *owner;
+	struct dhp_client cl;		/* in dhp_cpu_set */
 	dhp_cpu_callback_t callback;
 	void *context;
 	void __percpu *pcpu;	/* the client's per-CPU context, or NULL */
 	unsigned int flags;
-	u64 id;
 	unsigned long count[DHP_CPU_NR_STATES];
 	unsigned long vetoes;
 	u8 cpu_state[];		/* enum dhp_proto, nr_cpu_ids entries */
@@ -126,47 +132,17 @@ struct dhp_cpu_info {
 };
 
 static DEFINE_PER_CPU(struct dhp_cpu_info, dhp_cpu_info);
-static LIST_HEAD(dhp_cpu_clients);
-/*
- * The registered handles by address, so that unregistration checks a
- * handle in O(1) without dereferencing it (it may be stale). Same locking
- * as the list.
- */
-static DEFINE_HASHTABLE(dhp_cpu_handles, 10);
 static DEFINE_MUTEX(dhp_cpu_mutex);
-static unsigned int dhp_cpu_nr_clients;
-static u64 dhp_cpu_next_id = 1;
+static int dhp_cpu_unregister_client(struct dhp_client *cl);
+static struct dhp_client_set dhp_cpu_set = {
+	.api = "synchronous",
+	.lock = &dhp_cpu_mutex,
+	.unregister = dhp_cpu_unregister_client,
+	.next_id = 1,
+};
+
 static int dhp_prepare_state = -1;
 static int dhp_online_state = -1;
-
-/*
- * The task currently calling client callbacks, so that a callback calling
- * back into (un)registration fails instead of deadlocking on the hotplug
- * lock. Written only under the exclusion described at the top; read
- * locklessly, which is safe because only the task itself ever stores its
- * own pointer here.
- */
-static struct task_struct *dhp_cpu_caller;
-
-/* Returns the previous caller, for dhp_cpu_leave() to restore. */
-static struct task_struct *dhp_cpu_enter(void)
-{
-	struct task_struct *prev = READ_ONCE(dhp_cpu_caller);
-
-	WRITE_ONCE(dhp_cpu_caller, current);
-	return prev;
-}
-
-static void dhp_cpu_leave(struct task_struct *prev)
-{
-	WRITE_ONCE(dhp_cpu_caller, prev);
-}
-
-/* Whether the current task is inside a synchronous dhp callback. */
-bool dhp_cpu_in_callback(void)
-{
-	return READ_ONCE(dhp_cpu_caller) == current;
-}
 
 static bool dhp_cpu_due(const struct dhp_cpu_client *c, unsigned int cpu,
 			enum dhp_cpu_state state)
@@ -199,42 +175,46 @@ static int dhp_cpu_call(struct dhp_cpu_client *c, unsigned int cpu,
 		return 0;
 	if (state != DHP_CPU_ADD_START) {
 		pr_warn_ratelimited("client %llu (%ps): status %d in %s ignored: only add-start can veto\n",
-				    c->id, c->callback, status,
+				    c->cl.id, c->callback, status,
 				    dhp_cpu_step_names[state]);
 		return 0;
 	}
 	if (status > 0 || status < -MAX_ERRNO) {
 		pr_warn_ratelimited("client %llu (%ps): veto status %d is not a negative errno, using -EIO\n",
-				    c->id, c->callback, status);
+				    c->cl.id, c->callback, status);
 		status = -EIO;
 	}
 	c->vetoes++;
 	return status;
 }
 
-/* Delivers @state for @cpu to every client it is due to; returns how many. */
-static unsigned int dhp_cpu_fan_out(unsigned int cpu, enum dhp_cpu_state state,
-				    int reason, bool reverse)
+/* The log's CPU steps are the steps of enum dhp_cpu_state, in order. */
+static_assert(DHP_LOG_CPU_REMOVE_FAILURE - DHP_LOG_CPU_ADD_START ==
+	      DHP_CPU_REMOVE_FAILURE - DHP_CPU_ADD_START);
+
+/* Delivers @state for @cpu to every client it is due to, and logs it. */
+static void dhp_cpu_fan_out(unsigned int cpu, enum dhp_cpu_state state,
+			    int reason, bool reverse)
 {
 	struct dhp_cpu_client *c;
 	unsigned int calls = 0;
 
 	if (reverse) {
-		list_for_each_entry_reverse(c, &dhp_cpu_clients, node) {
+		list_for_each_entry_reverse(c, &dhp_cpu_set.list, cl.node) {
 			if (dhp_cpu_due(c, cpu, state)) {
 				dhp_cpu_call(c, cpu, state, reason);
 				calls++;
 			}
 		}
 	} else {
-		list_for_each_entry(c, &dhp_cpu_clients, node) {
+		list_for_each_entry(c, &dhp_cpu_set.list, cl.node) {
 			if (dhp_cpu_due(c, cpu, state)) {
 				dhp_cpu_call(c, cpu, state, reason);
 				calls++;
 			}
 		}
 	}
-	return calls;
+	dhp_log(DHP_LOG_CPU_ADD_START + state, cpu, 0, calls, reason);
 }
 
 static struct dhp_ev *dhp_cpu_ev_alloc(enum dhp_event_kind kind,
@@ -259,14 +239,16 @@ static void dhp_cpu_ev_drop(struct dhp_cpu_info *info)
 }
 
 /*
- * Arrivals for the CPUs that passed dhp's online step, for an
- * INCLUDE_EXISTING registration, appended to @out. cpus_read_lock() held.
+ * The event source of CPUs (dhp_ev_source): locked by the hotplug lock,
+ * under which the arrivals and removals are posted. The existing are the
+ * CPUs that passed dhp's online step.
  */
-int dhp_cpu_existing(struct list_head *out)
+static int dhp_cpu_existing(struct list_head *out)
 {
 	struct dhp_ev *e;
 	unsigned int cpu;
 
+	/* cpus_read_lock() held: lockdep_assert_cpus_held() is not exported */
 	for_each_online_cpu(cpu) {
 		if (per_cpu(dhp_cpu_info, cpu).phase != DHP_PHASE_ONLINE)
 			continue;
@@ -279,6 +261,28 @@ int dhp_cpu_existing(struct list_head *out)
 	}
 	return 0;
 }
+
+/*
+ * A CPU arrival is posted from the hotplug operation, before the CPU is
+ * active: taking the hotplug lock for read waits for the operation to end,
+ * so clients hear of a CPU they can use. The dispatcher holds no dhp lock
+ * here, so this cannot deadlock with the hotplug.
+ */
+static void dhp_cpu_settle(struct dhp_event *ev)
+{
+	if (ev->kind == DHP_EV_CPU_ARRIVAL) {
+		cpus_read_lock();
+		cpus_read_unlock();
+	}
+}
+
+static const struct dhp_ev_source dhp_cpu_source = {
+	.category = DHP_EV_PROCESSOR,
+	.lock = cpus_read_lock,
+	.unlock = cpus_read_unlock,
+	.existing = dhp_cpu_existing,
+	.settle = dhp_cpu_settle,
+};
 
 /* cpuhp BP prepare startup: control CPU, hotplug lock held for write. */
 static int dhp_cpu_prepare(unsigned int cpu)
@@ -308,20 +312,19 @@ static int dhp_cpu_prepare(unsigned int cpu)
 		return -ENOMEM;
 	}
 
-	prev = dhp_cpu_enter();
-	list_for_each_entry(c, &dhp_cpu_clients, node) {
+	prev = dhp_sync_enter();
+	list_for_each_entry(c, &dhp_cpu_set.list, cl.node) {
 		calls++;
 		err = dhp_cpu_call(c, cpu, DHP_CPU_ADD_START, 0);
 		if (err) {
-			dhp_log(DHP_LOG_CPU_VETO, cpu, c->id, 0, err);
+			dhp_log(DHP_LOG_CPU_VETO, cpu, c->cl.id, 0, err);
 			break;
 		}
 	}
 	dhp_log(DHP_LOG_CPU_ADD_START, cpu, 0, calls, 0);
 	if (err) {
 		/* cpuhp will not call our teardown: roll back here. */
-		calls = dhp_cpu_fan_out(cpu, DHP_CPU_ADD_FAILURE, err, true);
-		dhp_log(DHP_LOG_CPU_ADD_FAILURE, cpu, 0, calls, err);
+		dhp_cpu_fan_out(cpu, DHP_CPU_ADD_FAILURE, err, true);
 		info->failures++;
 		info->last_err = err;
 		info->phase = DHP_PHASE_OFFLINE;
@@ -329,7 +332,7 @@ static int dhp_cpu_prepare(unsigned int cpu)
 	} else {
 		info->phase = DHP_PHASE_PREPARED;
 	}
-	dhp_cpu_leave(prev);
+	dhp_sync_leave(prev);
 	return err;
 }
 
@@ -341,7 +344,6 @@ static int dhp_cpu_online(unsigned int cpu)
 {
 	struct dhp_cpu_info *info = per_cpu_ptr(&dhp_cpu_info, cpu);
 	struct task_struct *prev;
-	unsigned int calls;
 
 	/*
 	 * Back from suspend, or a suspend's offline of this CPU failed and is
@@ -352,20 +354,18 @@ static int dhp_cpu_online(unsigned int cpu)
 		info->phase = DHP_PHASE_ONLINE;
 		return 0;
 	}
-	prev = dhp_cpu_enter();
+	prev = dhp_sync_enter();
 	if (info->phase == DHP_PHASE_GOING_DOWN) {
-		calls = dhp_cpu_fan_out(cpu, DHP_CPU_REMOVE_FAILURE, 0, false);
-		dhp_log(DHP_LOG_CPU_REMOVE_FAILURE, cpu, 0, calls, 0);
+		dhp_cpu_fan_out(cpu, DHP_CPU_REMOVE_FAILURE, 0, false);
 	} else {
-		calls = dhp_cpu_fan_out(cpu, DHP_CPU_ADD_COMPLETE, 0, false);
-		dhp_log(DHP_LOG_CPU_ADD_COMPLETE, cpu, 0, calls, 0);
+		dhp_cpu_fan_out(cpu, DHP_CPU_ADD_COMPLETE, 0, false);
 		info->adds++;
 		/* No wake-up from the online step: the kick is a timer. */
 		dhp_ev_post_lazy(info->arrival);
 		info->arrival = NULL;
 	}
 	info->phase = DHP_PHASE_ONLINE;
-	dhp_cpu_leave(prev);
+	dhp_sync_leave(prev);
 	return 0;
 }
 
@@ -374,17 +374,15 @@ static int dhp_cpu_offline(unsigned int cpu)
 {
 	struct dhp_cpu_info *info = per_cpu_ptr(&dhp_cpu_info, cpu);
 	struct task_struct *prev;
-	unsigned int calls;
 
 	if (cpuhp_tasks_frozen) {
 		info->phase = DHP_PHASE_SUSPENDED;
 		return 0;
 	}
-	prev = dhp_cpu_enter();
-	calls = dhp_cpu_fan_out(cpu, DHP_CPU_REMOVE_START, 0, true);
-	dhp_log(DHP_LOG_CPU_REMOVE_START, cpu, 0, calls, 0);
+	prev = dhp_sync_enter();
+	dhp_cpu_fan_out(cpu, DHP_CPU_REMOVE_START, 0, true);
 	info->phase = DHP_PHASE_GOING_DOWN;
-	dhp_cpu_leave(prev);
+	dhp_sync_leave(prev);
 	return 0;
 }
 
@@ -397,33 +395,28 @@ static int dhp_cpu_dead(unsigned int cpu)
 {
 	struct dhp_cpu_info *info = per_cpu_ptr(&dhp_cpu_info, cpu);
 	struct task_struct *prev;
-	unsigned int calls;
 
 	if (info->phase == DHP_PHASE_SUSPENDED)
 		return 0;
-	prev = dhp_cpu_enter();
+	prev = dhp_sync_enter();
 	if (info->phase == DHP_PHASE_RESUMING) {
 		/* It did not come back from suspend: it is gone now. */
-		calls = dhp_cpu_fan_out(cpu, DHP_CPU_REMOVE_START, 0, true);
-		dhp_log(DHP_LOG_CPU_REMOVE_START, cpu, 0, calls, 0);
+		dhp_cpu_fan_out(cpu, DHP_CPU_REMOVE_START, 0, true);
 	}
 	if (info->phase == DHP_PHASE_PREPARED) {
-		calls = dhp_cpu_fan_out(cpu, DHP_CPU_ADD_FAILURE, -ECANCELED,
-					true);
-		dhp_log(DHP_LOG_CPU_ADD_FAILURE, cpu, 0, calls, -ECANCELED);
+		dhp_cpu_fan_out(cpu, DHP_CPU_ADD_FAILURE, -ECANCELED, true);
 		info->failures++;
 		info->last_err = -ECANCELED;
 		dhp_cpu_ev_drop(info);
 	} else {
-		calls = dhp_cpu_fan_out(cpu, DHP_CPU_REMOVE_COMPLETE, 0, true);
-		dhp_log(DHP_LOG_CPU_REMOVE_COMPLETE, cpu, 0, calls, 0);
+		dhp_cpu_fan_out(cpu, DHP_CPU_REMOVE_COMPLETE, 0, true);
 		info->removes++;
 		/* Reserved when the CPU came (or at load): never missing. */
 		dhp_ev_post(info->removal);
 		info->removal = NULL;
 	}
 	info->phase = DHP_PHASE_OFFLINE;
-	dhp_cpu_leave(prev);
+	dhp_sync_leave(prev);
 	return 0;
 }
 
@@ -436,10 +429,10 @@ struct dhp_cpu_on {
 static long dhp_cpu_on_fn(void *arg)
 {
 	const struct dhp_cpu_on *on = arg;
-	struct task_struct *prev = dhp_cpu_enter();
+	struct task_struct *prev = dhp_sync_enter();
 
 	dhp_cpu_call(on->client, on->cpu, on->state, 0);
-	dhp_cpu_leave(prev);
+	dhp_sync_leave(prev);
 	return 0;
 }
 
@@ -484,7 +477,7 @@ static int dhp_cpu_replay(struct dhp_cpu_client *c)
 		dhp_cpu_call_on(c, cpu, DHP_CPU_ADD_COMPLETE);
 		n++;
 	}
-	dhp_log(DHP_LOG_CPU_REPLAY, -1, c->id, n, err);
+	dhp_log(DHP_LOG_CPU_REPLAY, -1, c->cl.id, n, err);
 	if (!err)
 		return 0;
 
@@ -519,7 +512,7 @@ dhp_cpu_register(dhp_cpu_callback_t callback, void *context,
 		       flags & ~DHP_CPU_FLAGS_ALL, __builtin_return_address(0));
 		return ERR_PTR(-EINVAL);
 	}
-	if (dhp_cpu_in_callback()) {
+	if (dhp_in_sync_callback()) {
 		pr_err("register: called from a dhp callback (%ps), would deadlock\n",
 		       callback);
 		return ERR_PTR(-EDEADLK);
@@ -529,7 +522,6 @@ dhp_cpu_register(dhp_cpu_callback_t callback, void *context,
 	if (!c)
 		return ERR_PTR(-ENOMEM);
 	dhp_obj_count(DHP_OBJ_CPU_CLIENT, true);
-	c->owner = owner;
 	c->callback = callback;
 	c->context = context;
 	c->pcpu = pcpu;
@@ -537,20 +529,16 @@ dhp_cpu_register(dhp_cpu_callback_t callback, void *context,
 
 	cpus_read_lock();
 	mutex_lock(&dhp_cpu_mutex);
-	c->id = dhp_cpu_next_id++;
-	list_add_tail(&c->node, &dhp_cpu_clients);
-	dhp_log(DHP_LOG_CPU_REGISTER, -1, c->id, flags, 0);
+	dhp_client_add(&dhp_cpu_set, &c->cl, owner, callback);
+	dhp_log(DHP_LOG_CPU_REGISTER, -1, c->cl.id, flags, 0);
 	if (flags & DHP_CPU_ADD_EXISTING) {
-		prev = dhp_cpu_enter();
+		prev = dhp_sync_enter();
 		err = dhp_cpu_replay(c);
-		dhp_cpu_leave(prev);
+		dhp_sync_leave(prev);
 	}
 	if (err) {
-		list_del(&c->node);
-		dhp_log(DHP_LOG_CPU_UNREGISTER, -1, c->id, 0, err);
-	} else {
-		hash_add(dhp_cpu_handles, &c->hnode, (unsigned long)c);
-		dhp_cpu_nr_clients++;
+		dhp_client_take(&dhp_cpu_set, &c->cl);
+		dhp_log(DHP_LOG_CPU_UNREGISTER, -1, c->cl.id, 0, err);
 	}
 	mutex_unlock(&dhp_cpu_mutex);
 	cpus_read_unlock();
@@ -632,8 +620,7 @@ EXPORT_SYMBOL_GPL(__dhp_register_cpu_callback);
 int dhp_unregister_cpu_callback(struct dhp_cpu_client *client)
 {
 	struct task_struct *prev;
-	struct dhp_cpu_client *c;
-	bool found = false;
+	bool found;
 	unsigned int cpu;
 
 	if (!client) {
@@ -641,7 +628,7 @@ int dhp_unregister_cpu_callback(struct dhp_cpu_client *client)
 		       __builtin_return_address(0));
 		return -EINVAL;
 	}
-	if (dhp_cpu_in_callback()) {
+	if (dhp_in_sync_callback()) {
 		pr_err("unregister: called from a dhp callback (from %pS), would deadlock\n",
 		       __builtin_return_address(0));
 		return -EDEADLK;
@@ -649,25 +636,16 @@ int dhp_unregister_cpu_callback(struct dhp_cpu_client *client)
 
 	cpus_read_lock();
 	mutex_lock(&dhp_cpu_mutex);
-	/* Compare pointers only: a stale handle must not be dereferenced. */
-	hash_for_each_possible(dhp_cpu_handles, c, hnode, (unsigned long)client) {
-		if (c == client) {
-			found = true;
-			break;
-		}
-	}
+	found = dhp_client_take(&dhp_cpu_set, &client->cl);
 	if (found) {
-		hash_del(&client->hnode);
-		prev = dhp_cpu_enter();
+		prev = dhp_sync_enter();
 		for_each_possible_cpu(cpu) {
 			if (dhp_cpu_due(client, cpu, DHP_CPU_ADD_FAILURE))
 				dhp_cpu_call(client, cpu, DHP_CPU_ADD_FAILURE,
 					     -ECANCELED);
 		}
-		dhp_cpu_leave(prev);
-		list_del(&client->node);
-		dhp_cpu_nr_clients--;
-		dhp_log(DHP_LOG_CPU_UNREGISTER, -1, client->id, 0, 0);
+		dhp_sync_leave(prev);
+		dhp_log(DHP_LOG_CPU_UNREGISTER, -1, client->cl.id, 0, 0);
 	}
 	mutex_unlock(&dhp_cpu_mutex);
 	cpus_read_unlock();
@@ -683,23 +661,10 @@ int dhp_unregister_cpu_callback(struct dhp_cpu_client *client)
 }
 EXPORT_SYMBOL_GPL(dhp_unregister_cpu_callback);
 
-void dhp_cpu_module_gone(struct module *mod)
+static int dhp_cpu_unregister_client(struct dhp_client *cl)
 {
-	struct dhp_cpu_client *c, *left;
-
-	do {
-		left = NULL;
-		mutex_lock(&dhp_cpu_mutex);
-		list_for_each_entry(c, &dhp_cpu_clients, node) {
-			if (c->owner == mod) {
-				left = c;
-				dhp_report_left_registered("synchronous", mod,
-							   c->id, c->callback);
-				break;
-			}
-		}
-		mutex_unlock(&dhp_cpu_mutex);
-	} while (left && !dhp_unregister_cpu_callback(left));
+	return dhp_unregister_cpu_callback(container_of(cl, struct dhp_cpu_client,
+						       cl));
 }
 
 /* debugfs readers take the writers' locks for a consistent snapshot. */
@@ -710,10 +675,10 @@ static int dhp_cpu_clients_show(struct seq_file *m, void *v)
 
 	cpus_read_lock();
 	mutex_lock(&dhp_cpu_mutex);
-	seq_printf(m, "# clients %u\n", dhp_cpu_nr_clients);
+	seq_printf(m, "# clients %u\n", dhp_cpu_set.nr);
 	seq_puts(m, "# id flags add-start add-complete add-failure remove-start remove-complete remove-failure vetoes callback\n");
-	list_for_each_entry(c, &dhp_cpu_clients, node) {
-		seq_printf(m, "%llu %#x", c->id, c->flags);
+	list_for_each_entry(c, &dhp_cpu_set.list, cl.node) {
+		seq_printf(m, "%llu %#x", c->cl.id, c->flags);
 		for (s = 0; s < DHP_CPU_NR_STATES; s++)
 			seq_printf(m, " %lu", c->count[s]);
 		seq_printf(m, " %lu %ps\n", c->vetoes, c->callback);
@@ -795,6 +760,9 @@ int dhp_cpu_init(void)
 	}
 	dhp_online_state = ret;
 	cpus_read_unlock();
+
+	dhp_client_set_add(&dhp_cpu_set);
+	dhp_ev_add_source(&dhp_cpu_source);
 
 	debugfs_create_file("cpu_clients", 0444, dhp_debugfs, NULL,
 			    &dhp_cpu_clients_fops);

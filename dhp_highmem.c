@@ -43,10 +43,12 @@
 #include <linux/export.h>
 #include <linux/kobject.h>
 #include <linux/lockdep.h>
+#include <linux/memory.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
+#include <linux/notifier.h>
 #include <linux/seq_file.h>
 #include <linux/sysfs.h>
 #include <linux/wait.h>
@@ -109,10 +111,17 @@ static void dhp_hm_eval(struct work_struct *work)
 }
 
 /* After a memory block changed: evaluate soon. Does not sleep. */
-void dhp_highmem_kick(void)
+static int dhp_hm_mem_notify(struct notifier_block *nb, unsigned long action,
+			     void *arg)
 {
-	mod_delayed_work(system_wq, &dhp_hm_work, 0);
+	if (action == MEM_ONLINE || action == MEM_OFFLINE)
+		mod_delayed_work(system_wq, &dhp_hm_work, 0);
+	return NOTIFY_OK;
 }
+
+static struct notifier_block dhp_hm_mem_nb = {
+	.notifier_call = dhp_hm_mem_notify,
+};
 
 /**
  * dhp_high_memory() - whether the high-memory condition is set
@@ -289,6 +298,12 @@ int dhp_highmem_init(void)
 		sysfs_put(dhp_hm_kn);
 		return ret;
 	}
+	ret = register_memory_notifier(&dhp_hm_mem_nb);
+	if (ret) {
+		/* undoes the above; the notifier's removal finds nothing */
+		dhp_highmem_exit();
+		return ret;
+	}
 	debugfs_create_file("high_memory", 0444, dhp_debugfs, NULL,
 			    &dhp_hm_fops);
 	return 0;
@@ -302,7 +317,8 @@ void dhp_highmem_exit(void)
 	dhp_hm_live = false;
 	mutex_unlock(&dhp_hm_lock);
 	kernel_param_unlock(THIS_MODULE);
-	/* The memory notifier is gone: nothing kicks the work any more. */
+	unregister_memory_notifier(&dhp_hm_mem_nb);
+	/* Nothing kicks the work any more. */
 	cancel_delayed_work_sync(&dhp_hm_work);
 	sysfs_remove_group(dhp_kobj, &dhp_hm_group);
 	sysfs_put(dhp_hm_kn);

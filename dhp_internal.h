@@ -15,16 +15,19 @@ struct dentry;
 struct kernel_param;
 struct kobject;
 struct module;
+struct mutex;
+struct task_struct;
 
 /* The event log (dhp_core.c): a bounded ring, oldest entries overwritten. */
 enum dhp_log_type {
-	DHP_LOG_CPU_ADD_START,		/* arg: clients called */
+	/* the steps, in the order of enum dhp_cpu_state; arg: clients called */
+	DHP_LOG_CPU_ADD_START,
+	DHP_LOG_CPU_ADD_COMPLETE,
+	DHP_LOG_CPU_ADD_FAILURE,	/* err: reason */
+	DHP_LOG_CPU_REMOVE_START,
+	DHP_LOG_CPU_REMOVE_COMPLETE,
+	DHP_LOG_CPU_REMOVE_FAILURE,
 	DHP_LOG_CPU_VETO,		/* client, err: the veto */
-	DHP_LOG_CPU_ADD_COMPLETE,	/* arg: clients called */
-	DHP_LOG_CPU_ADD_FAILURE,	/* arg: clients called, err: reason */
-	DHP_LOG_CPU_REMOVE_START,	/* arg: clients called */
-	DHP_LOG_CPU_REMOVE_COMPLETE,	/* arg: clients called */
-	DHP_LOG_CPU_REMOVE_FAILURE,	/* arg: clients called */
 	DHP_LOG_CPU_REGISTER,		/* client, arg: flags */
 	DHP_LOG_CPU_REPLAY,		/* client, arg: CPUs replayed, err */
 	DHP_LOG_CPU_UNREGISTER,		/* client */
@@ -69,14 +72,48 @@ int dhp_param_set_uint(const char *val, const struct kernel_param *kp,
 		       unsigned int min, unsigned int max);
 
 /*
- * A module is going away (after its exit function): each API unregisters,
- * with an error message, what that module left registered.
+ * One client lifecycle for the three APIs (dhp_core.c). Each API's client
+ * embeds a struct dhp_client, kept in the API's struct dhp_client_set
+ * under the API's mutex @lock: @list in registration order, @handles by
+ * address so that unregistration checks a handle in O(1) without
+ * dereferencing it (it may be stale), @nr and the next id. A module that
+ * goes away with clients still registered (after its exit function) gets
+ * them reported and unregistered through @unregister, with @lock not held.
  */
-void dhp_cpu_module_gone(struct module *mod);
-void dhp_async_module_gone(struct module *mod);
-void dhp_rebalance_module_gone(struct module *mod);
-void dhp_report_left_registered(const char *api, struct module *mod,
-				u64 id, const void *callback);
+struct dhp_client {
+	struct list_head node;
+	struct hlist_node hnode;
+	struct module *owner;
+	const void *callback;		/* named in messages */
+	u64 id;
+};
+
+struct dhp_client_set {
+	const char *api;
+	struct mutex *lock;		/* the API's: guards all below */
+	int (*unregister)(struct dhp_client *c);
+	struct list_head list;
+	struct hlist_head handles[1 << 10];
+	unsigned int nr;
+	u64 next_id;			/* the first one set by the API */
+	struct list_head sets;		/* dhp_core.c's, for modules gone */
+};
+
+void dhp_client_set_add(struct dhp_client_set *set);
+void dhp_client_add(struct dhp_client_set *set, struct dhp_client *c,
+		    struct module *owner, const void *callback);
+struct dhp_client *dhp_client_take(struct dhp_client_set *set,
+				   const struct dhp_client *handle);
+
+/*
+ * The task calling synchronous callbacks (dhp_core.c), so that a callback
+ * calling back into an API fails with -EDEADLK instead of deadlocking on
+ * the hotplug lock. dhp_sync_enter() returns the previous task, for
+ * dhp_sync_leave() to restore.
+ */
+struct task_struct *dhp_sync_enter(void);
+void dhp_sync_leave(struct task_struct *prev);
+bool dhp_in_sync_callback(void);
 
 /* The debugfs directory of dhp, or an error pointer if debugfs is off. */
 extern struct dentry *dhp_debugfs;
@@ -86,8 +123,6 @@ extern struct kobject *dhp_kobj;
 /* The synchronous processor notification (dhp_cpu.c). */
 int dhp_cpu_init(void);
 void dhp_cpu_exit(void);
-bool dhp_cpu_in_callback(void);
-int dhp_cpu_existing(struct list_head *out);
 
 /*
  * An asynchronous event as dhp queues it (dhp_async.c). The hotplug paths
@@ -101,20 +136,20 @@ struct dhp_ev {
 	struct dhp_event ev;
 };
 
+struct dhp_ev_source;
+
 struct dhp_ev *dhp_ev_alloc(enum dhp_event_kind kind);
 void dhp_ev_post(struct dhp_ev *e);
 void dhp_ev_post_lazy(struct dhp_ev *e);
 void dhp_ev_free(struct dhp_ev *e);
+/* A producer, added at its init before it posts (at most two). */
+void dhp_ev_add_source(const struct dhp_ev_source *src);
 int dhp_async_init(void);
 void dhp_async_exit(void);
 
 /* The memory notifier (dhp_mem.c). */
 int dhp_mem_init(void);
 void dhp_mem_exit(void);
-void dhp_mem_lock(void);
-void dhp_mem_unlock(void);
-int dhp_mem_existing(struct list_head *out);
-void dhp_mem_settle(struct dhp_event *ev);
 
 /* Resource rebalance (dhp_rebalance.c). */
 int dhp_rebalance_init(void);
@@ -123,6 +158,5 @@ void dhp_rebalance_exit(void);
 /* The high-memory condition (dhp_highmem.c). */
 int dhp_highmem_init(void);
 void dhp_highmem_exit(void);
-void dhp_highmem_kick(void);
 
 #endif /* _DHP_INTERNAL_H */

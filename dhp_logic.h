@@ -3,8 +3,9 @@
  * The pure decisions of dhp, free of kernel glue so they can be unit-tested
  * on their own (selftests/unit/ on the host, selftests/dhp_kunit.c in the
  * kernel): which step of the synchronous protocol is due to a client, which
- * memory events merge, and how the high-memory condition moves. Include
- * after the types they use.
+ * memory events merge, how the high-memory condition moves, and how a new
+ * client's snapshot of what exists joins the event stream. Include after
+ * the types they use.
  */
 #ifndef _DHP_LOGIC_H
 #define _DHP_LOGIC_H
@@ -112,6 +113,68 @@ static inline bool dhp_hyst_next(bool cur, unsigned long avail,
 	if (cur && avail < low)
 		return false;
 	return cur;
+}
+
+/*
+ * The category of an asynchronous event: %DHP_EV_PROCESSOR or
+ * %DHP_EV_MEMORY, the flag a client registers with to get it.
+ */
+static inline unsigned int dhp_ev_category(enum dhp_event_kind kind)
+{
+	return kind == DHP_EV_CPU_ARRIVAL || kind == DHP_EV_CPU_REMOVAL ?
+	       DHP_EV_PROCESSOR : DHP_EV_MEMORY;
+}
+
+struct list_head;
+
+/*
+ * A producer of asynchronous events (the CPU and memory parts) as the
+ * event stream sees it. The stream knows nothing else of CPUs or memory.
+ *  @category: %DHP_EV_PROCESSOR or %DHP_EV_MEMORY, of all it posts.
+ *  @lock, @unlock: while locked the source posts nothing, so what exists
+ *	does not change.
+ *  @existing: appends to @out an arrival for each thing that exists now,
+ *	for an INCLUDE_EXISTING registration; locked. 0 or -ENOMEM.
+ *  @settle: completes a posted event before it is published, in process
+ *	context without dhp or hotplug locks (the dispatcher); may be NULL.
+ */
+struct dhp_ev_source {
+	unsigned int category;
+	void (*lock)(void);
+	void (*unlock)(void);
+	int (*existing)(struct list_head *out);
+	void (*settle)(struct dhp_event *ev);
+};
+
+/*
+ * The INCLUDE_EXISTING rule: a new client's snapshot of what exists and
+ * the events after it neither overlap nor leave a gap. All @n sources are
+ * locked, in their order (the lock order), so that none posts; the
+ * existing arrivals of the categories in @want are appended to @out; then,
+ * still locked, @attach(@arg) gives the client its first sequence number:
+ * every event posted later is one that happened after the snapshot. If a
+ * snapshot fails, nothing is attached. Unlocks in reverse order; returns 0
+ * or the snapshot's error (what it appended stays in @out for the caller
+ * to free).
+ */
+static inline int dhp_ev_snapshot(const struct dhp_ev_source *const *src,
+				  unsigned int n, unsigned int want,
+				  struct list_head *out,
+				  void (*attach)(void *arg), void *arg)
+{
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; i < n; i++)
+		src[i]->lock();
+	for (i = 0; i < n && !err; i++)
+		if (want & src[i]->category)
+			err = src[i]->existing(out);
+	if (!err)
+		attach(arg);
+	while (n--)
+		src[n]->unlock();
+	return err;
 }
 
 #endif /* _DHP_LOGIC_H */

@@ -70,6 +70,7 @@
 #include <linux/xarray.h>
 
 #include "dhp_internal.h"
+#include "dhp_logic.h"
 
 /* Between the kernel's own notifiers (slab 1, ipc 10) and the default 0. */
 #define DHP_MEM_PRIORITY	20
@@ -159,12 +160,12 @@ static enum dhp_mem_source dhp_mem_source_now(u64 start, u64 size)
 	return virtio ? DHP_MEM_SRC_VIRTIO_MEM : DHP_MEM_SRC_OTHER;
 }
 
-void dhp_mem_lock(void)
+static void dhp_mem_lock(void)
 {
 	mutex_lock(&dhp_mem_mutex);
 }
 
-void dhp_mem_unlock(void)
+static void dhp_mem_unlock(void)
 {
 	mutex_unlock(&dhp_mem_mutex);
 }
@@ -256,7 +257,6 @@ static void dhp_mem_commit(const struct memory_notify *mn, bool online)
 		       (u64)PFN_PHYS(mn->start_pfn));
 	}
 	mutex_unlock(&dhp_mem_mutex);
-	dhp_highmem_kick();
 }
 
 static void dhp_mem_cancel(const struct memory_notify *mn, bool online)
@@ -359,7 +359,7 @@ static int dhp_mem_scan_range(struct resource *res, void *arg)
  * INCLUDE_EXISTING registration, appended to @out; the first range of each
  * node is DHP_MEM_NODE_FIRST. dhp_mem_lock() held.
  */
-int dhp_mem_existing(struct list_head *out)
+static int dhp_mem_existing(struct list_head *out)
 {
 	unsigned long bp = dhp_block_pages(), idx, val;
 	u64 bs = memory_block_size_bytes(), usable;
@@ -533,7 +533,7 @@ static enum dhp_mem_source dhp_mem_classify(u64 start, u64 size)
  * Context: process context without hotplug locks (the dispatcher): it may
  * evaluate ACPI _CRS.
  */
-void dhp_mem_settle(struct dhp_event *ev)
+static void dhp_mem_settle(struct dhp_event *ev)
 {
 	u64 start = ev->mem.start, size = ev->mem.size;
 	unsigned long idx = start / memory_block_size_bytes();
@@ -559,6 +559,15 @@ void dhp_mem_settle(struct dhp_event *ev)
 			 GFP_KERNEL);
 	mutex_unlock(&dhp_mem_mutex);
 }
+
+/* The event source of memory (dhp_ev_source), locked by dhp_mem_mutex. */
+static const struct dhp_ev_source dhp_mem_source = {
+	.category = DHP_EV_MEMORY,
+	.lock = dhp_mem_lock,
+	.unlock = dhp_mem_unlock,
+	.existing = dhp_mem_existing,
+	.settle = dhp_mem_settle,
+};
 
 static int dhp_mem_show(struct seq_file *m, void *v)
 {
@@ -606,6 +615,7 @@ int dhp_mem_init(void)
 		xa_destroy(&dhp_mem_blocks);
 		return ret;
 	}
+	dhp_ev_add_source(&dhp_mem_source);
 	debugfs_create_file("memory", 0444, dhp_debugfs, NULL, &dhp_mem_fops);
 	return 0;
 }

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * dhp_rebalance: resource rebalance when CPUs come and go (the seed's fourth
- * method). Linux restores only managed IRQs after hotplug and irqbalance
- * rescans every 10 s; dhp moves the IRQs of the devices that take part at
- * once.
+ * dhp_rebalance: resource rebalance when CPUs come and go (Windows' Plug and
+ * Play resource rebalance: query-stop, stop, new resources, start). Linux
+ * restores only managed IRQs after hotplug and irqbalance rescans every
+ * 10 s; dhp moves the IRQs of the devices that take part at once.
  *
  * A round, for each device whose policy resolves to "participate":
  *   query-stop  a refusal is that driver's bug: reported, device skipped
@@ -134,15 +134,13 @@ MODULE_PARM_DESC(rebalance_hint_only,
 		 "set IRQ affinity hints only and leave affinity to irqbalance (default: set both); applies from the next round");
 
 struct dhp_rb_device {
-	struct list_head node;
+	struct dhp_client cl;		/* in dhp_rb_set; ids from 0 */
 	struct kobject kobj;		/* its sysfs directory; see the top */
 	struct device *dev;		/* referenced while registered */
-	struct module *owner;
 	char *name;			/* "<bus>:<dev_name>", see the top */
 	enum dhp_rb_class class;
 	enum dhp_rb_policy policy;	/* WRITE_ONCE() by sysfs */
 	int numa_node;
-	unsigned int id;
 	const struct dhp_rb_ops *ops;
 	void *context;
 	struct dentry *dir;
@@ -158,8 +156,13 @@ struct dhp_rb_device {
 };
 
 static DEFINE_MUTEX(dhp_rb_lock);
-static LIST_HEAD(dhp_rb_devices);
-static unsigned int dhp_rb_next_id;
+static int dhp_rb_unregister_client(struct dhp_client *cl);
+static struct dhp_client_set dhp_rb_set = {
+	.api = "rebalance",
+	.lock = &dhp_rb_lock,
+	.unregister = dhp_rb_unregister_client,
+};
+
 static unsigned long dhp_rb_rounds;		/* under dhp_rb_lock */
 /*
  * A round's view of the CPUs that may take IRQs (dhp_rb_allowed_now()),
@@ -260,7 +263,7 @@ static void dhp_rb_apply(struct dhp_rb_device *d, struct dhp_spread_cpu *cpus)
 		}
 		n++;
 	}
-	dhp_spread(d->nr_irqs, cpus, n, d->id * d->nr_irqs, dhp_rb_order,
+	dhp_spread(d->nr_irqs, cpus, n, (unsigned int)d->cl.id * d->nr_irqs, dhp_rb_order,
 		   d->targets);
 
 	d->last_err = 0;
@@ -317,6 +320,7 @@ static void dhp_rb_device_round(struct dhp_rb_device *d,
 	u64 t0;
 	int ret;
 
+	lockdep_assert_held(&dhp_rb_lock);
 	dhp_rb_watch_start(d, "query_stop");
 	ret = d->ops->query_stop(d->context);
 	dhp_rb_watch_stop();
@@ -352,7 +356,7 @@ static void dhp_rb_round(struct work_struct *work)
 
 	mutex_lock(&dhp_rb_lock);
 	dhp_rb_allowed_now();
-	list_for_each_entry(d, &dhp_rb_devices, node) {
+	list_for_each_entry(d, &dhp_rb_set.list, cl.node) {
 		if (dhp_rb_participates(d))
 			dhp_rb_device_round(d, dhp_rb_cpus);
 		else
@@ -453,7 +457,7 @@ static int dhp_rb_conflict(const struct dhp_rb_device *d)
 		       d->name);
 		return -EEXIST;
 	}
-	list_for_each_entry(o, &dhp_rb_devices, node) {
+	list_for_each_entry(o, &dhp_rb_set.list, cl.node) {
 		if (!strcmp(o->name, d->name)) {
 			pr_err("register rebalance %s: %s\n", d->name,
 			       o->dev == d->dev ? "the device is registered already" :
@@ -665,8 +669,8 @@ static int dhp_rb_info_show(struct seq_file *m, void *v)
 	unsigned int i;
 
 	mutex_lock(&dhp_rb_lock);
-	seq_printf(m, "id %u\nclass %s\npolicy %s\nresolved %s\nnode %d\n",
-		   d->id, d->class == DHP_RB_CLASS_NET ? "net" : "other",
+	seq_printf(m, "id %llu\nclass %s\npolicy %s\nresolved %s\nnode %d\n",
+		   d->cl.id, d->class == DHP_RB_CLASS_NET ? "net" : "other",
 		   dhp_rb_policies[READ_ONCE(d->policy)],
 		   dhp_rb_participates(d) ? "participate" : "opt-out",
 		   d->numa_node);
@@ -718,7 +722,7 @@ static struct dhp_rb_device *dhp_rb_register(struct device *dev,
 	struct dhp_rb_device *d;
 	int err = -EINVAL;
 
-	if (!why && (current_work() == &dhp_rb_work || dhp_cpu_in_callback())) {
+	if (!why && (current_work() == &dhp_rb_work || dhp_in_sync_callback())) {
 		why = "called from a rebalance operation or a dhp callback, would deadlock";
 		err = -EDEADLK;
 	}
@@ -730,16 +734,13 @@ static struct dhp_rb_device *dhp_rb_register(struct device *dev,
 	d = dhp_rb_alloc(dev, info);
 	if (!d)
 		return ERR_PTR(-ENOMEM);
-	d->owner = owner;
 
 	mutex_lock(&dhp_rb_lock);
 	err = dhp_rb_conflict(d);
 	if (!err)
 		err = dhp_rb_add(d);
-	if (!err) {
-		d->id = dhp_rb_next_id++;
-		list_add_tail(&d->node, &dhp_rb_devices);
-	}
+	if (!err)
+		dhp_client_add(&dhp_rb_set, &d->cl, owner, d->ops);
 	mutex_unlock(&dhp_rb_lock);
 	if (err) {
 		/* removes what dhp_rb_add() made of sysfs, frees @d */
@@ -856,26 +857,19 @@ EXPORT_SYMBOL_GPL(__devm_dhp_register_rebalance);
  */
 int dhp_unregister_rebalance(struct dhp_rb_device *rb)
 {
-	struct dhp_rb_device *d;
-	bool found = false;
+	bool found;
 	unsigned int i;
 
 	if (!rb) {
 		pr_err("unregister rebalance: NULL handle\n");
 		return -EINVAL;
 	}
-	if (current_work() == &dhp_rb_work || dhp_cpu_in_callback()) {
+	if (current_work() == &dhp_rb_work || dhp_in_sync_callback()) {
 		pr_err("unregister rebalance: called from a rebalance operation or a dhp callback, would deadlock\n");
 		return -EDEADLK;
 	}
 	mutex_lock(&dhp_rb_lock);
-	list_for_each_entry(d, &dhp_rb_devices, node) {
-		if (d == rb) {
-			found = true;
-			list_del(&d->node);
-			break;
-		}
-	}
+	found = dhp_client_take(&dhp_rb_set, &rb->cl);
 	mutex_unlock(&dhp_rb_lock);
 	if (!found) {
 		pr_warn_once("unregister rebalance: %p is not registered (double or foreign unregister, from %pS)\n",
@@ -894,35 +888,17 @@ int dhp_unregister_rebalance(struct dhp_rb_device *rb)
 }
 EXPORT_SYMBOL_GPL(dhp_unregister_rebalance);
 
-void dhp_rebalance_module_gone(struct module *mod)
+static int dhp_rb_unregister_client(struct dhp_client *cl)
 {
-	struct dhp_rb_device *d, *left;
-
-	do {
-		left = NULL;
-		mutex_lock(&dhp_rb_lock);
-		list_for_each_entry(d, &dhp_rb_devices, node) {
-			if (d->owner == mod) {
-				left = d;
-				dhp_report_left_registered("rebalance", mod,
-							   d->id, d->ops);
-				break;
-			}
-		}
-		mutex_unlock(&dhp_rb_lock);
-	} while (left && !dhp_unregister_rebalance(left));
+	return dhp_unregister_rebalance(container_of(cl, struct dhp_rb_device,
+						     cl));
 }
 
 static int dhp_rb_stats_show(struct seq_file *m, void *v)
 {
-	struct dhp_rb_device *d;
-	unsigned int n = 0;
-
 	mutex_lock(&dhp_rb_lock);
-	list_for_each_entry(d, &dhp_rb_devices, node)
-		n++;
 	seq_printf(m, "devices %u\nrounds %lu\nrequests %lu\ncoalesced %lu\nhint_only %d\n",
-		   n, dhp_rb_rounds, atomic_long_read(&dhp_rb_requests),
+		   dhp_rb_set.nr, dhp_rb_rounds, atomic_long_read(&dhp_rb_requests),
 		   atomic_long_read(&dhp_rb_coalesced),
 		   READ_ONCE(rebalance_hint_only));
 	mutex_unlock(&dhp_rb_lock);
@@ -972,6 +948,7 @@ int dhp_rebalance_init(void)
 	err = sysfs_create_file(dhp_rb_kobj, &dhp_rb_attr_trigger.attr);
 	if (err)
 		goto fail;
+	dhp_client_set_add(&dhp_rb_set);
 	dhp_rb_dir = debugfs_create_dir("rebalance", dhp_debugfs);
 	debugfs_create_file("stats", 0444, dhp_rb_dir, NULL,
 			    &dhp_rb_stats_fops);

@@ -12,6 +12,8 @@
 #include <linux/module.h>
 #include <linux/types.h>
 
+struct module;
+
 /* ---- Synchronous processor notification ------------------------------- */
 
 /**
@@ -344,8 +346,8 @@ enum dhp_rb_policy {
 
 /**
  * struct dhp_rb_ops - a device's part in a rebalance round
- * @query_stop: may the device stop now? Must return 0: the seed says a
- *	driver never refuses. A non-zero return is reported as that driver's
+ * @query_stop: may the device stop now? Must return 0: as in Windows'
+ *	rebalance, where a driver never refuses. A non-zero return is reported as that driver's
  *	bug and the device sits this round out.
  * @stop: stop the device. From now until @start, new I/O must be queued by
  *	the driver, neither failed nor lost; I/O in flight may complete.

@@ -450,7 +450,7 @@ struct dhp_wdm_processor_change_context {
 	struct dhp_wdm_processor_number ProcNumber;
 };
 
-/* The WDK's spelling and the one of the DHP pages (seed 001). */
+/* The WDK's spelling and the one of Microsoft's DHP pages. */
 #define KE_PROCESSOR_CHANGE_NOTIFY_CONTEXT \
 	struct dhp_wdm_processor_change_context
 #define PKE_PROCESSOR_CHANGE_NOTIFY_CONTEXT \
@@ -524,7 +524,7 @@ static inline void dhp_wdm_processor_trampoline(void *context,
  * AddComplete for every online CPU before this returns. If it vetoes one
  * (a failure in *OperationStatus) the replay is undone (AddFailure for that
  * CPU, RemoveStart and RemoveComplete for those replayed) and this returns
- * NULL: as in the seed, the callback tells its caller why through
+ * NULL: as in Windows, the callback tells its caller why through
  * @callback_context (its CallbackStatus), which must therefore outlive the
  * registration (not a local of the registering function: the callback also
  * writes it at later hot-adds).

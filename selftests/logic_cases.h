@@ -1288,6 +1288,148 @@ LC_CASE(proto_model_catches_wrong_rules)
 	}
 }
 
+/* ---- The INCLUDE_EXISTING snapshot (dhp_ev_snapshot) ------------------ */
+
+/*
+ * Two fake sources, a CPU one (0) and a memory one (1), that write what is
+ * done to them into a trace: 'L' lock, 'E' existing, 'U' unlock, each
+ * followed by the source's number, and 'A' for the attach, which also
+ * records how many sources were locked at that moment.
+ */
+static struct lc_snap {
+	u8 trace[16];
+	unsigned int len, locked, locked_at_attach;
+	int fail[2];		/* what existing() of each source returns */
+} lc_snap;
+
+static void lc_snap_put(u8 what, u8 src)
+{
+	if (lc_snap.len + 2 <= ARRAY_SIZE(lc_snap.trace)) {
+		lc_snap.trace[lc_snap.len++] = what;
+		lc_snap.trace[lc_snap.len++] = src;
+	}
+}
+
+static void lc_snap_lock0(void)
+{
+	lc_snap.locked++;
+	lc_snap_put('L', 0);
+}
+
+static void lc_snap_lock1(void)
+{
+	lc_snap.locked++;
+	lc_snap_put('L', 1);
+}
+
+static void lc_snap_unlock0(void)
+{
+	lc_snap.locked--;
+	lc_snap_put('U', 0);
+}
+
+static void lc_snap_unlock1(void)
+{
+	lc_snap.locked--;
+	lc_snap_put('U', 1);
+}
+
+static int lc_snap_existing0(struct list_head *out)
+{
+	lc_snap_put('E', 0);
+	return lc_snap.fail[0];
+}
+
+static int lc_snap_existing1(struct list_head *out)
+{
+	lc_snap_put('E', 1);
+	return lc_snap.fail[1];
+}
+
+static void lc_snap_attach(void *arg)
+{
+	lc_snap.locked_at_attach = lc_snap.locked;
+	lc_snap_put('A', *(u8 *)arg);
+}
+
+static const struct dhp_ev_source lc_snap_cpu = {
+	.category = DHP_EV_PROCESSOR,
+	.lock = lc_snap_lock0, .unlock = lc_snap_unlock0,
+	.existing = lc_snap_existing0,
+};
+
+static const struct dhp_ev_source lc_snap_mem = {
+	.category = DHP_EV_MEMORY,
+	.lock = lc_snap_lock1, .unlock = lc_snap_unlock1,
+	.existing = lc_snap_existing1,
+};
+
+/*
+ * Runs one snapshot of both sources wanting @want, existing() of each
+ * returning @fail0 and @fail1; returns its result. The trace is compared
+ * with @expect (a string of letter-digit pairs) by lc_snap_diff().
+ */
+static int lc_snap_run(unsigned int want, int fail0, int fail1)
+{
+	static const struct dhp_ev_source *const src[] = {
+		&lc_snap_cpu, &lc_snap_mem,
+	};
+	u8 tag = 9;
+
+	lc_snap.len = 0;
+	lc_snap.locked = 0;
+	lc_snap.locked_at_attach = 0;
+	lc_snap.fail[0] = fail0;
+	lc_snap.fail[1] = fail1;
+	return dhp_ev_snapshot(src, ARRAY_SIZE(src), want, NULL,
+			       lc_snap_attach, &tag);
+}
+
+/* The first position where the trace and @expect differ, or -1. */
+static int lc_snap_diff(const char *expect)
+{
+	unsigned int i;
+
+	for (i = 0; expect[i] && expect[i + 1]; i += 2) {
+		if (i >= lc_snap.len || lc_snap.trace[i] != (u8)expect[i] ||
+		    lc_snap.trace[i + 1] != (u8)(expect[i + 1] - '0'))
+			return i;
+	}
+	return i == lc_snap.len ? -1 : (int)i;
+}
+
+LC_CASE(snapshot_locks_every_source_then_attaches)
+{
+	LC_EXPECT_EQ(0, lc_snap_run(DHP_EV_PROCESSOR | DHP_EV_MEMORY, 0, 0));
+	/* 9 is the attach's tag, passed through @arg */
+	LC_EXPECT_EQ(-1, lc_snap_diff("L0L1E0E1A9U1U0"));
+	LC_EXPECT_EQ(2, lc_snap.locked_at_attach);
+	LC_EXPECT_EQ(0, lc_snap.locked);
+}
+
+LC_CASE(snapshot_asks_only_the_wanted_sources)
+{
+	LC_EXPECT_EQ(0, lc_snap_run(DHP_EV_MEMORY, 0, 0));
+	LC_EXPECT_EQ(-1, lc_snap_diff("L0L1E1A9U1U0"));
+	LC_EXPECT_EQ(0, lc_snap_run(DHP_EV_PROCESSOR, 0, 0));
+	LC_EXPECT_EQ(-1, lc_snap_diff("L0L1E0A9U1U0"));
+	/* without INCLUDE_EXISTING: the locks still order the attach */
+	LC_EXPECT_EQ(0, lc_snap_run(0, 0, 0));
+	LC_EXPECT_EQ(-1, lc_snap_diff("L0L1A9U1U0"));
+	LC_EXPECT_EQ(2, lc_snap.locked_at_attach);
+}
+
+LC_CASE(snapshot_failure_attaches_nothing_and_unlocks)
+{
+	LC_EXPECT_EQ(-12, lc_snap_run(DHP_EV_PROCESSOR | DHP_EV_MEMORY,
+				      -12, 0));
+	LC_EXPECT_EQ(-1, lc_snap_diff("L0L1E0U1U0"));
+	LC_EXPECT_EQ(-12, lc_snap_run(DHP_EV_PROCESSOR | DHP_EV_MEMORY,
+				      0, -12));
+	LC_EXPECT_EQ(-1, lc_snap_diff("L0L1E0E1U1U0"));
+	LC_EXPECT_EQ(0, lc_snap.locked);
+}
+
 /*
  * The cases in the order they run, as an array initializer: the adapter
  * defines LC_ENTRY(case) for one element and LC_END for the terminator.
@@ -1319,6 +1461,9 @@ LC_CASE(proto_model_catches_wrong_rules)
 	LC_ENTRY(proto_step_table),				\
 	LC_ENTRY(proto_random_hotplug_answers_every_start_once),	\
 	LC_ENTRY(proto_model_catches_wrong_rules),		\
+	LC_ENTRY(snapshot_locks_every_source_then_attaches),	\
+	LC_ENTRY(snapshot_asks_only_the_wanted_sources),	\
+	LC_ENTRY(snapshot_failure_attaches_nothing_and_unlocks),	\
 	LC_END							\
 }
 
