@@ -633,7 +633,8 @@ int dhp_unregister_event_callback(struct dhp_event_client *client)
 	}
 
 	mutex_lock(&dhp_async_mutex);
-	found = dhp_client_take(&dhp_async_set, &client->cl);
+	found = dhp_client_take(&dhp_async_set, &client->cl,
+				__builtin_return_address(0));
 	if (found) {
 		/*
 		 * The dispatcher gives references under dhp_async_mutex:
@@ -647,11 +648,8 @@ int dhp_unregister_event_callback(struct dhp_event_client *client)
 		spin_unlock(&dhp_ev_lock);
 	}
 	mutex_unlock(&dhp_async_mutex);
-	if (!found) {
-		pr_warn_once("unregister events: %p is not a registered client (double or foreign unregister, from %pS)\n",
-			     client, __builtin_return_address(0));
+	if (!found)
 		return -ENOENT;
-	}
 
 	/*
 	 * No new work can be queued for it now. A running worker stops after

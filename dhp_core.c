@@ -330,13 +330,15 @@ void dhp_client_add(struct dhp_client_set *set, struct dhp_client *c,
 }
 
 /*
- * Removes the client @handle and returns it, or NULL if it is not
- * registered; compares pointers only, so a stale handle is never
- * dereferenced (callers pass &client->cl, an address computed from the
- * handle without reading it). @set->lock held.
+ * Removes the client @handle and returns it, or returns NULL, with a
+ * warning naming @caller, if it is not registered (a double or foreign
+ * unregister). Compares pointers only, so a stale handle is never
+ * dereferenced: callers pass &client->cl, an address computed from the
+ * handle without reading it. @set->lock held.
  */
 struct dhp_client *dhp_client_take(struct dhp_client_set *set,
-				   const struct dhp_client *handle)
+				   const struct dhp_client *handle,
+				   const void *caller)
 {
 	struct dhp_client *c;
 
@@ -349,6 +351,8 @@ struct dhp_client *dhp_client_take(struct dhp_client_set *set,
 			return c;
 		}
 	}
+	pr_warn_ratelimited("unregister %s: %p is not a registered client (double or foreign unregister, from %pS)\n",
+			    set->api, handle, caller);
 	return NULL;
 }
 

@@ -537,7 +537,7 @@ dhp_cpu_register(dhp_cpu_callback_t callback, void *context,
 		dhp_sync_leave(prev);
 	}
 	if (err) {
-		dhp_client_take(&dhp_cpu_set, &c->cl);
+		dhp_client_take(&dhp_cpu_set, &c->cl, NULL);
 		dhp_log(DHP_LOG_CPU_UNREGISTER, -1, c->cl.id, 0, err);
 	}
 	mutex_unlock(&dhp_cpu_mutex);
@@ -636,7 +636,8 @@ int dhp_unregister_cpu_callback(struct dhp_cpu_client *client)
 
 	cpus_read_lock();
 	mutex_lock(&dhp_cpu_mutex);
-	found = dhp_client_take(&dhp_cpu_set, &client->cl);
+	found = dhp_client_take(&dhp_cpu_set, &client->cl,
+				__builtin_return_address(0));
 	if (found) {
 		prev = dhp_sync_enter();
 		for_each_possible_cpu(cpu) {
@@ -650,11 +651,8 @@ int dhp_unregister_cpu_callback(struct dhp_cpu_client *client)
 	mutex_unlock(&dhp_cpu_mutex);
 	cpus_read_unlock();
 
-	if (!found) {
-		pr_warn_once("unregister: %p is not a registered client (double or foreign unregister, from %pS)\n",
-			     client, __builtin_return_address(0));
+	if (!found)
 		return -ENOENT;
-	}
 	dhp_obj_count(DHP_OBJ_CPU_CLIENT, false);
 	kfree(client);
 	return 0;

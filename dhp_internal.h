@@ -103,7 +103,8 @@ void dhp_client_set_add(struct dhp_client_set *set);
 void dhp_client_add(struct dhp_client_set *set, struct dhp_client *c,
 		    struct module *owner, const void *callback);
 struct dhp_client *dhp_client_take(struct dhp_client_set *set,
-				   const struct dhp_client *handle);
+				   const struct dhp_client *handle,
+				   const void *caller);
 
 /*
  * The task calling synchronous callbacks (dhp_core.c), so that a callback

@@ -869,13 +869,11 @@ int dhp_unregister_rebalance(struct dhp_rb_device *rb)
 		return -EDEADLK;
 	}
 	mutex_lock(&dhp_rb_lock);
-	found = dhp_client_take(&dhp_rb_set, &rb->cl);
+	found = dhp_client_take(&dhp_rb_set, &rb->cl,
+				__builtin_return_address(0));
 	mutex_unlock(&dhp_rb_lock);
-	if (!found) {
-		pr_warn_once("unregister rebalance: %p is not registered (double or foreign unregister, from %pS)\n",
-			     rb, __builtin_return_address(0));
+	if (!found)
 		return -ENOENT;
-	}
 	/* Waits for the sysfs show() and store() in progress; none after. */
 	kobject_del(&rb->kobj);
 	/* Waits for readers of the files, which take dhp_rb_lock. */
