@@ -13,7 +13,7 @@
  *     the queue and kicks the dispatcher: O(1) whatever the number of
  *     clients, no sleeping, and nothing that waits for or wakes another
  *     CPU (see dhp_ev_post(); the CPU online step wakes nothing at all,
- *     see dhp_ev_post_lazy()).
+ *     see dhp_ev_post_unkicked()).
  *  3. The dispatcher (one work item, so in order) waits, for a CPU arrival,
  *     until the hotplug operation is over, finds the memory source, counts
  *     the clients that want the event and were registered when it was
@@ -206,8 +206,8 @@ static void dhp_ev_enqueue(struct dhp_ev *e)
  * if the dispatcher is running on another CPU and sleeping, in
  * cpus_read_lock() or the memory settle, the workqueue queues it behind
  * itself there and may wake a worker of that pool, so that it never runs
- * on two CPUs at once.) A kick already armed by dhp_ev_post_lazy() is
- * brought forward.
+ * on two CPUs at once.) A kick already armed by dhp_ev_post_unkicked()
+ * is brought forward.
  *
  * Context: any process context, including the hotplug callbacks; does not
  * sleep, does not allocate, cannot fail.
@@ -219,23 +219,39 @@ void dhp_ev_post(struct dhp_ev *e)
 }
 
 /**
- * dhp_ev_post_lazy() - dhp_ev_post() for the CPU online step
- * @e: from dhp_ev_alloc(), filled in.
+ * dhp_ev_kick() - have the dispatcher run soon
  *
- * The dispatcher does nothing with a CPU arrival before the hotplug
- * operation is over, so the online step does not wake it: it arms the
- * kick, a timer of this CPU one jiffy ahead, and returns. The step thus
- * neither waits for nor wakes any task, as a native no-op state; the
- * worker is woken from the timer, outside the callback. Every event is
- * still dispatched: the dispatcher runs until the queue has nothing
- * unpublished, and a post while it runs queues it again.
+ * For a source that posts later without a kick (dhp_ev_post_unkicked()):
+ * the run this queues begins with the sources' quiesce, so it looks at the
+ * queue only once the source's operation is over. As dhp_ev_post(), it
+ * wakes at most a worker of this CPU.
  *
  * Context: as dhp_ev_post().
  */
-void dhp_ev_post_lazy(struct dhp_ev *e)
+void dhp_ev_kick(void)
+{
+	mod_delayed_work(dhp_dispatch_wq, &dhp_dispatch_work, 0);
+}
+
+/**
+ * dhp_ev_post_unkicked() - dhp_ev_post() that wakes and arms nothing
+ * @e: from dhp_ev_alloc(), filled in.
+ * @kicked: whether a dispatcher run kicked earlier in this operation
+ *	(dhp_ev_kick()) is still held by the source's quiesce, and so will
+ *	see @e; if not, a kick is armed, a timer of this CPU one jiffy ahead.
+ *
+ * For the CPU online step, which thus neither waits for nor wakes any
+ * task, as a native no-op state. Every event is still dispatched: the
+ * dispatcher runs until the queue has nothing unpublished, and a post
+ * while it runs queues it again.
+ *
+ * Context: as dhp_ev_post().
+ */
+void dhp_ev_post_unkicked(struct dhp_ev *e, bool kicked)
 {
 	dhp_ev_enqueue(e);
-	queue_delayed_work(dhp_dispatch_wq, &dhp_dispatch_work, 1);
+	if (!kicked)
+		queue_delayed_work(dhp_dispatch_wq, &dhp_dispatch_work, 1);
 }
 
 /* Whether @c gets @ev: its category, and posted after it registered. */
@@ -310,9 +326,12 @@ static void dhp_dispatch(struct work_struct *work)
 {
 	struct dhp_event_client *c;
 	struct dhp_event ev;
-	unsigned int refs;
+	unsigned int refs, i;
 	struct dhp_ev *e;
 
+	for (i = 0; i < dhp_ev_nr_sources; i++)
+		if (dhp_ev_sources[i]->quiesce)
+			dhp_ev_sources[i]->quiesce();
 	for (;;) {
 		spin_lock(&dhp_ev_lock);
 		e = dhp_ev_first_unpublished();

@@ -125,6 +125,7 @@ struct dhp_cpu_info {
 	/* Asynchronous events reserved at prepare, posted at online / dead. */
 	struct dhp_ev *arrival;
 	struct dhp_ev *removal;
+	unsigned long kick;		/* dhp_cpu_quiesces at prepare */
 	unsigned long adds;		/* ADD_COMPLETE steps */
 	unsigned long failures;		/* ADD_FAILURE steps */
 	unsigned long removes;		/* REMOVE_COMPLETE steps */
@@ -276,12 +277,32 @@ static void dhp_cpu_settle(struct dhp_event *ev)
 	}
 }
 
+/*
+ * The online step posts the arrival without waking or arming anything:
+ * the prepare step of the same operation, on the control CPU, kicked the
+ * dispatcher, whose run begins with dhp_cpu_quiesce() and so looks at the
+ * queue only after the operation. dhp_cpu_quiesces counts those waits,
+ * so that an online step coming in a later operation than its prepare (a
+ * CPU parked between the two states, CPU_HOTPLUG_STATE_CONTROL) sees that
+ * the kick is spent and arms one. Written by the dispatcher (one at a
+ * time) under cpus_read_lock(); read by the steps under the write lock.
+ */
+static unsigned long dhp_cpu_quiesces;
+
+static void dhp_cpu_quiesce(void)
+{
+	cpus_read_lock();
+	WRITE_ONCE(dhp_cpu_quiesces, dhp_cpu_quiesces + 1);
+	cpus_read_unlock();
+}
+
 static const struct dhp_ev_source dhp_cpu_source = {
 	.category = DHP_EV_PROCESSOR,
 	.lock = cpus_read_lock,
 	.unlock = cpus_read_unlock,
 	.existing = dhp_cpu_existing,
 	.settle = dhp_cpu_settle,
+	.quiesce = dhp_cpu_quiesce,
 };
 
 /* cpuhp BP prepare startup: control CPU, hotplug lock held for write. */
@@ -331,6 +352,8 @@ static int dhp_cpu_prepare(unsigned int cpu)
 		dhp_cpu_ev_drop(info);
 	} else {
 		info->phase = DHP_PHASE_PREPARED;
+		info->kick = dhp_cpu_quiesces;
+		dhp_ev_kick();
 	}
 	dhp_sync_leave(prev);
 	return err;
@@ -360,8 +383,9 @@ static int dhp_cpu_online(unsigned int cpu)
 	} else {
 		dhp_cpu_fan_out(cpu, DHP_CPU_ADD_COMPLETE, 0, false);
 		info->adds++;
-		/* No wake-up from the online step: the kick is a timer. */
-		dhp_ev_post_lazy(info->arrival);
+		/* No wake-up from the online step, see dhp_cpu_quiesce(). */
+		dhp_ev_post_unkicked(info->arrival,
+				     info->kick == dhp_cpu_quiesces);
 		info->arrival = NULL;
 	}
 	info->phase = DHP_PHASE_ONLINE;

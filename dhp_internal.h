@@ -141,7 +141,8 @@ struct dhp_ev_source;
 
 struct dhp_ev *dhp_ev_alloc(enum dhp_event_kind kind);
 void dhp_ev_post(struct dhp_ev *e);
-void dhp_ev_post_lazy(struct dhp_ev *e);
+void dhp_ev_kick(void);
+void dhp_ev_post_unkicked(struct dhp_ev *e, bool kicked);
 void dhp_ev_free(struct dhp_ev *e);
 /* A producer, added at its init before it posts (at most two). */
 void dhp_ev_add_source(const struct dhp_ev_source *src);

@@ -137,6 +137,8 @@ struct list_head;
  *	for an INCLUDE_EXISTING registration; locked. 0 or -ENOMEM.
  *  @settle: completes a posted event before it is published, in process
  *	context without dhp or hotplug locks (the dispatcher); may be NULL.
+ *  @quiesce: waits until the source is between operations, at the start
+ *	of each dispatcher run, in the same context; may be NULL.
  */
 struct dhp_ev_source {
 	unsigned int category;
@@ -144,6 +146,7 @@ struct dhp_ev_source {
 	void (*unlock)(void);
 	int (*existing)(struct list_head *out);
 	void (*settle)(struct dhp_event *ev);
+	void (*quiesce)(void);
 };
 
 /*

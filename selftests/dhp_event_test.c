@@ -273,6 +273,64 @@ TEST_F_TIMEOUT(ev, cpu_arrival_removal, 600)
 	EXPECT_CONTIGUOUS("c", before, after);
 }
 
+/* The number of the cpuhp state named @name, or -1. */
+static int cpuhp_number(const char *name)
+{
+	static struct cpuhp_state_name st[512];
+	int i, n = cpuhp_states(st, 512);
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(st[i].name, name))
+			return st[i].num;
+	return -1;
+}
+
+/*
+ * A CPU parked between dhp's two states (CPU_HOTPLUG_STATE_CONTROL: one
+ * write brings it up to dhp's prepare state only, a later one finishes):
+ * nothing is delivered while it is parked, and its arrival is delivered
+ * once it is online, although the dispatcher's wait begun by the first
+ * operation ended with it.
+ */
+TEST_F_TIMEOUT(ev, cpu_parked_between_states, 600)
+{
+	int cpu, prepare, online, ret;
+	long before, after;
+	char target[128];
+	struct rec *r;
+
+	before = events_stat("posted");
+	ASSERT_EQ(0, ctl("register p %d", F_PROC));
+	after = events_stat("posted");
+	cpu = cpu_hotadd();
+	if (cpu < 0)
+		cpu = cpu_new();
+	ASSERT_LE(0, cpu);
+	prepare = dhp_state_number("prepare");
+	online = cpuhp_number("online");
+	ASSERT_LT(0, prepare);
+	ASSERT_LT(prepare, online);
+	snprintf(target, sizeof(target), CPU_SYSFS "/cpu%d/hotplug/target",
+		 cpu);
+	ret = write_filef(target, "%d", prepare);
+	if (ret == -EINVAL)
+		SKIP(return, "no CPU_HOTPLUG_STATE_CONTROL in this kernel");
+	ASSERT_EQ(0, ret);
+	EXPECT_EQ(0, cpu_state(cpu));
+	usleep(1500000);
+	EXPECT_EQ(NULL, cpu_rec("p", CPU_ARRIVAL, cpu));
+	EXPECT_EQ(after, events_stat("posted"));
+
+	ASSERT_EQ(0, write_filef(target, "%d", online));
+	EXPECT_EQ(1, cpu_state(cpu));
+	r = wait_cpu_rec("p", CPU_ARRIVAL, cpu);
+	ASSERT_TRUE(!!r);
+	EXPECT_EQ(1, r->active);
+	ASSERT_TRUE(client_read("p"));
+	EXPECT_EQ(1, cl.calls);
+	EXPECT_CONTIGUOUS("p", before, after);
+}
+
 #define INJECT "/sys/kernel/debug/notifier-error-inject/memory/actions/MEM_GOING_ONLINE/error"
 
 /* 5. MEM_GOING_ONLINE vetoed above and below dhp's priority. */
