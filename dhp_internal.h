@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * dhp internals shared by the files of dhp.ko. Nothing here is API.
+ * dhp internals shared by the files of dhp.ko, layer by layer: first the
+ * core (dhp_core.c), which calls no other file but their init and exit,
+ * then the layers above it. Nothing here is API.
  */
 #ifndef _DHP_INTERNAL_H
 #define _DHP_INTERNAL_H
@@ -121,11 +123,11 @@ extern struct dentry *dhp_debugfs;
 /* /sys/kernel/dhp: the ABI user space configures and watches. */
 extern struct kobject *dhp_kobj;
 
-/* The synchronous processor notification (dhp_cpu.c). */
-int dhp_cpu_init(void);
-void dhp_cpu_exit(void);
-
 /*
+ * The layers above the core, each calling only the ones before it: the
+ * event stream; its producers, the CPU and memory parts; the consumers,
+ * rebalance (a client of the stream) and the high-memory condition.
+ *
  * An asynchronous event as dhp queues it (dhp_async.c). The hotplug paths
  * allocate it before their point of no return (dhp_ev_alloc()), then either
  * post it, which cannot fail, or free it if the operation is undone.
@@ -148,6 +150,10 @@ void dhp_ev_free(struct dhp_ev *e);
 void dhp_ev_add_source(const struct dhp_ev_source *src);
 int dhp_async_init(void);
 void dhp_async_exit(void);
+
+/* The synchronous processor notification and CPU events (dhp_cpu.c). */
+int dhp_cpu_init(void);
+void dhp_cpu_exit(void);
 
 /* The memory notifier (dhp_mem.c). */
 int dhp_mem_init(void);
