@@ -294,18 +294,20 @@ static int cpuhp_number(const char *name)
  */
 TEST_F_TIMEOUT(ev, cpu_parked_between_states, 600)
 {
+	long before, after, posted;
 	int cpu, prepare, online, ret;
-	long before, after;
 	char target[128];
 	struct rec *r;
 
 	before = events_stat("posted");
 	ASSERT_EQ(0, ctl("register p %d", F_PROC));
 	after = events_stat("posted");
-	cpu = cpu_hotadd();
-	if (cpu < 0)
-		cpu = cpu_new();
-	ASSERT_LE(0, cpu);
+	/* a CPU with a hotplug/ directory: a hot-added one has none */
+	cpu = cpu_injectable();
+	ASSERT_LT(0, cpu);
+	ASSERT_EQ(0, cpu_set_online(cpu, false));
+	ASSERT_TRUE(!!wait_cpu_rec("p", CPU_REMOVAL, cpu));
+	posted = events_stat("posted");
 	prepare = dhp_state_number("prepare");
 	online = cpuhp_number("online");
 	ASSERT_LT(0, prepare);
@@ -319,7 +321,7 @@ TEST_F_TIMEOUT(ev, cpu_parked_between_states, 600)
 	EXPECT_EQ(0, cpu_state(cpu));
 	usleep(1500000);
 	EXPECT_EQ(NULL, cpu_rec("p", CPU_ARRIVAL, cpu));
-	EXPECT_EQ(after, events_stat("posted"));
+	EXPECT_EQ(posted, events_stat("posted"));
 
 	ASSERT_EQ(0, write_filef(target, "%d", online));
 	EXPECT_EQ(1, cpu_state(cpu));
@@ -327,7 +329,7 @@ TEST_F_TIMEOUT(ev, cpu_parked_between_states, 600)
 	ASSERT_TRUE(!!r);
 	EXPECT_EQ(1, r->active);
 	ASSERT_TRUE(client_read("p"));
-	EXPECT_EQ(1, cl.calls);
+	EXPECT_EQ(2, cl.calls);
 	EXPECT_CONTIGUOUS("p", before, after);
 }
 
