@@ -35,7 +35,7 @@ GUEST_PROGS = ['selftests/dhp_sync_test', 'selftests/dhp_event_test',
                'selftests/dhp_pm_test', 'selftests/dhp_wdm_test',
                'selftests/dhp_numa_test', 'selftests/dhp_khotplug_test',
                'selftests/dhp_mem_test',
-               'selftests/dhp_lockdown_test',
+               'selftests/dhp_lockdown_test', 'selftests/dhp_irqbalance_test',
                'selftests/dhp_kunit.sh',
                'selftests/hostctl']
 # Lines of a kbuild run that are progress, not diagnostics.
@@ -82,6 +82,11 @@ ISOLATED = ['--append', 'isolcpus=managed_irq,domain,3']
 # DIMM slots and the error injector their memory part uses.
 KHOTPLUG = ['--cpus', '2', '--maxcpus', '4', '--host-prog', 'bash'] + MEMORY
 KSFT_HOTPLUG = ['cpu-on-off-test.sh', 'mem-on-off-test.sh']
+# dhp beside irqbalance: Debian's, which scripts/setup.sh unpacks into the
+# cache (never installed: its package would start the host's service).
+IRQBALANCE = ['--cpus', '2', '--maxcpus', '4', '--host-prog',
+              os.path.join(vm.cache_dir(), 'irqbalance', 'root', 'usr',
+                           'sbin', 'irqbalance')]
 # Lockdown: the rebalance sample's devices have debugfs files too.
 LOCKDOWN = ['--cpus', '2', '--maxcpus', '2']
 # name, kernel, vm.py options, guest command ({scale} as for --stress-scale);
@@ -122,6 +127,8 @@ SUITES = [
     ('khotplug', '6.1', KHOTPLUG, './dhp_khotplug_test'),
     ('khotplug', '6.12', KHOTPLUG, './dhp_khotplug_test'),
     ('khotplug', 'debug', KHOTPLUG + ['--kmemleak'], './dhp_khotplug_test'),
+    ('irqbalance', '6.1', IRQBALANCE, './dhp_irqbalance_test'),
+    ('irqbalance', '6.12', IRQBALANCE, './dhp_irqbalance_test'),
     # lockdown is raised in the guest and stays: one boot for the suite;
     # not on debug, whose kernel has no lockdown LSM
     ('lockdown', '6.1', LOCKDOWN, './dhp_lockdown_test'),

@@ -8,11 +8,15 @@
 #    one scripts/build-debug-kernel.sh built into $CACHE/debug-kit (if any)
 #  - extracts the kselftest headers, checkpatch and kernel-doc from
 #    linux-source-6.1
+#  - fetches Debian's irqbalance into the cache, unpacked, for the guests
+#    of the irqbalance suite
 #
 # What it changes on the host: the Debian packages in $PACKAGES (none of
-# them is a kernel image). The 6.12 headers depend on the 6.12 image, so
-# they are fetched with apt-get download and unpacked into the cache like
-# the guest kernels, never installed. To undo: rm -rf the cache, and
+# them is a kernel image nor starts a service). The 6.12 headers depend on
+# the 6.12 image, so they are fetched with apt-get download and unpacked
+# into the cache like the guest kernels, never installed; so is irqbalance,
+# whose package would start its service on the host (its libraries are in
+# $PACKAGES: scripts/vm.py --host-prog copies them into the guest). To undo: rm -rf the cache, and
 # apt-get purge the packages you did not have before.
 #
 # Cache: ${DHP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dhp}
@@ -23,7 +27,8 @@ set -eu
 
 PACKAGES="qemu-system-x86 busybox-static cpio sparse make gcc libc6-dev \
 python3 perl kmod xz-utils dwarves linux-headers-amd64 linux-source-6.1 \
-dkms dh-dkms debhelper dpkg-dev openssl"
+dkms dh-dkms debhelper dpkg-dev openssl \
+libcap-ng0 libglib2.0-0 libncursesw6 libnuma1 libsystemd0 libtinfo6"
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=${DHP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dhp}
@@ -285,12 +290,49 @@ extract_sources() {
 	echo "$stamp" >"$CACHE/ksft/.done"
 }
 
+# Debian's irqbalance, unpacked into $CACHE/irqbalance/root, for the guests
+# of the irqbalance suite (selftests/dhp_irqbalance_test.c runs it there).
+# The stamp is the archive's version: a new one is fetched again.
+fetch_irqbalance() {
+	dir=$CACHE/irqbalance
+	bin=$dir/root/usr/sbin/irqbalance
+	ver=$(apt-cache policy irqbalance 2>/dev/null |
+		sed -n 's/^ *Candidate: //p')
+	case $ver in
+	'' | '(none)')
+		if [ -f "$dir/.done" ] && [ -x "$bin" ]; then
+			say "irqbalance: not known to apt, keeping $(cat "$dir/.done")"
+			return 0
+		fi
+		die "irqbalance is not known to apt; as root: apt-get update" ;;
+	esac
+	stamp="irqbalance=$ver"
+	if [ -f "$dir/.done" ] && [ "$(cat "$dir/.done")" = "$stamp" ] &&
+		[ -x "$bin" ]; then
+		return 0
+	fi
+	say "irqbalance: fetching $ver (unpacked, not installed)"
+	rm -rf "$dir"
+	mkdir -p "$dir/dl"
+	(cd "$dir/dl" && download "irqbalance=$ver") ||
+		die "irqbalance: apt-get download failed; as root: apt-get update"
+	dpkg-deb -x "$dir"/dl/irqbalance_*.deb "$dir/root"
+	rm -rf "$dir/dl"
+	[ -x "$bin" ] || die "irqbalance: no $bin in the package"
+	if ldd "$bin" | grep -q 'not found'; then
+		ldd "$bin" | sed 's/^/[setup]   /' >&2
+		die "irqbalance: libraries missing on the host"
+	fi
+	echo "$stamp" >"$dir/.done"
+}
+
 install_packages
 mkdir -p "$CACHE/kernels"
 fetch_stock 6.1 linux-headers-amd64 install
 fetch_stock 6.12 linux-headers-6.12-amd64 unpack
 fetch_debug
 extract_sources
+fetch_irqbalance
 
 say "cache: $CACHE"
 for d in "$CACHE"/kernels/*/; do
@@ -302,4 +344,5 @@ done
 say "kselftest headers: $CACHE/ksft"
 say "checkpatch: $CACHE/checkpatch/scripts/checkpatch.pl"
 say "kernel-doc: $CACHE/checkpatch/scripts/kernel-doc"
+say "irqbalance: $CACHE/irqbalance/root/usr/sbin/irqbalance ($(cat "$CACHE/irqbalance/.done"))"
 date +%s >"$CACHE/setup.done"

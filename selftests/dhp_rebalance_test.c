@@ -332,18 +332,6 @@ static bool wait_spread_msi(const struct dev *d, const char *submit)
 	return false;
 }
 
-/* Brings one more CPU online: hot-added where the kernel can. */
-static int cpu_up_new(void)
-{
-	int cpu = cpu_hotadd();
-
-	if (cpu < 0)
-		cpu = cpu_new();
-	if (cpu >= 0 && cpu_set_online(cpu, true))
-		return -1;
-	return cpu;
-}
-
 static void unload_all(void)
 {
 	mod_unload("dhp_edu");

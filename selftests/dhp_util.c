@@ -296,6 +296,18 @@ int cpu_new(void)
 	return cpu >= 0 ? cpu : cpu_hotadd();
 }
 
+/* Brings one more CPU online: hot-added where the kernel can. */
+int cpu_up_new(void)
+{
+	int cpu = cpu_hotadd();
+
+	if (cpu < 0)
+		cpu = cpu_new();
+	if (cpu >= 0 && cpu_set_online(cpu, true))
+		return -1;
+	return cpu;
+}
+
 /* Parses /sys/devices/system/cpu/hotplug/states ("N: name" lines). */
 int cpuhp_states(struct cpuhp_state_name *states, int max)
 {
@@ -532,7 +544,7 @@ static void cpulist_parse(const char *text, bool *set)
 }
 
 /* The CPUs of sysfs or procfs list file @path into @set; whether read. */
-static bool cpulist_read(const char *path, bool *set)
+bool cpulist_read(const char *path, bool *set)
 {
 	char buf[4096];
 

@@ -56,6 +56,7 @@ int cpu_count_online(void);
 int cpu_spare(void);
 int cpu_hotadd(void);
 int cpu_new(void);
+int cpu_up_new(void);		/* cpu_hotadd() or cpu_new(), then online */
 int cpu_last_online(void);
 struct cpuhp_state_name {
 	int num;
@@ -87,6 +88,7 @@ int cpuhp_injectable_near(int cpu, int state, int dir);
  * module's code shares its bugs). CPUs 0 .. SPREAD_CPUS - 1.
  */
 #define SPREAD_CPUS	64
+bool cpulist_read(const char *path, bool *set);	/* "0-2,5" into @set */
 int node_of_cpu(int cpu);		/* from nodeN/cpulist; -1 if none */
 void cpus_isolated_managed(bool *set);	/* isolcpus=managed_irq,... */
 void spread_allowed(bool *allowed);
