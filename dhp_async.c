@@ -89,7 +89,7 @@ struct dhp_event_client {
 	u64 start_seq;			/* first event it may get */
 	u64 last_seq;			/* last event it consumed */
 	struct list_head existing;	/* INCLUDE_EXISTING arrivals, first */
-	struct dhp_ev *cursor;		/* oldest event held, NULL if none */
+	struct dhp_qevent *cursor;		/* oldest event held, NULL if none */
 	unsigned int held;		/* events it holds a reference on */
 	unsigned long lost;		/* overflowing: events not given it */
 	u64 lost_first;			/* the first of those */
@@ -160,9 +160,9 @@ static DECLARE_DELAYED_WORK(dhp_dispatch_work, dhp_dispatch);
  * Context: process context, may sleep.
  * Return: the event, or NULL: the caller vetoes its operation with -ENOMEM.
  */
-struct dhp_ev *dhp_ev_alloc(enum dhp_event_kind kind)
+struct dhp_qevent *dhp_ev_alloc(enum dhp_event_kind kind)
 {
-	struct dhp_ev *e = kzalloc(sizeof(*e), GFP_KERNEL);
+	struct dhp_qevent *e = kzalloc(sizeof(*e), GFP_KERNEL);
 
 	if (e) {
 		dhp_obj_count(DHP_OBJ_EVENT, true);
@@ -174,14 +174,14 @@ struct dhp_ev *dhp_ev_alloc(enum dhp_event_kind kind)
 }
 
 /* Frees an event that was never posted, or was published and consumed. */
-void dhp_ev_free(struct dhp_ev *e)
+void dhp_ev_free(struct dhp_qevent *e)
 {
 	if (e)
 		dhp_obj_count(DHP_OBJ_EVENT, false);
 	kfree(e);
 }
 
-static void dhp_ev_enqueue(struct dhp_ev *e)
+static void dhp_ev_enqueue(struct dhp_qevent *e)
 {
 	spin_lock(&dhp_ev_lock);
 	e->ev.seq = dhp_ev_next_seq++;
@@ -212,7 +212,7 @@ static void dhp_ev_enqueue(struct dhp_ev *e)
  * Context: any process context, including the hotplug callbacks; does not
  * sleep, does not allocate, cannot fail.
  */
-void dhp_ev_post(struct dhp_ev *e)
+void dhp_ev_post(struct dhp_qevent *e)
 {
 	dhp_ev_enqueue(e);
 	mod_delayed_work(dhp_dispatch_wq, &dhp_dispatch_work, 0);
@@ -247,7 +247,7 @@ void dhp_ev_kick(void)
  *
  * Context: as dhp_ev_post().
  */
-void dhp_ev_post_unkicked(struct dhp_ev *e, bool kicked)
+void dhp_ev_post_unkicked(struct dhp_qevent *e, bool kicked)
 {
 	dhp_ev_enqueue(e);
 	if (!kicked)
@@ -267,7 +267,7 @@ static bool dhp_ev_for(const struct dhp_event_client *c,
  * yet, and not among the events it lost while overflowing. dhp_ev_lock.
  */
 static bool dhp_ev_held(const struct dhp_event_client *c,
-			const struct dhp_ev *e)
+			const struct dhp_qevent *e)
 {
 	return e->published && dhp_ev_for(c, &e->ev) &&
 	       e->ev.seq > c->last_seq &&
@@ -278,7 +278,7 @@ static bool dhp_ev_held(const struct dhp_event_client *c,
  * Gives @c a reference on @e, just published, or counts it lost if @c
  * holds event_backlog events already or is overflowing. dhp_ev_lock.
  */
-static bool dhp_ev_give(struct dhp_event_client *c, struct dhp_ev *e)
+static bool dhp_ev_give(struct dhp_event_client *c, struct dhp_qevent *e)
 {
 	if (c->lost || c->held >= event_backlog) {
 		if (!c->lost++)
@@ -292,9 +292,9 @@ static bool dhp_ev_give(struct dhp_event_client *c, struct dhp_ev *e)
 }
 
 /* The oldest unpublished event; dhp_ev_lock held. */
-static struct dhp_ev *dhp_ev_first_unpublished(void)
+static struct dhp_qevent *dhp_ev_first_unpublished(void)
 {
-	struct dhp_ev *e, *first = NULL;
+	struct dhp_qevent *e, *first = NULL;
 
 	lockdep_assert_held(&dhp_ev_lock);
 	list_for_each_entry_reverse(e, &dhp_ev_queue, node) {
@@ -327,7 +327,7 @@ static void dhp_dispatch(struct work_struct *work)
 	struct dhp_event_client *c;
 	struct dhp_event ev;
 	unsigned int refs, i;
-	struct dhp_ev *e;
+	struct dhp_qevent *e;
 
 	for (i = 0; i < dhp_ev_nr_sources; i++)
 		if (dhp_ev_sources[i]->quiesce)
@@ -382,7 +382,7 @@ static void dhp_dispatch(struct work_struct *work)
  */
 static bool dhp_ev_next_for(struct dhp_event_client *c, struct dhp_event *out)
 {
-	struct dhp_ev *e = c->cursor;
+	struct dhp_qevent *e = c->cursor;
 
 	lockdep_assert_held(&dhp_ev_lock);
 	if (c->dying || !e)
@@ -407,7 +407,7 @@ static bool dhp_ev_next_for(struct dhp_event_client *c, struct dhp_event *out)
 static unsigned long dhp_ev_put_upto(struct dhp_event_client *c, u64 upto,
 				     struct list_head *dead)
 {
-	struct dhp_ev *e = c->cursor, *tmp;
+	struct dhp_qevent *e = c->cursor, *tmp;
 	unsigned long n = 0;
 
 	lockdep_assert_held(&dhp_ev_lock);
@@ -456,7 +456,7 @@ static bool dhp_ev_overflow_for(struct dhp_event_client *c,
 /* Frees the events on @list and leaves it empty, ready for reuse. */
 static void dhp_ev_free_list(struct list_head *list)
 {
-	struct dhp_ev *e, *tmp;
+	struct dhp_qevent *e, *tmp;
 
 	list_for_each_entry_safe(e, tmp, list, node)
 		dhp_ev_free(e);
@@ -473,7 +473,7 @@ static void dhp_deliver(struct dhp_event_client *c, const struct dhp_event *ev)
 static void dhp_client_work(struct work_struct *work)
 {
 	struct dhp_event_client *c = container_of(work, typeof(*c), work);
-	struct dhp_ev *e, *tmp;
+	struct dhp_qevent *e, *tmp;
 	struct dhp_event ev;
 	unsigned long n;
 	bool overflow;
@@ -636,7 +636,7 @@ int dhp_unregister_event_callback(struct dhp_event_client *client)
 {
 	unsigned long discarded;
 	bool found;
-	struct dhp_ev *e;
+	struct dhp_qevent *e;
 	LIST_HEAD(dead);
 
 	if (!client) {
@@ -720,7 +720,7 @@ DEFINE_SHOW_ATTRIBUTE(dhp_ev_clients);
 static int dhp_ev_stats_show(struct seq_file *m, void *v)
 {
 	unsigned long queued = 0;
-	struct dhp_ev *e;
+	struct dhp_qevent *e;
 
 	spin_lock(&dhp_ev_lock);
 	list_for_each_entry(e, &dhp_ev_queue, node)

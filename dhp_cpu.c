@@ -123,8 +123,8 @@ static const char *const dhp_phase_names[] = {
 struct dhp_cpu_info {
 	enum dhp_cpu_phase phase;
 	/* Asynchronous events reserved at prepare, posted at online / dead. */
-	struct dhp_ev *arrival;
-	struct dhp_ev *removal;
+	struct dhp_qevent *arrival;
+	struct dhp_qevent *removal;
 	unsigned long kick;		/* dhp_cpu_quiesces at prepare */
 	unsigned long adds;		/* ADD_COMPLETE steps */
 	unsigned long failures;		/* ADD_FAILURE steps */
@@ -218,10 +218,10 @@ static void dhp_cpu_fan_out(unsigned int cpu, enum dhp_cpu_state state,
 	dhp_log(DHP_LOG_CPU_ADD_START + state, cpu, 0, calls, reason);
 }
 
-static struct dhp_ev *dhp_cpu_ev_alloc(enum dhp_event_kind kind,
-				       unsigned int cpu)
+static struct dhp_qevent *dhp_cpu_ev_alloc(enum dhp_event_kind kind,
+					   unsigned int cpu)
 {
-	struct dhp_ev *e = dhp_ev_alloc(kind);
+	struct dhp_qevent *e = dhp_ev_alloc(kind);
 
 	if (e) {
 		e->ev.cpu.cpu = cpu;
@@ -246,7 +246,7 @@ static void dhp_cpu_ev_drop(struct dhp_cpu_info *info)
  */
 static int dhp_cpu_existing(struct list_head *out)
 {
-	struct dhp_ev *e;
+	struct dhp_qevent *e;
 	unsigned int cpu;
 
 	/* cpus_read_lock() held: lockdep_assert_cpus_held() is not exported */

@@ -49,7 +49,7 @@ void dhp_log(enum dhp_log_type type, int cpu, u64 client, u64 arg, int err);
  * counters are atomics touched only on the slow paths.
  */
 enum dhp_obj_type {
-	DHP_OBJ_EVENT,		/* struct dhp_ev */
+	DHP_OBJ_EVENT,		/* struct dhp_qevent */
 	DHP_OBJ_CPU_CLIENT,	/* synchronous client */
 	DHP_OBJ_EV_CLIENT,	/* asynchronous client */
 	DHP_OBJ_RB_DEVICE,	/* rebalance device */
@@ -132,7 +132,7 @@ extern struct kobject *dhp_kobj;
  * allocate it before their point of no return (dhp_ev_alloc()), then either
  * post it, which cannot fail, or free it if the operation is undone.
  */
-struct dhp_ev {
+struct dhp_qevent {
 	struct list_head node;	/* the event queue, by seq; or a private list */
 	unsigned int refs;	/* clients yet to consume it */
 	bool published;		/* handed to the clients by the dispatcher */
@@ -141,11 +141,11 @@ struct dhp_ev {
 
 struct dhp_ev_source;
 
-struct dhp_ev *dhp_ev_alloc(enum dhp_event_kind kind);
-void dhp_ev_post(struct dhp_ev *e);
+struct dhp_qevent *dhp_ev_alloc(enum dhp_event_kind kind);
+void dhp_ev_post(struct dhp_qevent *e);
 void dhp_ev_kick(void);
-void dhp_ev_post_unkicked(struct dhp_ev *e, bool kicked);
-void dhp_ev_free(struct dhp_ev *e);
+void dhp_ev_post_unkicked(struct dhp_qevent *e, bool kicked);
+void dhp_ev_free(struct dhp_qevent *e);
 /* A producer, added at its init before it posts (at most two). */
 void dhp_ev_add_source(const struct dhp_ev_source *src);
 int dhp_async_init(void);

@@ -82,7 +82,7 @@ static DEFINE_MUTEX(dhp_mem_acpi_mutex);
  * the pages at the block's start that hold its memmap).
  */
 static DEFINE_XARRAY(dhp_mem_blocks);
-static struct dhp_ev *dhp_mem_pending;	/* reserved at GOING_*, or NULL */
+static struct dhp_qevent *dhp_mem_pending;	/* reserved at GOING_*, or NULL */
 static unsigned long dhp_mem_vetoes, dhp_mem_posted;
 
 static unsigned long dhp_block_pages(void)
@@ -173,7 +173,7 @@ static void dhp_mem_unlock(void)
 static int dhp_mem_reserve(const struct memory_notify *mn,
 			   enum dhp_event_kind kind)
 {
-	struct dhp_ev *e = dhp_ev_alloc(kind);
+	struct dhp_qevent *e = dhp_ev_alloc(kind);
 	unsigned long idx, end;
 	void *old;
 
@@ -216,9 +216,9 @@ static int dhp_mem_reserve(const struct memory_notify *mn,
 }
 
 /* Takes the reservation for @mn's block, or NULL if there is none. */
-static struct dhp_ev *dhp_mem_take(const struct memory_notify *mn)
+static struct dhp_qevent *dhp_mem_take(const struct memory_notify *mn)
 {
-	struct dhp_ev *e = dhp_mem_pending;
+	struct dhp_qevent *e = dhp_mem_pending;
 	unsigned long idx, end;
 
 	dhp_mem_blocks_of(mn, &idx, &end);
@@ -231,7 +231,7 @@ static struct dhp_ev *dhp_mem_take(const struct memory_notify *mn)
 static void dhp_mem_commit(const struct memory_notify *mn, bool online)
 {
 	unsigned long bp = dhp_block_pages(), idx, end;
-	struct dhp_ev *e;
+	struct dhp_qevent *e;
 
 	dhp_mem_blocks_of(mn, &idx, &end);	/* one block per notification */
 	mutex_lock(&dhp_mem_mutex);
@@ -261,7 +261,7 @@ static void dhp_mem_commit(const struct memory_notify *mn, bool online)
 
 static void dhp_mem_cancel(const struct memory_notify *mn, bool online)
 {
-	struct dhp_ev *e;
+	struct dhp_qevent *e;
 
 	mutex_lock(&dhp_mem_mutex);
 	e = dhp_mem_take(mn);
@@ -365,7 +365,7 @@ static int dhp_mem_existing(struct list_head *out)
 	u64 bs = memory_block_size_bytes(), usable;
 	enum dhp_mem_source source;
 	nodemask_t seen = NODE_MASK_NONE;
-	struct dhp_ev *e = NULL;
+	struct dhp_qevent *e = NULL;
 	void *entry;
 	int node;
 
