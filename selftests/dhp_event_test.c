@@ -251,11 +251,8 @@ TEST_F_TIMEOUT(ev, cpu_arrival_removal, 600)
 	before = events_stat("posted");
 	ASSERT_EQ(0, ctl("register c %d", F_PROC | F_MEM));
 	after = events_stat("posted");
-	cpu = cpu_hotadd();
-	if (cpu < 0)
-		cpu = cpu_new();
+	cpu = cpu_arrive();
 	ASSERT_LE(0, cpu);
-	ASSERT_EQ(0, cpu_set_online(cpu, true));
 	r = wait_cpu_rec("c", CPU_ARRIVAL, cpu);
 	ASSERT_TRUE(!!r);
 	/* delivered once the CPU was online and scheduling */
@@ -359,11 +356,8 @@ TEST_F_TIMEOUT(ev, exactly_once_mixed, 900)
 	ASSERT_EQ(0, ctl("register x %d", F_PROC | F_MEM));
 	ASSERT_EQ(0, ctl("register y %d 20", F_PROC | F_MEM));
 	after = events_stat("posted");
-	cpu = cpu_hotadd();
-	if (cpu < 0)
-		cpu = cpu_new();
+	cpu = cpu_arrive();
 	ASSERT_LE(0, cpu);
-	ASSERT_EQ(0, cpu_set_online(cpu, true));
 	ASSERT_NE(0, dimm_add("1G", id));
 	ASSERT_EQ(0, cpu_set_online(cpu, false));
 	ASSERT_EQ(0, cpu_set_online(cpu, true));
@@ -902,11 +896,8 @@ TEST_F_TIMEOUT(ev, tracepoints, 600)
 	id = evtest_client_id();
 	ASSERT_LT(0, id);
 
-	cpu = cpu_hotadd();
-	if (cpu < 0)
-		cpu = cpu_new();
+	cpu = cpu_arrive();
 	ASSERT_LE(0, cpu);
-	ASSERT_EQ(0, cpu_set_online(cpu, true));
 	r = wait_cpu_rec("t", CPU_ARRIVAL, cpu);
 	ASSERT_TRUE(!!r);
 	seq = r->seq;	/* r is in cl, which the next read overwrites */

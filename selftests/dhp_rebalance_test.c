@@ -332,18 +332,6 @@ static bool wait_spread_msi(const struct dev *d, const char *submit)
 	return false;
 }
 
-/* Brings one more CPU online: hot-added where the kernel can. */
-static int cpu_up_new(void)
-{
-	int cpu = cpu_hotadd();
-
-	if (cpu < 0)
-		cpu = cpu_new();
-	if (cpu >= 0 && cpu_set_online(cpu, true))
-		return -1;
-	return cpu;
-}
-
 static void unload_all(void)
 {
 	mod_unload("dhp_edu");
@@ -386,7 +374,7 @@ TEST_F_TIMEOUT(rb, irqs_follow_cpus, 600)
 	ASSERT_EQ(0, write_file(TRACING "/events/dhp/dhp_rebalance/enable",
 				"1"));
 
-	cpu = cpu_up_new();
+	cpu = cpu_arrive();
 	ASSERT_LT(0, cpu);
 	ASSERT_TRUE(wait_spread(&d, true));
 	EXPECT_LE(1, rb_info(RBN("d0"), "rounds"));
@@ -416,7 +404,7 @@ TEST_F_TIMEOUT(rb, network_opts_out_by_default, 600)
 	for (i = 0; i < n.nr_irqs; i++)
 		before[i] = irq_cpu(n.irqs[i], "effective_affinity_list");
 
-	cpu = cpu_up_new();
+	cpu = cpu_arrive();
 	ASSERT_LT(0, cpu);
 	for (i = 0; i < 100 && rb_info(RBN("n0"), "skipped") < 1; i++)
 		usleep(100000);
@@ -454,7 +442,7 @@ TEST_F_TIMEOUT(rb, io_across_hotplug, 900)
 
 	usleep(500000);
 	for (i = 0; i < 2; i++) {
-		cpu = cpu_up_new();
+		cpu = cpu_arrive();
 		ASSERT_LT(0, cpu);
 		usleep(1000000);
 		cycles++;
@@ -528,7 +516,7 @@ TEST_F_TIMEOUT(rb, edu_msi_moves, 900)
 	ASSERT_LE(0, child);
 	if (!child)
 		_exit(write_file(path, "5000") ? 1 : 0);
-	cpu = cpu_up_new();
+	cpu = cpu_arrive();
 	ASSERT_LT(1, cpu);
 	ASSERT_TRUE(wait_spread_msi(&d, path));
 	first = irq_cpu(d.irqs[0], "effective_affinity_list");
@@ -893,7 +881,7 @@ TEST_F_TIMEOUT(rb, start_sees_new_affinity, 600)
 	ASSERT_EQ(0, rbdev("add s0 other 4"));
 	ASSERT_EQ(4, dev_read(&d, "s0"));
 
-	cpu = cpu_up_new();
+	cpu = cpu_arrive();
 	ASSERT_LT(0, cpu);
 	ASSERT_TRUE(wait_rounds(RBN("s0"), 1));
 	EXPECT_TRUE(start_saw_spread(&d));
@@ -942,7 +930,7 @@ TEST_F_TIMEOUT(rb, explicit_policy_beats_class, 600)
 
 	for (step = 1; step <= 2; step++) {
 		if (step == 1) {
-			cpu = cpu_up_new();
+			cpu = cpu_arrive();
 			ASSERT_LT(0, cpu);
 		} else {
 			ASSERT_EQ(0, cpu_set_online(cpu, false));
@@ -994,7 +982,7 @@ TEST_F_TIMEOUT(rb, stopped_device_does_not_hang_offline, 600)
 
 	ASSERT_EQ(0, rbdev("add b0 other 2"));
 	ASSERT_EQ(0, rbdev("blkmq b0 1"));
-	cpu = cpu_up_new();
+	cpu = cpu_arrive();
 	ASSERT_LT(0, cpu);
 	ASSERT_TRUE(wait_rounds(RBN("b0"), 1));
 	ASSERT_EQ(0, rbdev("slowstop b0 4000"));

@@ -296,6 +296,19 @@ int cpu_new(void)
 	return cpu >= 0 ? cpu : cpu_hotadd();
 }
 
+/* A CPU that arrives, online: hot-added where the kernel can, else new. */
+int cpu_arrive(void)
+{
+	int cpu = cpu_hotadd(), ret;
+
+	if (cpu < 0)
+		cpu = cpu_new();
+	if (cpu < 0)
+		return cpu;
+	ret = cpu_set_online(cpu, true);
+	return ret ?: cpu;
+}
+
 /* Parses /sys/devices/system/cpu/hotplug/states ("N: name" lines). */
 int cpuhp_states(struct cpuhp_state_name *states, int max)
 {

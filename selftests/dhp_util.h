@@ -56,6 +56,7 @@ int cpu_count_online(void);
 int cpu_spare(void);
 int cpu_hotadd(void);
 int cpu_new(void);
+int cpu_arrive(void);		/* online, or -errno */
 int cpu_last_online(void);
 struct cpuhp_state_name {
 	int num;
