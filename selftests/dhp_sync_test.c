@@ -117,6 +117,20 @@ static void online_fails(struct __test_metadata *_metadata, int cpu, int ret,
 	EXPECT_EQ(fails + n, add_failures_with(err));
 }
 
+/*
+ * Onlines (@on) or offlines @cpu: @n clients get START and COMPLETE, or
+ * REMOVE_START and REMOVE_COMPLETE. As online_fails().
+ */
+static void online_ok(struct __test_metadata *_metadata, int cpu, bool on,
+		      long n, struct counts *before, long *d)
+{
+	counts_read(before);
+	ASSERT_EQ(0, cpu_set_online(cpu, on));
+	counts_delta(before, d);
+	EXPECT_EQ(n, d[on ? S_START : S_RSTART]);
+	EXPECT_EQ(n, d[on ? S_COMPLETE : S_RCOMPLETE]);
+}
+
 static void unload_all(void)
 {
 	mod_unload("dhp_sample");
@@ -255,11 +269,7 @@ TEST_F_TIMEOUT(sync, veto_by_sample, 600)
 	EXPECT_EQ(-12, err);
 
 	ASSERT_EQ(0, write_file(SAMPLE_DEBUGFS "/fail", "off"));
-	counts_read(&before);
-	ASSERT_EQ(0, cpu_set_online(cpu, true));
-	counts_delta(&before, d);
-	EXPECT_EQ(3, d[S_START]);
-	EXPECT_EQ(3, d[S_COMPLETE]);
+	online_ok(_metadata, cpu, true, 3, &before, d);
 	ASSERT_INVARIANTS();
 }
 
@@ -389,20 +399,12 @@ TEST_F_TIMEOUT(sync, offline_online_remove, 900)
 	ASSERT_LE(0, cpu);
 	ASSERT_EQ(0, cpu_set_online(cpu, true));
 
-	counts_read(&before);
-	ASSERT_EQ(0, cpu_set_online(cpu, false));
-	counts_delta(&before, d);
-	EXPECT_EQ(3, d[S_RSTART]);
-	EXPECT_EQ(3, d[S_RCOMPLETE]);
+	online_ok(_metadata, cpu, false, 3, &before, d);
 	counts_read(&after);
 	EXPECT_EQ(before.frees + 1, after.frees);
 	EXPECT_EQ(-1, sample_requests(cpu));
 
-	counts_read(&before);
-	ASSERT_EQ(0, cpu_set_online(cpu, true));
-	counts_delta(&before, d);
-	EXPECT_EQ(3, d[S_START]);
-	EXPECT_EQ(3, d[S_COMPLETE]);
+	online_ok(_metadata, cpu, true, 3, &before, d);
 	ASSERT_INVARIANTS();
 
 	if (!hotadded) {
@@ -440,11 +442,7 @@ TEST_F_TIMEOUT(sync, thousand_clients, 900)
 	TH_LOG("online with %d clients took %.3f s", self->nr_test_clients + 1,
 	       t);
 
-	counts_read(&before);
-	ASSERT_EQ(0, cpu_set_online(cpu, false));
-	counts_delta(&before, d);
-	EXPECT_EQ(self->nr_test_clients, d[S_RSTART]);
-	EXPECT_EQ(self->nr_test_clients, d[S_RCOMPLETE]);
+	online_ok(_metadata, cpu, false, self->nr_test_clients, &before, d);
 	ASSERT_INVARIANTS();
 }
 
@@ -521,23 +519,32 @@ TEST_F(sync, bad_input)
 		"nonsense", "veto 0 0 5", "veto -1 0 -12", "register",
 		"churn 9999999", "",
 	};
+	/* what dhp_test's badinput got back, case by case (TEST_STATS) */
+	static const struct misuse {
+		const char *key;
+		long err;
+	} misuse[] = {
+		{ "bad_null_cb", -EINVAL }, { "bad_flags", -EINVAL },
+		{ "bad_null_handle", -EINVAL }, { "bad_double", -ENOENT },
+		{ "bad_foreign", -ENOENT },
+		/* the rebalance API too */
+		{ "rb_null", -EINVAL }, { "rb_no_irqs", -EINVAL },
+		{ "rb_no_ops", -EINVAL }, { "rb_no_dev", -EINVAL },
+		{ "rb_no_such_irq", -EINVAL }, { "rb_unrequested", -EINVAL },
+		{ "rb_null_handle", -EINVAL }, { "rb_foreign", -ENOENT },
+		{ NULL },
+	};
+	const struct misuse *m;
+	long v;
 	int cpu;
 
 	ASSERT_EQ(0, write_file(TEST_CTL, "badinput"));
-	EXPECT_EQ(-EINVAL, stat_value(TEST_STATS, "bad_null_cb"));
-	EXPECT_EQ(-EINVAL, stat_value(TEST_STATS, "bad_flags"));
-	EXPECT_EQ(-EINVAL, stat_value(TEST_STATS, "bad_null_handle"));
-	EXPECT_EQ(-ENOENT, stat_value(TEST_STATS, "bad_double"));
-	EXPECT_EQ(-ENOENT, stat_value(TEST_STATS, "bad_foreign"));
-	/* the rebalance API too */
-	EXPECT_EQ(-EINVAL, stat_value(TEST_STATS, "rb_null"));
-	EXPECT_EQ(-EINVAL, stat_value(TEST_STATS, "rb_no_irqs"));
-	EXPECT_EQ(-EINVAL, stat_value(TEST_STATS, "rb_no_ops"));
-	EXPECT_EQ(-EINVAL, stat_value(TEST_STATS, "rb_no_dev"));
-	EXPECT_EQ(-EINVAL, stat_value(TEST_STATS, "rb_no_such_irq"));
-	EXPECT_EQ(-EINVAL, stat_value(TEST_STATS, "rb_unrequested"));
-	EXPECT_EQ(-EINVAL, stat_value(TEST_STATS, "rb_null_handle"));
-	EXPECT_EQ(-ENOENT, stat_value(TEST_STATS, "rb_foreign"));
+	for (m = misuse; m->key; m++) {
+		v = stat_value(TEST_STATS, m->key);
+		if (v != m->err)
+			fprintf(stderr, "# %s %ld\n", m->key, v);
+		EXPECT_EQ(m->err, v);
+	}
 
 	EXPECT_EQ(0, count_accepted(SAMPLE_DEBUGFS "/fail", fail_bad,
 				    ARRAY_SIZE(fail_bad)));
