@@ -43,16 +43,12 @@ FIXTURE_SETUP(ev)
 	unload_all();
 	ASSERT_EQ(0, mod_load("dhp", NULL));
 	ASSERT_EQ(0, mod_load("dhp_evtest", NULL));
-	for (int cpu = 0; cpu < 64; cpu++)
-		self->was_online[cpu] = cpu_state(cpu) == 1;
+	cpus_online_save(self->was_online, 64);
 }
 
 FIXTURE_TEARDOWN(ev)
 {
-	for (int cpu = 1; cpu < 64; cpu++)
-		if (cpu_state(cpu) >= 0 &&
-		    cpu_state(cpu) != self->was_online[cpu])
-			cpu_set_online(cpu, self->was_online[cpu]);
+	cpus_online_restore(self->was_online, 64);
 	ctl("hold held 0");
 	unload_all();
 }

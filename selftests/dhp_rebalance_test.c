@@ -349,16 +349,12 @@ FIXTURE_SETUP(rb)
 	unload_all();
 	ASSERT_EQ(0, mod_load("dhp", NULL));
 	ASSERT_EQ(0, mod_load("dhp_rbdev", NULL));
-	for (int cpu = 0; cpu < NCPU; cpu++)
-		self->was_online[cpu] = cpu_state(cpu) == 1;
+	cpus_online_save(self->was_online, NCPU);
 }
 
 FIXTURE_TEARDOWN(rb)
 {
-	for (int cpu = 1; cpu < NCPU; cpu++)
-		if (cpu_state(cpu) >= 0 &&
-		    cpu_state(cpu) != self->was_online[cpu])
-			cpu_set_online(cpu, self->was_online[cpu]);
+	cpus_online_restore(self->was_online, NCPU);
 	unload_all();
 }
 

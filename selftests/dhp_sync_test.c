@@ -154,8 +154,7 @@ FIXTURE_SETUP(sync)
 	ASSERT_EQ(0, mod_load("dhp_sample", NULL));
 	ASSERT_EQ(0, write_file(TEST_CTL, "register 1 0"));
 	self->nr_test_clients = 3;
-	for (int cpu = 0; cpu < MAX_CPUS; cpu++)
-		self->was_online[cpu] = cpu_state(cpu) == 1;
+	cpus_online_save(self->was_online, MAX_CPUS);
 }
 
 /*
@@ -164,9 +163,7 @@ FIXTURE_SETUP(sync)
  */
 FIXTURE_TEARDOWN(sync)
 {
-	for (int cpu = 1; cpu < MAX_CPUS; cpu++)
-		if (cpu_state(cpu) >= 0 && cpu_state(cpu) != self->was_online[cpu])
-			cpu_set_online(cpu, self->was_online[cpu]);
+	cpus_online_restore(self->was_online, MAX_CPUS);
 	unload_all();
 }
 

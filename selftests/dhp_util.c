@@ -296,6 +296,21 @@ int cpu_new(void)
 	return cpu >= 0 ? cpu : cpu_hotadd();
 }
 
+/* Which of CPUs 0 .. @n - 1 are online now, into @was. */
+void cpus_online_save(bool *was, int n)
+{
+	for (int cpu = 0; cpu < n; cpu++)
+		was[cpu] = cpu_state(cpu) == 1;
+}
+
+/* CPUs 1 .. @n - 1 that are there back online or offline as in @was. */
+void cpus_online_restore(const bool *was, int n)
+{
+	for (int cpu = 1; cpu < n; cpu++)
+		if (cpu_state(cpu) >= 0 && cpu_state(cpu) != was[cpu])
+			cpu_set_online(cpu, was[cpu]);
+}
+
 /* A CPU that arrives, online: hot-added where the kernel can, else new. */
 int cpu_arrive(void)
 {
