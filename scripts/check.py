@@ -48,7 +48,7 @@ MEMORY = ['--mem', '1G', '--slots', '4', '--maxmem', '8G', '--vmem', '1G',
           '--kmod', 'memory-notifier-error-inject']
 # The reliability runs (issue 5): long storms print progress instead of
 # every kernel line, faults make the page allocator warn by design.
-STRESS = ['--loglevel', '5']
+STRESS = ['--cpus', '2', '--maxcpus', '3'] + MEMORY + ['--loglevel', '5']
 # The fuzzer writes to the debugfs files of every sample, edu's included.
 FUZZ = ['--cpus', '2', '--maxcpus', '4', '--edu', '1', '--loglevel', '5']
 # Allowed under fault injection only: the page allocator's and vmalloc's
@@ -89,69 +89,48 @@ IRQBALANCE = ['--cpus', '2', '--maxcpus', '4', '--host-prog',
                            'sbin', 'irqbalance')]
 # Lockdown: the rebalance sample's devices have debugfs files too.
 LOCKDOWN = ['--cpus', '2', '--maxcpus', '2']
-# name, kernel, vm.py options, guest command ({scale} as for --stress-scale);
-# "name:variant" runs with --suites name
-SUITES = [
-    ('sync', '6.1', ['--cpus', '2', '--maxcpus', '6'], './dhp_sync_test'),
-    ('event', '6.1', ['--cpus', '2', '--maxcpus', '4'] + MEMORY,
-     './dhp_event_test'),
-    ('mem', '6.1', MEMTEST, './dhp_mem_test'),
-    ('memmap', '6.1', MEMMAP, './dhp_mem_test'),
-    ('rebalance', '6.1', ['--cpus', '2', '--maxcpus', '4', '--edu', '1'],
-     './dhp_rebalance_test'),
-    ('wdm', '6.1', ['--cpus', '2', '--maxcpus', '4'] + MEMORY,
-     './dhp_wdm_test'),
-    ('sync', '6.12', ['--cpus', '2', '--maxcpus', '6', '--vmware'],
-     './dhp_sync_test'),
-    ('event', '6.12', ['--cpus', '2', '--maxcpus', '4'] + MEMORY,
-     './dhp_event_test'),
-    ('mem', '6.12', MEMTEST, './dhp_mem_test'),
-    ('memmap', '6.12', MEMMAP, './dhp_mem_test'),
-    ('rebalance', '6.12', ['--cpus', '2', '--maxcpus', '4', '--edu', '1'],
-     './dhp_rebalance_test'),
-    ('wdm', '6.12', ['--cpus', '2', '--maxcpus', '4'] + MEMORY,
-     './dhp_wdm_test'),
-    ('sync', 'debug', ['--cpus', '2', '--maxcpus', '6', '--kmemleak'],
-     './dhp_sync_test'),
-    ('event', 'debug', ['--cpus', '2', '--maxcpus', '4', '--kmemleak'] +
-     MEMORY, './dhp_event_test'),
-    ('mem', 'debug', MEMTEST + ['--kmemleak'], './dhp_mem_test'),
-    ('rebalance', 'debug', ['--cpus', '2', '--maxcpus', '4', '--edu', '1',
-                            '--kmemleak'], './dhp_rebalance_test'),
-    ('numa', '6.1', ['--cpus', '3'] + NUMA, './dhp_numa_test'),
-    ('numa:isolcpus', '6.1', ['--cpus', '3'] + NUMA + ISOLATED,
-     './dhp_numa_test'),
-    ('numa', '6.12', ['--cpus', '2'] + NUMA, './dhp_numa_test'),
-    ('numa:isolcpus', '6.12', ['--cpus', '2'] + NUMA + ISOLATED,
-     './dhp_numa_test'),
-    ('khotplug', '6.1', KHOTPLUG, './dhp_khotplug_test'),
-    ('khotplug', '6.12', KHOTPLUG, './dhp_khotplug_test'),
-    ('khotplug', 'debug', KHOTPLUG + ['--kmemleak'], './dhp_khotplug_test'),
-    ('irqbalance', '6.1', IRQBALANCE, './dhp_irqbalance_test'),
-    ('irqbalance', '6.12', IRQBALANCE, './dhp_irqbalance_test'),
+SYNC = ['--cpus', '2', '--maxcpus', '6']
+CPUS4 = ['--cpus', '2', '--maxcpus', '4']
+
+
+def on(kernels, name, opts, cmd):
+    """Suite @name on each of @kernels (space-separated): vm.py options
+    @opts, on the debug kernel with kmemleak too, and the guest command
+    @cmd ({scale} as for --stress-scale). "name:variant" runs with
+    --suites name."""
+    return [(name, k, opts + ['--kmemleak'] * (k == 'debug'), cmd)
+            for k in kernels.split()]
+
+
+SUITES = (
+    on('6.1 debug', 'sync', SYNC, './dhp_sync_test') +
+    on('6.12', 'sync', SYNC + ['--vmware'], './dhp_sync_test') +
+    on('6.1 6.12 debug', 'event', CPUS4 + MEMORY, './dhp_event_test') +
+    on('6.1 6.12 debug', 'mem', MEMTEST, './dhp_mem_test') +
+    on('6.1 6.12', 'memmap', MEMMAP, './dhp_mem_test') +
+    on('6.1 6.12 debug', 'rebalance', CPUS4 + ['--edu', '1'],
+       './dhp_rebalance_test') +
+    on('6.1 6.12 debug', 'wdm', CPUS4 + MEMORY, './dhp_wdm_test') +
+    on('6.1', 'numa', ['--cpus', '3'] + NUMA, './dhp_numa_test') +
+    on('6.1', 'numa:isolcpus', ['--cpus', '3'] + NUMA + ISOLATED,
+       './dhp_numa_test') +
+    on('6.12', 'numa', ['--cpus', '2'] + NUMA, './dhp_numa_test') +
+    on('6.12', 'numa:isolcpus', ['--cpus', '2'] + NUMA + ISOLATED,
+       './dhp_numa_test') +
+    on('6.1 6.12 debug', 'khotplug', KHOTPLUG, './dhp_khotplug_test') +
+    on('6.1 6.12', 'irqbalance', IRQBALANCE, './dhp_irqbalance_test') +
     # lockdown is raised in the guest and stays: one boot for the suite;
     # not on debug, whose kernel has no lockdown LSM
-    ('lockdown', '6.1', LOCKDOWN, './dhp_lockdown_test'),
-    ('lockdown', '6.12', LOCKDOWN, './dhp_lockdown_test'),
-    ('pm', '6.1', PM, './dhp_pm_test'),
-    ('pm', '6.12', PM, './dhp_pm_test'),
-    ('pm', 'debug', PM + ['--kmemleak'], './dhp_pm_test'),
-    ('wdm', 'debug', ['--cpus', '2', '--maxcpus', '4', '--kmemleak'] + MEMORY,
-     './dhp_wdm_test'),
-    ('kunit', 'debug', ['--cpus', '2', '--maxcpus', '2', '--kmemleak'],
-     'sh ./dhp_kunit.sh'),
-    ('fault', 'debug', ['--cpus', '2', '--maxcpus', '4', '--kmemleak'] +
-     MEMORY + FAULT, './dhp_fault_test'),
-    ('fuzz', '6.1', FUZZ, 'DHP_FUZZ_SCALE={scale} ./dhp_fuzz_test'),
-    ('fuzz', 'debug', FUZZ + ['--kmemleak'],
-     'DHP_FUZZ_SCALE={scale} ./dhp_fuzz_test'),
-    ('stress', '6.1', ['--cpus', '2', '--maxcpus', '3'] + MEMORY + STRESS,
-     'DHP_STRESS_SCALE={scale} ./dhp_stress_test'),
-    ('stress', '6.12', ['--cpus', '2', '--maxcpus', '3'] + MEMORY + STRESS,
-     'DHP_STRESS_SCALE={scale} ./dhp_stress_test'),
-    ('stress', 'debug', ['--cpus', '2', '--maxcpus', '3', '--kmemleak'] +
-     MEMORY + STRESS, 'DHP_STRESS_SCALE={debug_scale} ./dhp_stress_test'),
-]
+    on('6.1 6.12', 'lockdown', LOCKDOWN, './dhp_lockdown_test') +
+    on('6.1 6.12 debug', 'pm', PM, './dhp_pm_test') +
+    on('debug', 'kunit', ['--cpus', '2', '--maxcpus', '2'],
+       'sh ./dhp_kunit.sh') +
+    on('debug', 'fault', CPUS4 + MEMORY + FAULT, './dhp_fault_test') +
+    on('6.1 debug', 'fuzz', FUZZ, 'DHP_FUZZ_SCALE={scale} ./dhp_fuzz_test') +
+    on('6.1 6.12', 'stress', STRESS,
+       'DHP_STRESS_SCALE={scale} ./dhp_stress_test') +
+    on('debug', 'stress', STRESS,
+       'DHP_STRESS_SCALE={debug_scale} ./dhp_stress_test'))
 
 # "# DHP-STAT key value [key value ...]" lines from the reliability tests.
 STAT = re.compile(r'#\s*DHP-STAT\s+(.*)$')

@@ -43,16 +43,12 @@ FIXTURE_SETUP(ev)
 	unload_all();
 	ASSERT_EQ(0, mod_load("dhp", NULL));
 	ASSERT_EQ(0, mod_load("dhp_evtest", NULL));
-	for (int cpu = 0; cpu < 64; cpu++)
-		self->was_online[cpu] = cpu_state(cpu) == 1;
+	cpus_online_save(self->was_online, 64);
 }
 
 FIXTURE_TEARDOWN(ev)
 {
-	for (int cpu = 1; cpu < 64; cpu++)
-		if (cpu_state(cpu) >= 0 &&
-		    cpu_state(cpu) != self->was_online[cpu])
-			cpu_set_online(cpu, self->was_online[cpu]);
+	cpus_online_restore(self->was_online, 64);
 	ctl("hold held 0");
 	unload_all();
 }
@@ -251,11 +247,8 @@ TEST_F_TIMEOUT(ev, cpu_arrival_removal, 600)
 	before = events_stat("posted");
 	ASSERT_EQ(0, ctl("register c %d", F_PROC | F_MEM));
 	after = events_stat("posted");
-	cpu = cpu_hotadd();
-	if (cpu < 0)
-		cpu = cpu_new();
+	cpu = cpu_arrive();
 	ASSERT_LE(0, cpu);
-	ASSERT_EQ(0, cpu_set_online(cpu, true));
 	r = wait_cpu_rec("c", CPU_ARRIVAL, cpu);
 	ASSERT_TRUE(!!r);
 	/* delivered once the CPU was online and scheduling */
@@ -421,11 +414,8 @@ TEST_F_TIMEOUT(ev, exactly_once_mixed, 900)
 	ASSERT_EQ(0, ctl("register x %d", F_PROC | F_MEM));
 	ASSERT_EQ(0, ctl("register y %d 20", F_PROC | F_MEM));
 	after = events_stat("posted");
-	cpu = cpu_hotadd();
-	if (cpu < 0)
-		cpu = cpu_new();
+	cpu = cpu_arrive();
 	ASSERT_LE(0, cpu);
-	ASSERT_EQ(0, cpu_set_online(cpu, true));
 	ASSERT_NE(0, dimm_add("1G", id));
 	ASSERT_EQ(0, cpu_set_online(cpu, false));
 	ASSERT_EQ(0, cpu_set_online(cpu, true));
@@ -964,11 +954,8 @@ TEST_F_TIMEOUT(ev, tracepoints, 600)
 	id = evtest_client_id();
 	ASSERT_LT(0, id);
 
-	cpu = cpu_hotadd();
-	if (cpu < 0)
-		cpu = cpu_new();
+	cpu = cpu_arrive();
 	ASSERT_LE(0, cpu);
-	ASSERT_EQ(0, cpu_set_online(cpu, true));
 	r = wait_cpu_rec("t", CPU_ARRIVAL, cpu);
 	ASSERT_TRUE(!!r);
 	seq = r->seq;	/* r is in cl, which the next read overwrites */

@@ -261,16 +261,6 @@ static bool k_sysfs_streq(const char *s1, const char *s2)
 	return false;
 }
 
-static int k_match(const char *const *v, size_t n, const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (k_sysfs_streq(v[i], s))
-			return i;
-	return -1;
-}
-
 /* The input's words between blanks, as the handlers' strsep(" \t\n"). */
 struct words {
 	int n;			/* MAX_WORDS + 1: more than MAX_WORDS */
@@ -447,9 +437,9 @@ static void cache_drop(void)
 		closedir(dir_cache[--dir_cached].d);
 }
 
-/* Appends @path's lines, or those starting with one of @keys ("k "). */
+/* Appends @path's lines: all, those of @keys ("k ..."), or all but those. */
 static void st_file(struct buf *st, const char *path, const char *const *keys,
-		    size_t nkeys, bool exclude)
+		    bool but)
 {
 	char *line, *save = NULL;
 	bool match;
@@ -462,11 +452,11 @@ static void st_file(struct buf *st, const char *path, const char *const *keys,
 	}
 	for (line = strtok_r(rbuf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		match = !nkeys;
-		for (i = 0; i < nkeys && !match; i++)
+		match = !keys;
+		for (i = 0; keys && keys[i] && !match; i++)
 			match = !strncmp(line, keys[i], strlen(keys[i])) &&
 				line[strlen(keys[i])] == ' ';
-		if (nkeys && exclude)
+		if (keys && but)
 			match = !match;
 		if (match) {
 			b_puts(st, line);
@@ -544,21 +534,69 @@ enum verdict {
 
 struct fuzz_file;
 
+/*
+ * A part of the state a file's writes may change: the lines of a file
+ * (those of @keys, or all but those), or the names in a directory. @path
+ * is absolute, or "" for the fuzzed file, or "./NAME" for the file NAME
+ * beside it; ending in "/", the directory's names; with a component "*",
+ * that path in each entry of the directory before it (but the fuzzed file).
+ */
+struct shown {
+	const char *path;
+	const char *const *keys;	/* "key value" lines; NULL: all */
+	bool but;			/* all lines but those of @keys */
+};
+
+/*
+ * A file that takes one value (sysfs-like): a word of @words as
+ * sysfs_streq() compares, or a number in a range by kstrtouint().
+ */
+struct value {
+	const char *const *words;	/* NULL: a number */
+	const char *const *near;	/* not words, for the inputs */
+	/* what the file reads after words[i]: shows[i % count], or words[i] */
+	const char *const *shows;
+	unsigned int base;
+	long long lo, hi;
+	/* a range that other files set: narrows [lo, hi] */
+	void (*range)(long long *lo, long long *hi);
+	long long cheap;	/* above it: valid, not written (0: none) */
+	size_t max;		/* longer inputs are refused (0: a page) */
+	bool maybe;		/* a valid one may fail (no device ready) */
+	bool reads_back;	/* a write that succeeds shows in the file */
+};
+
+/* NULL-terminated lists, for the table */
+#define STRS(...)	((const char *const []){ __VA_ARGS__, NULL })
+#define SHOWN(...)	((const struct shown []){ __VA_ARGS__, { NULL } })
+#define VALUE(...)	(&(const struct value){ __VA_ARGS__ })
+
 struct oracle {
-	const char *pattern;	/* fnmatch(), relative to debugfs */
+	/* fnmatch(), relative to debugfs or /sys/kernel; a parameter's path */
+	const char *pattern;
 	int order;		/* the files are fuzzed by increasing order */
+	/* a file of commands: its grammar, and a valid one (or nearly) */
 	enum verdict (*check)(struct fuzz_file *f, const char *in, size_t len);
-	/* a valid command (or nearly) as words, for the mutations */
 	int (*gen)(struct fuzz_file *f, struct rng *r, char w[][160]);
-	void (*state)(struct fuzz_file *f, struct buf *st);
-	void (*begin)(struct fuzz_file *f);
-	void (*end)(struct fuzz_file *f);
+	const struct value *value;	/* or a file of one value */
+	const struct shown *state;	/* what its writes change */
 	/*
-	 * The part of the state end() restores as begin() found it: state()
-	 * itself, if NULL and @restores; nothing if !@restores.
+	 * What the run leaves as it found it: @kept, or @state if NULL;
+	 * nothing if @lasting (counters that only grow).
 	 */
-	bool restores;
-	void (*kept)(struct fuzz_file *f, struct buf *st);
+	const struct shown *kept;
+	bool lasting;
+	/* How: the file's first value written back, */
+	bool save;
+	const char *const *end;		/* these commands written, */
+	/*
+	 * and for each entry of the directory @objects (what the commands
+	 * make) the commands @fresh if the run made it, else @old ("%s": its
+	 * name), or wait until no rebalance round is pending (@settle).
+	 */
+	const char *objects;
+	const char *const *fresh, *const *old;
+	bool settle;
 };
 
 struct fuzz_file {
@@ -566,7 +604,8 @@ struct fuzz_file {
 	char rel[256];
 	char dir[512];		/* the directory it is in */
 	const struct oracle *o;
-	char saved[256];	/* what begin() saved for end() */
+	char saved[512];	/* its first value, or the objects " a b " */
+	char expect[64];	/* what it must read after this write */
 	unsigned long loud;	/* valid writes that make dhp print */
 	bool sysfs;		/* kernfs: at most a page, "" not passed on */
 	bool param;		/* a module parameter: its setter sees a string */
@@ -575,6 +614,54 @@ struct fuzz_file {
 
 static int nr_cpu_ids_guest;
 static long avail_mb;
+
+static const char *pickz(struct rng *r, const char *const *v)
+{
+	size_t n = 0;
+
+	while (v[n])
+		n++;
+	return v[below(r, n)];
+}
+
+static bool is_self(struct fuzz_file *f, const char *dir, const char *name)
+{
+	return !strcmp(dir, f->dir) && !strcmp(name, strrchr(f->path, '/') + 1);
+}
+
+/* Appends to @st the state @s shows for @f. */
+static void show(struct fuzz_file *f, const struct shown *s, struct buf *st)
+{
+	char path[PATH_MAX], sub[PATH_MAX], names[128][64], *star;
+	size_t len;
+	int i, n;
+
+	for (; s->path; s++) {
+		if (!strncmp(s->path, "./", 2))
+			snprintf(path, sizeof(path), "%s/%.200s", f->dir,
+				 s->path + 2);
+		else
+			snprintf(path, sizeof(path), "%s", *s->path ? s->path : f->path);
+		len = strlen(path);
+		star = strstr(path, "/*/");
+		if (path[len - 1] == '/') {
+			path[len - 1] = '\0';
+			st_dir(st, path);
+		} else if (!star) {
+			st_file(st, path, s->keys, s->but);
+		} else {
+			*star = '\0';
+			n = names_in(path, names, 128, true);
+			for (i = 0; i < n; i++) {
+				if (is_self(f, path, names[i]))
+					continue;
+				snprintf(sub, sizeof(sub), "%.2000s/%.63s/%.200s", path,
+					 names[i], star + 3);
+				st_file(st, sub, s->keys, s->but);
+			}
+		}
+	}
+}
 
 /*
  * A valid write that makes dhp print a line or more each time (it refuses
@@ -666,10 +753,70 @@ static void gen_num(struct rng *r, char *out, long long lo, long long hi)
 	sprintf(out, "%lld", v);
 }
 
+/* ---- Files of one value: the rules above ------------------------------- */
+
+static void value_range(const struct value *v, long long *lo, long long *hi)
+{
+	*lo = v->lo;
+	*hi = v->hi;
+	if (v->range)
+		v->range(lo, hi);
+}
+
+static enum verdict value_check(struct fuzz_file *f, const char *in,
+				size_t len)
+{
+	const struct value *v = f->o->value;
+	char s[PAGE + 1];
+	long long lo, hi;
+	unsigned int n;
+	size_t i;
+
+	if (!len || len > (v->max ?: PAGE) || has_nul(in, len))
+		return V_BAD;
+	memcpy(s, in, len);
+	s[len] = '\0';
+	if (v->words) {
+		for (i = 0; v->words[i] && !k_sysfs_streq(v->words[i], s); i++)
+			;
+		if (!v->words[i])
+			return V_BAD;
+		for (n = 0; v->shows && v->shows[n]; n++)
+			;
+		if (v->reads_back)
+			snprintf(f->expect, sizeof(f->expect), "%s",
+				 n ? v->shows[i % n] : v->words[i]);
+		return v->maybe ? V_MAYBE : V_OK;
+	}
+	value_range(v, &lo, &hi);
+	if (k_strtouint(s, v->base, &n) || n < lo || n > hi)
+		return V_BAD;
+	if (v->cheap && n > v->cheap)
+		return V_SKIP;
+	if (v->reads_back)
+		snprintf(f->expect, sizeof(f->expect), "%u", n);
+	return v->maybe ? V_MAYBE : V_OK;
+}
+
+/* A word, or mostly near one; a number near the ends, mostly cheap. */
+static int value_gen(struct fuzz_file *f, struct rng *r, char w[][160])
+{
+	const struct value *v = f->o->value;
+	long long lo, hi;
+
+	if (v->words) {
+		strcpy(w[0], pickz(r, chance(r, 70) ? v->words : v->near));
+		return 1;
+	}
+	value_range(v, &lo, &hi);
+	gen_num(r, w[0], lo, v->cheap && chance(r, 80) ? v->cheap : hi);
+	return 1;
+}
+
 /*
- * The high-memory parameters (/sys/module/dhp/parameters/): kstrtouint()
- * with base 0; low_mb and high_mb in [1, 2^30] and low_mb < high_mb, the
- * other threshold as it is now; period_ms in [10, 3600000].
+ * The high-memory parameters (/sys/module/dhp/parameters/): low_mb and
+ * high_mb in [1, 2^30] and low_mb < high_mb, the other threshold as it is
+ * now; period_ms in [10, 3600000].
  */
 #define HM_MAX		1073741824U	/* 2^30 */
 #define PERIOD_MIN	10
@@ -684,257 +831,101 @@ static long param_now(const char *path)
 							  STAT_MISSING;
 }
 
-static bool is_param(struct fuzz_file *f, const char *name)
+static void low_range(long long *lo, long long *hi)
 {
-	return !strcmp(strrchr(f->path, '/') + 1, name);
+	*hi = param_now(HM_HIGH) - 1;
 }
 
-static enum verdict hmp_check(struct fuzz_file *f, const char *in, size_t len)
+static void high_range(long long *lo, long long *hi)
 {
-	char s[PAGE + 1];
-	unsigned int v;
-
-	memcpy(s, in, len);
-	s[len] = '\0';
-	if (k_strtouint(s, 0, &v))
-		return V_BAD;
-	if (is_param(f, "period_ms"))
-		return v >= PERIOD_MIN && v <= PERIOD_MAX ? V_OK : V_BAD;
-	if (!v || v > HM_MAX)
-		return V_BAD;
-	if (is_param(f, "low_mb"))
-		return v < param_now(HM_HIGH) ? V_OK : V_BAD;
-	return v > param_now(HM_LOW) ? V_OK : V_BAD;
+	*lo = param_now(HM_LOW) + 1;
 }
 
-/* Mostly near the bounds the other threshold sets, or around avail_mb. */
-static int hmp_gen(struct fuzz_file *f, struct rng *r, char w[][160])
+/* Half near the bound the other threshold sets, half around avail_mb. */
+static int hm_gen(struct fuzz_file *f, struct rng *r, char w[][160])
 {
-	long low = param_now(HM_LOW), high = param_now(HM_HIGH);
-	long mid = avail_mb > 2 ? avail_mb : 1024;
+	long long lo, hi, mid = avail_mb > 2 ? avail_mb : 1024;
 
-	if (is_param(f, "period_ms"))
-		gen_num(r, w[0], PERIOD_MIN, PERIOD_MAX);
-	else if (is_param(f, "low_mb"))
-		gen_num(r, w[0], 1, chance(r, 50) ? high - 1 : mid);
-	else
-		gen_num(r, w[0], chance(r, 50) ? low + 1 : mid, HM_MAX);
+	value_range(f->o->value, &lo, &hi);
+	if (chance(r, 50)) {
+		if (!strcmp(f->path, HM_LOW))
+			hi = mid;
+		else
+			lo = mid;
+	}
+	gen_num(r, w[0], lo, hi);
 	return 1;
 }
 
-static void hmp_state(struct fuzz_file *f, struct buf *st)
-{
-	st_file(st, HM_LOW, NULL, 0, false);
-	st_file(st, HM_HIGH, NULL, 0, false);
-	st_file(st, HM_PERIOD, NULL, 0, false);
-}
-
-static void hmp_begin(struct fuzz_file *f)
-{
-	snprintf(f->saved, sizeof(f->saved), "%ld %ld %ld",
-		 sysfs_long(HM_LOW), sysfs_long(HM_HIGH),
-		 sysfs_long(HM_PERIOD));
-}
-
-static void hmp_end(struct fuzz_file *f)
-{
-	long low, high, period;
-
-	if (sscanf(f->saved, "%ld %ld %ld", &low, &high, &period) == 3) {
-		hm_set(low, high);
-		write_filef(HM_PERIOD, "%ld", period);
-	}
-}
-
-/* the rebalance_hint_only parameter: a strict boolean */
+/* the rebalance_hint_only parameter: a strict boolean, shown as N or Y */
 static const char *const bools[] = {
 	"0", "1", "n", "y", "N", "Y", "no", "yes", "off", "on", "false", "true",
+	NULL,
 };
 
 static const char *const near_bools[] = {
 	"2", "-1", "Yes", "YES", "No", "On", "OFF", "True", "t", "f", "o",
 	"of", "yess", "yellow", "nope", "enable", "disable", "Y Y", "10",
-	"00", "y\n\n", "",
+	"00", "y\n\n", "", NULL,
 };
 
-static enum verdict bool_check(struct fuzz_file *f, const char *in,
-			       size_t len)
-{
-	char s[8];
-
-	if (!len || len >= sizeof(s) || has_nul(in, len))
-		return V_BAD;
-	memcpy(s, in, len);
-	s[len] = '\0';
-	return k_match(bools, ARRAY_SIZE(bools), s) < 0 ? V_BAD : V_OK;
-}
-
-static int bool_gen(struct fuzz_file *f, struct rng *r, char w[][160])
-{
-	if (chance(r, 70))
-		strcpy(w[0], pick(r, bools, ARRAY_SIZE(bools)));
-	else
-		strcpy(w[0], pick(r, near_bools, ARRAY_SIZE(near_bools)));
-	return 1;
-}
-
-static void hint_state(struct fuzz_file *f, struct buf *st)
-{
-	static const char *const keys[] = { "hint_only" };
-
-	st_file(st, RB_DEBUGFS "/stats", keys, 1, false);
-	st_file(st, HINT_PARAM, NULL, 0, false);
-}
-
-static void file_begin(struct fuzz_file *f)
-{
-	int n = read_file(f->path, f->saved, sizeof(f->saved));
-
-	if (n > 0 && f->saved[n - 1] == '\n')
-		f->saved[n - 1] = '\0';
-}
-
-static void file_end(struct fuzz_file *f)
-{
-	write_file(f->path, f->saved);
-}
-
 /* sysfs dhp/rebalance/<device>/policy */
-static const char *const policies[] = { "default", "participate", "opt-out" };
+static const char *const policies[] = {
+	"default", "participate", "opt-out", NULL,
+};
 
 static const char *const near_policies[] = {
 	"Default", "DEFAULT", "defaul", "defaults", "opt_out", "optout",
 	"opt-in", "participates", "participat", "none", "net", "other",
-	"default participate", "-", "",
+	"default participate", "-", "", NULL,
 };
 
-static enum verdict policy_check(struct fuzz_file *f, const char *in,
-				 size_t len)
-{
-	char s[16];
+/* ---- Files of commands -------------------------------------------------- */
 
-	/* sysfs calls no store() for an empty write: 0, nothing changed */
-	if (!len)
-		return V_OK;
-	if (len >= sizeof(s) || has_nul(in, len))
+/* The words of a command of 1 to @max bytes and 1 to @n words, or NULL. */
+static struct words *command(const char *in, size_t len, size_t max, int n)
+{
+	static struct words ws;
+
+	if (!len || len > max || has_nul(in, len))
+		return NULL;
+	split(in, len, &ws);
+	return ws.n >= 1 && ws.n <= n ? &ws : NULL;
+}
+
+/* A count in [lo, hi] (base 10), into @n: not written above @cheap. */
+static enum verdict count_of(const char *w, unsigned int lo, unsigned int hi,
+			     unsigned int cheap, unsigned int *n)
+{
+	if (k_strtouint(w, 10, n) || *n < lo || *n > hi)
 		return V_BAD;
-	memcpy(s, in, len);
-	s[len] = '\0';
-	return k_match(policies, ARRAY_SIZE(policies), s) < 0 ? V_BAD : V_OK;
+	return *n > cheap ? V_SKIP : V_MAYBE;
 }
 
-static int policy_gen(struct fuzz_file *f, struct rng *r, char w[][160])
+/* An injected failure "CPU ERRNO": CPU -1 (any) or one, a -errno. */
+static bool cpu_errno_ok(const char *cpu_w, const char *err_w)
 {
-	strcpy(w[0], chance(r, 70) ? pick(r, policies, ARRAY_SIZE(policies)) :
-		     pick(r, near_policies, ARRAY_SIZE(near_policies)));
-	return 1;
+	int cpu, err;
+
+	return !k_strtoint(cpu_w, 10, &cpu) && !k_strtoint(err_w, 10, &err) &&
+	       cpu >= -1 && cpu < nr_cpu_ids_guest && err < 0 && err >= -4095;
 }
 
-static void policy_state(struct fuzz_file *f, struct buf *st)
+static void gen_cpu_errno(struct rng *r, char w[][160])
 {
-	char path[PATH_MAX];
-
-	st_file(st, f->path, NULL, 0, false);
-	snprintf(path, sizeof(path), "%s/resolved_policy", f->dir);
-	st_file(st, path, NULL, 0, false);
-}
-
-/* sysfs dhp/rebalance/trigger: "1" (a newline allowed) asks for a round */
-static enum verdict trigger_check(struct fuzz_file *f, const char *in,
-				  size_t len)
-{
-	/* sysfs calls no store() for an empty write: 0, nothing changed */
-	if (!len)
-		return V_OK;
-	return (len == 1 || (len == 2 && in[1] == '\n')) && in[0] == '1' ?
-	       V_OK : V_BAD;
-}
-
-static int trigger_gen(struct fuzz_file *f, struct rng *r, char w[][160])
-{
-	static const char *const near[] = { "0", "2", "11", "now", "yes", "Y",
-					    "1 1", "-1", "01", "" };
-
-	strcpy(w[0], chance(r, 50) ? "1" : pick(r, near, ARRAY_SIZE(near)));
-	return 1;
-}
-
-static void trigger_state(struct fuzz_file *f, struct buf *st)
-{
-	static const char *const keys[] = { "devices", "hint_only" };
-
-	st_file(st, RB_DEBUGFS "/stats", keys, ARRAY_SIZE(keys), false);
-}
-
-/* Waits until no round is pending: "rounds" still for half a second. */
-static void rebalance_settle(void)
-{
-	long last = -1, now;
-	int i;
-
-	for (i = 0; i < 600; i++) {
-		now = stat_value(RB_DEBUGFS "/stats", "rounds");
-		if (now == last)
-			return;
-		last = now;
-		usleep(500000);
-	}
-}
-
-static void trigger_end(struct fuzz_file *f)
-{
-	rebalance_settle();
-}
-
-/* dhp_sample/io: N in [1, 1000000], kstrtouint() base 0 */
-#define IO_CHEAP	64
-
-static enum verdict io_check(struct fuzz_file *f, const char *in, size_t len)
-{
-	char s[32];
-	unsigned int n;
-
-	if (!len || len >= sizeof(s) || has_nul(in, len))
-		return V_BAD;
-	memcpy(s, in, len);
-	s[len] = '\0';
-	if (k_strtouint(s, 0, &n) || !n || n > 1000000)
-		return V_BAD;
-	return n > IO_CHEAP ? V_SKIP : V_OK;
-}
-
-static int io_gen(struct fuzz_file *f, struct rng *r, char w[][160])
-{
-	gen_num(r, w[0], 1, chance(r, 80) ? IO_CHEAP : 1000000);
-	return 1;
-}
-
-static void io_state(struct fuzz_file *f, struct buf *st)
-{
-	static const char *const keys[] = { "allocs", "frees", "vetoes",
-					     "missing" };
-
-	st_file(st, SAMPLE_DEBUGFS "/cpus", NULL, 0, false);
-	st_file(st, SAMPLE_DEBUGFS "/stats", keys, ARRAY_SIZE(keys), false);
+	gen_num(r, w[0], -1, nr_cpu_ids_guest - 1);
+	gen_num(r, w[1], -4095, -1);
 }
 
 /* dhp_sample/fail: "off", or "CPU ERRNO" */
 static enum verdict fail_check(struct fuzz_file *f, const char *in,
 			       size_t len)
 {
-	static struct words ws;
-	int cpu, err;
+	struct words *ws = command(in, len, 31, 2);
 
-	if (!len || len >= 32 || has_nul(in, len))
-		return V_BAD;
-	split(in, len, &ws);
-	if (ws.n == 1 && !strcmp(ws.w[0], "off"))
-		return V_OK;
-	if (ws.n != 2 || k_strtoint(ws.w[0], 10, &cpu) ||
-	    k_strtoint(ws.w[1], 10, &err) || cpu < -1 ||
-	    cpu >= nr_cpu_ids_guest || err >= 0 || err < -4095)
-		return V_BAD;
-	return V_OK;
+	if (ws && ws->n == 1)
+		return strcmp(ws->w[0], "off") ? V_BAD : V_OK;
+	return ws && cpu_errno_ok(ws->w[0], ws->w[1]) ? V_OK : V_BAD;
 }
 
 static int fail_gen(struct fuzz_file *f, struct rng *r, char w[][160])
@@ -943,47 +934,8 @@ static int fail_gen(struct fuzz_file *f, struct rng *r, char w[][160])
 		strcpy(w[0], chance(r, 80) ? "off" : "Off");
 		return 1;
 	}
-	gen_num(r, w[0], -1, nr_cpu_ids_guest - 1);
-	gen_num(r, w[1], -4095, -1);
+	gen_cpu_errno(r, w);
 	return 2;
-}
-
-static void fail_state(struct fuzz_file *f, struct buf *st)
-{
-	st_file(st, f->path, NULL, 0, false);
-}
-
-/* dhp_edu/<pci>/submit: N in [1, 100000] */
-#define EDU_CHEAP	4
-
-static enum verdict edu_check(struct fuzz_file *f, const char *in, size_t len)
-{
-	char s[32];
-	unsigned int n;
-
-	if (!len || len > 24 || has_nul(in, len))
-		return V_BAD;
-	memcpy(s, in, len);
-	s[len] = '\0';
-	if (k_strtouint(s, 10, &n) || !n || n > 100000)
-		return V_BAD;
-	return n > EDU_CHEAP ? V_SKIP : V_MAYBE;
-}
-
-static int edu_gen(struct fuzz_file *f, struct rng *r, char w[][160])
-{
-	gen_num(r, w[0], 1, chance(r, 80) ? EDU_CHEAP : 100000);
-	return 1;
-}
-
-static void edu_state(struct fuzz_file *f, struct buf *st)
-{
-	static const char *const keys[] = { "submitted", "completed",
-					     "errors" };
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/stats", f->dir);
-	st_file(st, path, keys, ARRAY_SIZE(keys), false);
 }
 
 /* dhp_rbdev/ctl */
@@ -1005,63 +957,52 @@ static bool rbdev_exists(const char *name)
 	return strlen(name) < 64 && !strchr(name, '/') && !access(path, F_OK);
 }
 
+static bool word_in(const char *const *v, const char *s)
+{
+	while (*v && strcmp(*v, s))
+		v++;
+	return *v;
+}
+
 static enum verdict rbdev_check(struct fuzz_file *f, const char *in,
 				size_t len)
 {
-	static const char *const classes[] = { "other", "net" };
-	static struct words ws;
+	struct words *ws = command(in, len, 127, 6);
 	unsigned int n;
-	size_t i;
+	enum verdict v;
+	int node;
 
-	if (len >= 128 || has_nul(in, len))
+	if (!ws)
 		return V_BAD;
-	split(in, len, &ws);
-	if (ws.n < 1 || ws.n > 6)
-		return V_BAD;
-	if (!strcmp(ws.w[0], "add") && ws.n >= 4) {
-		int node;
+	if (!strcmp(ws->w[0], "add") && ws->n >= 4) {
 		/* not its own file's name; dhp calls it dhp_rbdev:NAME */
-		if (!name_ok(ws.w[1], 31, "_.:-") || !strcmp(ws.w[1], "ctl"))
+		if (!name_ok(ws->w[1], 31, "_.:-") || !strcmp(ws->w[1], "ctl") ||
+		    !word_in(STRS("other", "net"), ws->w[2]) ||
+		    k_strtouint(ws->w[3], 10, &n) || n < 1 || n > 64 ||
+		    (ws->n >= 5 && !word_in(policies, ws->w[4])))
 			return V_BAD;
-		for (i = 0; i < ARRAY_SIZE(classes); i++)
-			if (!strcmp(ws.w[2], classes[i]))
-				break;
-		if (i == ARRAY_SIZE(classes) ||
-		    k_strtouint(ws.w[3], 10, &n) || n < 1 || n > 64)
-			return V_BAD;
-		if (ws.n >= 5) {
-			for (i = 0; i < ARRAY_SIZE(policies); i++)
-				if (!strcmp(ws.w[4], policies[i]))
-					break;
-			if (i == ARRAY_SIZE(policies))
-				return V_BAD;
-		}
 		/* NODE: any int; dhp refuses one that is not possible */
-		if (ws.n == 6 && k_strtoint(ws.w[5], 10, &node))
+		if (ws->n == 6 && k_strtoint(ws->w[5], 10, &node))
 			return V_BAD;
-		if (rbdev_exists(ws.w[1]))
+		if (rbdev_exists(ws->w[1]))
 			return V_MAYBE;		/* -EEXIST */
 		if (n > 4 || cstat(RB_DEBUGFS "/stats", "devices") >= 6)
 			return V_SKIP;
 		return V_MAYBE;
 	}
-	if (is_cmd(&ws, "remove", 2))
-		return keep_dev(ws.w[1]) ? V_SKIP : V_MAYBE;
-	if (is_cmd(&ws, "refuse", 3)) {
-		if (k_strtouint(ws.w[2], 10, &n) || n > 1)
-			return V_BAD;
-		return n && keep_dev(ws.w[1]) ? V_SKIP : V_MAYBE;
+	if (is_cmd(ws, "remove", 2))
+		return keep_dev(ws->w[1]) ? V_SKIP : V_MAYBE;
+	/* the kept devices stay willing and quick */
+	if (is_cmd(ws, "refuse", 3)) {
+		v = count_of(ws->w[2], 0, 1, 1, &n);
+		return v != V_BAD && n && keep_dev(ws->w[1]) ? V_SKIP : v;
 	}
-	if (is_cmd(&ws, "slowstop", 3)) {
-		if (k_strtouint(ws.w[2], 10, &n) || n > 10000)
-			return V_BAD;
-		return n > 20 || (n && keep_dev(ws.w[1])) ? V_SKIP : V_MAYBE;
+	if (is_cmd(ws, "slowstop", 3)) {
+		v = count_of(ws->w[2], 0, 10000, 20, &n);
+		return v != V_BAD && n && keep_dev(ws->w[1]) ? V_SKIP : v;
 	}
-	if (is_cmd(&ws, "load", 3)) {
-		if (k_strtouint(ws.w[2], 10, &n) || n < 1 || n > 600000)
-			return V_BAD;
-		return n > 20 ? V_SKIP : V_MAYBE;
-	}
+	if (is_cmd(ws, "load", 3))
+		return count_of(ws->w[2], 1, 600000, 20, &n);
 	return V_BAD;
 }
 
@@ -1087,8 +1028,7 @@ static int rbdev_gen(struct fuzz_file *f, struct rng *r, char w[][160])
 		gen_num(r, w[3], 1, chance(r, 80) ? 4 : 64);
 		if (chance(r, 50))
 			return 4;
-		strcpy(w[4], chance(r, 85) ? pick(r, policies, ARRAY_SIZE(policies)) :
-			     pick(r, near_policies, ARRAY_SIZE(near_policies)));
+		strcpy(w[4], pickz(r, chance(r, 85) ? policies : near_policies));
 		return 5;
 	case 1:
 		strcpy(w[0], "remove");
@@ -1108,84 +1048,22 @@ static int rbdev_gen(struct fuzz_file *f, struct rng *r, char w[][160])
 	}
 }
 
-static void rbdev_state(struct fuzz_file *f, struct buf *st)
-{
-	static const char *const keys[] = { "refusing", "submitted",
-					     "completed", "failed",
-					     "order_errors" };
-	static const char *const rb_keys[] = { "devices" };
-	char names[128][64], path[PATH_MAX];
-	int i, n = names_in(RBDEV, names, 128, true);
-
-	st_dir(st, RBDEV);
-	st_dir(st, RB_DEBUGFS);
-	for (i = 0; i < n; i++) {
-		if (!strcmp(names[i], "ctl"))
-			continue;
-		snprintf(path, sizeof(path), RBDEV "/%.63s/stats", names[i]);
-		st_file(st, path, keys, ARRAY_SIZE(keys), false);
-	}
-	st_file(st, RB_DEBUGFS "/stats", rb_keys, 1, false);
-}
-
-/* The devices, as dhp_rbdev and dhp have them, and their refusal. */
-static void rbdev_kept(struct fuzz_file *f, struct buf *st)
-{
-	static const char *const keys[] = { "refusing" };
-	static const char *const rb_keys[] = { "devices" };
-	char names[128][64], path[PATH_MAX];
-	int i, n = dir_names(RBDEV, names, 128);
-
-	st_dir(st, RBDEV);
-	st_dir(st, RB_DEBUGFS);
-	for (i = 0; i < n; i++) {
-		if (!strcmp(names[i], "ctl"))
-			continue;
-		snprintf(path, sizeof(path), RBDEV "/%.63s/stats", names[i]);
-		st_file(st, path, keys, 1, false);
-	}
-	st_file(st, RB_DEBUGFS "/stats", rb_keys, 1, false);
-}
-
-static void rbdev_end(struct fuzz_file *f)
-{
-	char names[128][64], cmd[128];
-	int i, n = dir_names(RBDEV, names, 128);
-
-	for (i = 0; i < n; i++) {
-		if (!strcmp(names[i], "ctl"))
-			continue;
-		if (keep_dev(names[i])) {
-			snprintf(cmd, sizeof(cmd), "refuse %.63s 0", names[i]);
-			write_file(f->path, cmd);
-			snprintf(cmd, sizeof(cmd), "slowstop %.63s 0", names[i]);
-			write_file(f->path, cmd);
-		} else {
-			snprintf(cmd, sizeof(cmd), "remove %.63s", names[i]);
-			write_file(f->path, cmd);
-		}
-	}
-}
-
 /* dhp_test/ctl */
 #define TEST_CLIENTS_MAX	8
 
 static enum verdict test_check(struct fuzz_file *f, const char *in,
 			       size_t len)
 {
-	static struct words ws;
+	struct words *ws = command(in, len, 128, 4);
 	unsigned int n, flags;
-	int idx, cpu, err;
 	long clients;
+	int idx;
 
-	if (!len || len > 128 || has_nul(in, len))
+	if (!ws)
 		return V_BAD;
-	split(in, len, &ws);
-	if (ws.n < 1 || ws.n > 4)
-		return V_BAD;
-	if (is_cmd(&ws, "register", 3)) {
-		if (k_strtouint(ws.w[1], 10, &n) ||
-		    k_strtouint(ws.w[2], 10, &flags))
+	if (is_cmd(ws, "register", 3)) {
+		if (k_strtouint(ws->w[1], 10, &n) ||
+		    k_strtouint(ws->w[2], 10, &flags))
 			return V_BAD;
 		if (flags & ~1U)	/* dhp refuses the first: -EINVAL */
 			return loud(f, V_MAYBE);
@@ -1193,31 +1071,26 @@ static enum verdict test_check(struct fuzz_file *f, const char *in,
 		return n > 2 || clients + n > TEST_CLIENTS_MAX ? V_SKIP :
 								  V_MAYBE;
 	}
-	if (is_cmd(&ws, "badinput", 1))
+	if (is_cmd(ws, "badinput", 1))
 		return loud(f, V_OK);
-	if (is_cmd(&ws, "unregister", 1) || is_cmd(&ws, "reset", 1))
+	if (is_cmd(ws, "unregister", 1) || is_cmd(ws, "reset", 1))
 		return V_OK;
-	if (is_cmd(&ws, "veto", 2) && !strcmp(ws.w[1], "off"))
+	if (is_cmd(ws, "veto", 2) && !strcmp(ws->w[1], "off"))
 		return V_OK;
-	if (is_cmd(&ws, "veto", 4)) {
-		if (k_strtoint(ws.w[1], 10, &idx) ||
-		    k_strtoint(ws.w[2], 10, &cpu) ||
-		    k_strtoint(ws.w[3], 10, &err) || idx < 0 || cpu < -1 ||
-		    cpu >= nr_cpu_ids_guest || err >= 0 || err < -4095)
+	if (is_cmd(ws, "veto", 4)) {
+		if (k_strtoint(ws->w[1], 10, &idx) || idx < 0 ||
+		    !cpu_errno_ok(ws->w[2], ws->w[3]))
 			return V_BAD;
 		/* a veto of a client to come would fail registrations */
 		return idx < 1000000 ? V_SKIP : V_OK;
 	}
-	if (is_cmd(&ws, "selfunreg", 2))
-		return k_strtoint(ws.w[1], 10, &idx) ? V_BAD : V_OK;
-	if (is_cmd(&ws, "churn", 2)) {
-		if (k_strtouint(ws.w[1], 10, &n) || n > 600000)
-			return V_BAD;
-		return n > 20 ? V_SKIP : V_MAYBE;
-	}
-	if (is_cmd(&ws, "rbmisuse", 1))
+	if (is_cmd(ws, "selfunreg", 2))
+		return k_strtoint(ws->w[1], 10, &idx) ? V_BAD : V_OK;
+	if (is_cmd(ws, "churn", 2))
+		return count_of(ws->w[1], 0, 600000, 20, &n);
+	if (is_cmd(ws, "rbmisuse", 1))
 		return V_SKIP;		/* the api_misuse test's */
-	if (is_cmd(&ws, "rbdone", 1))
+	if (is_cmd(ws, "rbdone", 1))
 		return V_MAYBE;		/* -ENOENT: no device */
 	return V_BAD;
 }
@@ -1244,8 +1117,7 @@ static int test_gen(struct fuzz_file *f, struct rng *r, char w[][160])
 			return 2;
 		}
 		gen_num(r, w[1], 1000000, INT_MAX);
-		gen_num(r, w[2], -1, nr_cpu_ids_guest - 1);
-		gen_num(r, w[3], -4095, -1);
+		gen_cpu_errno(r, w + 2);
 		return 4;
 	case 4:
 		strcpy(w[0], "selfunreg");
@@ -1259,34 +1131,6 @@ static int test_gen(struct fuzz_file *f, struct rng *r, char w[][160])
 		strcpy(w[0], chance(r, 50) ? "register" : "veto");
 		return 1;
 	}
-}
-
-static void test_state(struct fuzz_file *f, struct buf *st)
-{
-	/* next_idx counts attempts, failed ones too: not state */
-	static const char *const skip[] = { "next_idx" };
-
-	st_file(st, TEST_DEBUGFS "/stats", skip, 1, true);
-	st_file(st, DHP_DEBUGFS "/cpu_clients", NULL, 0, false);
-}
-
-/* Its clients, as dhp_test and dhp count them. */
-static void test_kept(struct fuzz_file *f, struct buf *st)
-{
-	static const char *const keys[] = { "clients" };
-	long n = -1;
-
-	st_file(st, TEST_DEBUGFS "/stats", keys, 1, false);
-	if (cached_read(DHP_DEBUGFS "/cpu_clients", rbuf, sizeof(rbuf)) > 0)
-		sscanf(rbuf, "# clients %ld", &n);
-	b_printf(st, "cpu clients %ld\n", n);
-}
-
-static void test_end(struct fuzz_file *f)
-{
-	write_file(f->path, "unregister");
-	write_file(f->path, "veto off");
-	write_file(f->path, "selfunreg -1");
 }
 
 /* dhp_evtest/ctl */
@@ -1310,45 +1154,40 @@ static bool ev_exists(const char *name)
 
 static enum verdict ev_check(struct fuzz_file *f, const char *in, size_t len)
 {
-	static struct words ws;
+	struct words *ws = command(in, len, 128, 4);
 	unsigned int flags, sleep_ms = 0, ms;
 	int on;
 
-	if (!len || len > 128 || has_nul(in, len))
+	if (!ws)
 		return V_BAD;
-	split(in, len, &ws);
-	if (ws.n < 1 || ws.n > 4)
-		return V_BAD;
-	if (is_cmd(&ws, "wait_high", 3)) {
-		if (k_strtoint(ws.w[1], 10, &on) ||
-		    k_strtouint(ws.w[2], 10, &ms) || on < 0 || on > 1 ||
-		    ms > 600000)
+	if (is_cmd(ws, "wait_high", 3)) {
+		if (k_strtoint(ws->w[1], 10, &on) || on < 0 || on > 1)
 			return V_BAD;
-		return ms > 20 ? V_SKIP : V_MAYBE;	/* -ETIMEDOUT */
+		return count_of(ws->w[2], 0, 600000, 20, &ms);	/* -ETIMEDOUT */
 	}
-	if (is_cmd(&ws, "badinput", 1))
+	if (is_cmd(ws, "badinput", 1))
 		return loud(f, V_OK);
-	if (ws.n < 2 || !name_ok(ws.w[1], 15, "_-"))
+	if (ws->n < 2 || !name_ok(ws->w[1], 15, "_-"))
 		return V_BAD;
-	if (!strcmp(ws.w[0], "register") && (ws.n == 3 || ws.n == 4)) {
-		if (k_strtouint(ws.w[2], 10, &flags) ||
-		    (ws.n == 4 && k_strtouint(ws.w[3], 10, &sleep_ms)) ||
+	if (!strcmp(ws->w[0], "register") && (ws->n == 3 || ws->n == 4)) {
+		if (k_strtouint(ws->w[2], 10, &flags) ||
+		    (ws->n == 4 && k_strtouint(ws->w[3], 10, &sleep_ms)) ||
 		    sleep_ms > 10000)
 			return V_BAD;
-		if (ev_exists(ws.w[1]))
+		if (ev_exists(ws->w[1]))
 			return V_MAYBE;		/* -EINVAL */
 		if ((flags & ~EV_FLAGS_ALL) || !(flags & 3))
 			return loud(f, V_MAYBE);	/* dhp refuses */
 		return sleep_ms > 10 || ev_clients() >= EV_CLIENTS_MAX ?
 		       V_SKIP : V_MAYBE;
 	}
-	if (is_cmd(&ws, "hold", 3)) {
-		if (k_strtoint(ws.w[2], 10, &on) || on < 0 || on > 1)
+	if (is_cmd(ws, "hold", 3)) {
+		if (k_strtoint(ws->w[2], 10, &on) || on < 0 || on > 1)
 			return V_BAD;
 		/* a held callback would block its unregistration */
-		return on && ev_exists(ws.w[1]) ? V_SKIP : V_MAYBE;
+		return on && ev_exists(ws->w[1]) ? V_SKIP : V_MAYBE;
 	}
-	if (is_cmd(&ws, "unregister", 2) || is_cmd(&ws, "selfunreg", 2))
+	if (is_cmd(ws, "unregister", 2) || is_cmd(ws, "selfunreg", 2))
 		return V_MAYBE;
 	return V_BAD;
 }
@@ -1392,85 +1231,152 @@ static int ev_gen(struct fuzz_file *f, struct rng *r, char w[][160])
 	}
 }
 
-static void ev_state(struct fuzz_file *f, struct buf *st)
+/* ---- The table ---------------------------------------------------------- */
+
+#define IO_CHEAP	64
+#define EDU_CHEAP	4
+
+static const struct shown hm_shown[] = {
+	{ HM_LOW }, { HM_HIGH }, { HM_PERIOD }, { NULL }
+};
+
+static const char *const rb_devices[] = { "devices", NULL };
+
+static const struct oracle oracles[] = {
+	{ HM_LOW, 5, .gen = hm_gen, .state = hm_shown, .save = true,
+	  .value = VALUE(.lo = 1, .hi = HM_MAX, .range = low_range,
+			 .reads_back = true) },
+	{ HM_HIGH, 6, .gen = hm_gen, .state = hm_shown, .save = true,
+	  .value = VALUE(.lo = 1, .hi = HM_MAX, .range = high_range,
+			 .reads_back = true) },
+	{ HM_PERIOD, 7, .state = hm_shown, .save = true,
+	  .value = VALUE(.lo = PERIOD_MIN, .hi = PERIOD_MAX,
+			 .reads_back = true) },
+	/* not walked: mods.runtime_params fuzzes it, with dhp alone */
+	{ HINT_PARAM, 20, .save = true,
+	  .value = VALUE(.words = bools, .near = near_bools,
+			 .shows = STRS("N", "Y"), .reads_back = true),
+	  .state = SHOWN({ RB_DEBUGFS "/stats", STRS("hint_only") },
+			 { HINT_PARAM }) },
+	/* in sysfs, as the last */
+	{ "dhp/rebalance/*/policy", 30, .save = true,
+	  .value = VALUE(.words = policies, .near = near_policies,
+			 .reads_back = true),
+	  .state = SHOWN({ "" }, { "./resolved_policy" }) },
+	/* kstrtouint() with base 0 */
+	{ "dhp_sample/io", 40, .lasting = true,
+	  .value = VALUE(.lo = 1, .hi = 1000000, .cheap = IO_CHEAP, .max = 31),
+	  .state = SHOWN({ SAMPLE_DEBUGFS "/cpus" },
+			 { SAMPLE_STATS, STRS("allocs", "frees", "vetoes",
+					      "missing") }) },
+	{ "dhp_sample/fail", 50, fail_check, fail_gen, .save = true,
+	  .state = SHOWN({ "" }) },
+	/* next_idx counts attempts, failed ones too: not state */
+	{ "dhp_test/ctl", 60, test_check, test_gen,
+	  .state = SHOWN({ TEST_STATS, STRS("next_idx"), true },
+			 { DHP_DEBUGFS "/cpu_clients" }),
+	  .kept = SHOWN({ TEST_STATS, STRS("clients") },
+			{ DHP_DEBUGFS "/cpu_clients", STRS("# clients") }),
+	  .end = STRS("unregister", "veto off", "selfunreg -1") },
+	/*
+	 * selfunreg is set by a client's callback, whenever its events come;
+	 * dhp counts its asynchronous clients (their counters move)
+	 */
+	{ "dhp_evtest/ctl", 70, ev_check, ev_gen,
+	  .state = SHOWN({ EVTEST "/clients/" },
+			 { EVTEST "/results", STRS("selfunreg"), true },
+			 { DHP_DEBUGFS "/event_clients", STRS("# clients") }),
+	  .kept = SHOWN({ EVTEST "/clients/" },
+			{ DHP_DEBUGFS "/event_clients", STRS("# clients") }),
+	  .objects = EVTEST "/clients",
+	  .fresh = STRS("hold %s 0", "unregister %s") },
+	{ "dhp_rbdev/ctl", 80, rbdev_check, rbdev_gen,
+	  .state = SHOWN({ RBDEV "/" }, { RB_DEBUGFS "/" },
+			 { RBDEV "/*/stats", STRS("refusing", "submitted",
+						  "completed", "failed",
+						  "order_errors") },
+			 { RB_DEBUGFS "/stats", rb_devices }),
+	  .kept = SHOWN({ RBDEV "/" }, { RB_DEBUGFS "/" },
+			{ RBDEV "/*/stats", STRS("refusing") },
+			{ RB_DEBUGFS "/stats", rb_devices }),
+	  .objects = RBDEV, .fresh = STRS("remove %s"),
+	  .old = STRS("refuse %s 0", "slowstop %s 0") },
+	/* kstrtouint() with base 10 */
+	{ "dhp_edu/*/submit", 90, .lasting = true,
+	  .value = VALUE(.base = 10, .lo = 1, .hi = 100000,
+			 .cheap = EDU_CHEAP, .max = 24, .maybe = true),
+	  .state = SHOWN({ "./stats", STRS("submitted", "completed",
+					  "errors") }) },
+	/* "1" asks for a round */
+	{ "dhp/rebalance/trigger", 100, .settle = true,
+	  .value = VALUE(.words = STRS("1"),
+			 .near = STRS("0", "2", "11", "now", "yes", "Y",
+				      "1 1", "-1", "01", "")),
+	  .state = SHOWN({ RB_DEBUGFS "/stats", STRS("devices",
+						    "hint_only") }) },
+};
+
+/* Waits until no round is pending: "rounds" still for half a second. */
+static void rebalance_settle(void)
 {
-	/* set by a client's callback, whenever its events come */
-	static const char *const skip[] = { "selfunreg" };
-	long n = -1;
+	long last = -1, now;
+	int i;
 
-	st_dir(st, EVTEST "/clients");
-	st_file(st, EVTEST "/results", skip, 1, true);
-	/* dhp's count of asynchronous clients (their counters move) */
-	if (cached_read(DHP_DEBUGFS "/event_clients", rbuf, sizeof(rbuf)) > 0)
-		sscanf(rbuf, "# clients %ld", &n);
-	b_printf(st, "event clients %ld\n", n);
-}
-
-/* The clients, as dhp_evtest and dhp have them. */
-static void ev_kept(struct fuzz_file *f, struct buf *st)
-{
-	long n = -1;
-
-	st_dir(st, EVTEST "/clients");
-	if (cached_read(DHP_DEBUGFS "/event_clients", rbuf, sizeof(rbuf)) > 0)
-		sscanf(rbuf, "# clients %ld", &n);
-	b_printf(st, "event clients %ld\n", n);
-}
-
-/* The clients there before the run, as " a b c ". */
-static void ev_begin(struct fuzz_file *f)
-{
-	char names[128][64];
-	int i, n = dir_names(EVTEST "/clients", names, 128);
-	size_t o = 1;
-
-	strcpy(f->saved, " ");
-	for (i = 0; i < n && o + strlen(names[i]) + 2 < sizeof(f->saved); i++)
-		o += sprintf(f->saved + o, "%s ", names[i]);
-}
-
-static void ev_end(struct fuzz_file *f)
-{
-	char names[128][64], cmd[160], key[80];
-	int i, n = dir_names(EVTEST "/clients", names, 128);
-
-	for (i = 0; i < n; i++) {
-		snprintf(key, sizeof(key), " %.63s ", names[i]);
-		if (strstr(f->saved, key))
-			continue;
-		snprintf(cmd, sizeof(cmd), "hold %.63s 0", names[i]);
-		write_file(f->path, cmd);
-		snprintf(cmd, sizeof(cmd), "unregister %.63s", names[i]);
-		write_file(f->path, cmd);
+	for (i = 0; i < 600; i++) {
+		now = stat_value(RB_DEBUGFS "/stats", "rounds");
+		if (now == last)
+			return;
+		last = now;
+		usleep(500000);
 	}
 }
 
-static const struct oracle oracles[] = {
-	{ HM_LOW, 5, hmp_check, hmp_gen, hmp_state, hmp_begin, hmp_end,
-	  true },
-	{ HM_HIGH, 6, hmp_check, hmp_gen, hmp_state, hmp_begin, hmp_end,
-	  true },
-	{ HM_PERIOD, 7, hmp_check, hmp_gen, hmp_state, hmp_begin, hmp_end,
-	  true },
-	/* not walked: the words of runtime_params */
-	{ HINT_PARAM, 20, bool_check, bool_gen, hint_state, file_begin,
-	  file_end, true },
-	/* in sysfs, as the next */
-	{ "dhp/rebalance/*/policy", 30, policy_check, policy_gen,
-	  policy_state, file_begin, file_end, true },
-	{ "dhp_sample/io", 40, io_check, io_gen, io_state },
-	{ "dhp_sample/fail", 50, fail_check, fail_gen, fail_state,
-	  file_begin, file_end, true },
-	{ "dhp_test/ctl", 60, test_check, test_gen, test_state, NULL,
-	  test_end, true, test_kept },
-	{ "dhp_evtest/ctl", 70, ev_check, ev_gen, ev_state, ev_begin, ev_end,
-	  true, ev_kept },
-	{ "dhp_rbdev/ctl", 80, rbdev_check, rbdev_gen, rbdev_state, NULL,
-	  rbdev_end, true, rbdev_kept },
-	{ "dhp_edu/*/submit", 90, edu_check, edu_gen, edu_state },
-	{ "dhp/rebalance/trigger", 100, trigger_check, trigger_gen,
-	  trigger_state, NULL, trigger_end, true },
-};
+/* What the run found, for run_end(): the file's value, or the objects. */
+static void run_begin(struct fuzz_file *f)
+{
+	char names[128][64];
+	int i, n;
+	size_t o;
+
+	f->saved[0] = '\0';
+	if (f->o->save) {
+		n = read_file(f->path, f->saved, sizeof(f->saved));
+		if (n > 0 && f->saved[n - 1] == '\n')
+			f->saved[n - 1] = '\0';
+	}
+	if (!f->o->objects)
+		return;
+	n = dir_names(f->o->objects, names, 128);
+	strcpy(f->saved, " ");
+	for (i = 0, o = 1; i < n && o + strlen(names[i]) + 2 < sizeof(f->saved);
+	     i++)
+		o += sprintf(f->saved + o, "%s ", names[i]);
+}
+
+/* Puts back what the run changed, as the oracle says. */
+static void run_end(struct fuzz_file *f)
+{
+	const struct oracle *o = f->o;
+	const char *const *cmd;
+	char names[128][64], key[80];
+	int i, n;
+
+	if (o->save)
+		write_file(f->path, f->saved);
+	for (cmd = o->end; cmd && *cmd; cmd++)
+		write_file(f->path, *cmd);
+	n = o->objects ? dir_names(o->objects, names, 128) : 0;
+	for (i = 0; i < n; i++) {
+		if (is_self(f, o->objects, names[i]))
+			continue;
+		snprintf(key, sizeof(key), " %.63s ", names[i]);
+		cmd = strstr(f->saved, key) ? o->old : o->fresh;
+		for (; cmd && *cmd; cmd++)
+			write_filef(f->path, *cmd, names[i]);
+	}
+	if (o->settle)
+		rebalance_settle();
+}
 
 /* ---- Finding the files -------------------------------------------------- */
 
@@ -1488,18 +1394,9 @@ static const struct oracle *oracle_of(const char *rel)
 	return NULL;
 }
 
-static void add_file(const char *path, const char *name)
+/* @f for the file at @path, named @name for the oracles */
+static void file_init(struct fuzz_file *f, const char *path, const char *name)
 {
-	struct fuzz_file *f;
-
-	if (!oracle_of(name)) {
-		fprintf(stderr, "# writable file without an oracle: %s\n", path);
-		nr_orphans++;
-		return;
-	}
-	if (nr_files == MAX_FILES)
-		return;
-	f = &files[nr_files++];
 	memset(f, 0, sizeof(*f));
 	snprintf(f->path, sizeof(f->path), "%s", path);
 	snprintf(f->rel, sizeof(f->rel), "%s", name);
@@ -1508,6 +1405,17 @@ static void add_file(const char *path, const char *name)
 	f->o = oracle_of(name);
 	f->sysfs = strncmp(path, DEBUGFS "/", strlen(DEBUGFS) + 1);
 	f->param = !strncmp(path, "/sys/module/", strlen("/sys/module/"));
+}
+
+static void add_file(const char *path, const char *name)
+{
+	if (!oracle_of(name)) {
+		fprintf(stderr, "# writable file without an oracle: %s\n", path);
+		nr_orphans++;
+		return;
+	}
+	if (nr_files < MAX_FILES)
+		file_init(&files[nr_files++], path, name);
 }
 
 /*
@@ -1664,7 +1572,7 @@ static void mutate_bytes(struct rng *r, struct buf *in)
 static void gen_command(struct fuzz_file *f, struct rng *r, struct buf *in)
 {
 	static char w[MAX_WORDS + 2][160];
-	int n = f->o->gen(f, r, w), i, j, k;
+	int n = (f->o->gen ?: value_gen)(f, r, w), i, j, k;
 	char tmp[160], tmp2[160];
 
 	if (chance(r, 40)) {
@@ -1830,6 +1738,15 @@ static void fuzz_fail(struct fuzz_file *f, unsigned long i, const char *why,
 	print_input("input", in, len);
 }
 
+/* Whether @f reads what it should after this write (and a newline). */
+static bool reads_expected(struct fuzz_file *f, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	cached_read(f->path, buf, len);
+	buf[strcspn(buf, "\n")] = '\0';
+	return !strcmp(buf, f->expect);
+}
+
 /*
  * Fuzzes one file with @n writes. Returns false if a write broke the
  * rules (each printed, up to FAILS_PER_FILE).
@@ -1838,6 +1755,7 @@ static bool fuzz_one(struct fuzz_file *f, unsigned long n, unsigned long long se
 {
 	struct rng r = { seed_of(f->rel, seed) };
 	struct buf in, before, after, start;
+	char got[64];
 	unsigned long step = n / 5 ? n / 5 : 1, tries = 0;
 	enum verdict v;
 	size_t seen;
@@ -1851,10 +1769,9 @@ static bool fuzz_one(struct fuzz_file *f, unsigned long n, unsigned long long se
 	b_init(&start, STATE_MAX);
 	if (!in.p || !before.p || !after.p || !start.p)
 		return false;
-	if (f->o->begin)
-		f->o->begin(f);
-	(f->o->kept ?: f->o->state)(f, &start);
-	f->o->state(f, &before);
+	run_begin(f);
+	show(f, f->o->kept ?: f->o->state, &start);
+	show(f, f->o->state, &before);
 
 	fd = open(f->path, O_WRONLY);
 	if (fd < 0) {
@@ -1872,7 +1789,8 @@ static bool fuzz_one(struct fuzz_file *f, unsigned long n, unsigned long long se
 		seen = !f->sysfs ? in.len : in.len < PAGE ? in.len : PAGE;
 		if (f->param)
 			seen = strnlen(in.p, seen);
-		v = f->o->check(f, in.p, seen);
+		f->expect[0] = '\0';
+		v = (f->o->check ?: value_check)(f, in.p, seen);
 		if (v == V_SKIP) {
 			f->skipped++;
 			if (++tries > 100 * n)
@@ -1897,7 +1815,7 @@ static bool fuzz_one(struct fuzz_file *f, unsigned long n, unsigned long long se
 				fuzz_fail(f, f->writes, "a valid input was refused",
 					  in.p, in.len, v, ret);
 			after.len = 0;
-			f->o->state(f, &after);
+			show(f, f->o->state, &after);
 			if (after.len != before.len ||
 			    memcmp(after.p, before.p, after.len)) {
 				fuzz_fail(f, f->writes,
@@ -1916,8 +1834,15 @@ static bool fuzz_one(struct fuzz_file *f, unsigned long n, unsigned long long se
 						 PAGE : in.len))
 				fuzz_fail(f, f->writes, "a short write",
 					  in.p, in.len, v, ret);
+			else if (f->expect[0] &&
+				 !reads_expected(f, got, sizeof(got))) {
+				fuzz_fail(f, f->writes, "it reads otherwise",
+					  in.p, in.len, v, ret);
+				fprintf(stderr, "#   it reads \"%s\", not \"%s\"\n",
+					got, f->expect);
+			}
 			before.len = 0;
-			f->o->state(f, &before);
+			show(f, f->o->state, &before);
 		}
 		if (f->writes % step == 0 || f->writes == n)
 			printf("# fuzz %s: %lu/%lu\n", f->rel, f->writes, n);
@@ -1926,11 +1851,10 @@ static bool fuzz_one(struct fuzz_file *f, unsigned long n, unsigned long long se
 	close(fd);
 out:
 	cache_drop();
-	if (f->o->end)
-		f->o->end(f);
-	if (f->o->restores && f->fails < FAILS_PER_FILE) {
+	run_end(f);
+	if (!f->o->lasting && f->fails < FAILS_PER_FILE) {
 		after.len = 0;
-		(f->o->kept ?: f->o->state)(f, &after);
+		show(f, f->o->kept ?: f->o->state, &after);
 		cache_drop();
 		if (after.len != start.len ||
 		    memcmp(after.p, start.p, after.len)) {
@@ -2251,32 +2175,28 @@ TEST_F_TIMEOUT(mods, load_params, 1800)
 	fflush(stdout);
 }
 
-/*
- * The sysfs oracle of a bool parameter: kernfs hands the setter at most a
- * page, as a string (a NUL ends it); an empty write is not passed on.
- */
-static enum verdict sysfs_bool_check(const char *in, size_t len, bool *v)
-{
-	char s[PAGE + 1];
-	int i;
-
-	if (len > PAGE)
-		len = PAGE;
-	memcpy(s, in, len);
-	s[len] = '\0';
-	i = k_match(bools, ARRAY_SIZE(bools), s);
-	if (i < 0)
-		return V_BAD;
-	*v = i & 1;
-	return V_OK;
-}
-
 static bool param_value(const char *path)
 {
 	char buf[8] = "";
 
 	read_file(path, buf, sizeof(buf));
 	return buf[0] == 'Y';
+}
+
+/* DHP_FUZZ_SEED, or one from the time; printed. */
+static unsigned long long fuzz_seed(void)
+{
+	const char *env = getenv("DHP_FUZZ_SEED");
+	unsigned long long seed;
+
+	if (env && *env) {
+		seed = strtoull(env, NULL, 0);
+	} else {
+		seed = (unsigned long long)time(NULL) << 20 ^ getpid();
+		seed &= 0xffffffffffffULL;
+	}
+	printf("# fuzz seed %llu (DHP_FUZZ_SEED=%llu replays it)\n", seed, seed);
+	return seed;
 }
 
 /*
@@ -2290,17 +2210,10 @@ TEST_F_TIMEOUT(mods, runtime_params, 1800)
 		"2", "-1", "yellow", "Y junk", " Y", "YY", "nope", "\n",
 		"Y\n\n", "2\n", "ye", "Y\r\n", "trueish", "\t", "y\t",
 	};
-	unsigned long n = fuzz_writes() / 10;
-	struct fuzz_file f = { .o = oracle_of(HINT_PARAM) };
-	struct rng r = { env_ul("DHP_FUZZ_SEED", time(NULL)) };
-	char names[128][64], path[PATH_MAX];
-	unsigned long i, accepted = 0;
-	bool before, v = false;
-	struct buf in;
+	char names[128][64], path[PATH_MAX], page[PAGE + 100];
+	struct fuzz_file f;
 	struct stat sb;
-	enum verdict ok;
 	size_t k;
-	long ret;
 	int fd, j, nn;
 
 	ASSERT_EQ(0, mod_load("dhp", NULL));
@@ -2313,66 +2226,37 @@ TEST_F_TIMEOUT(mods, runtime_params, 1800)
 	}
 
 	/*
-	 * dhp's writable parameters: rebalance_hint_only here, those with an
-	 * oracle with the files (fuzz.debugfs)
+	 * dhp's writable parameters: each has an oracle, rebalance_hint_only
+	 * fuzzed here, the others with the files (fuzz.debugfs)
 	 */
-	nn = dir_names("/sys/module/dhp/parameters", names, 128);
+	nn = dir_names(DHP_PARAMS, names, 128);
 	for (j = 0; j < nn; j++) {
-		snprintf(path, sizeof(path), "/sys/module/dhp/parameters/%.63s",
-			 names[j]);
+		snprintf(path, sizeof(path), DHP_PARAMS "/%.63s", names[j]);
 		if (stat(path, &sb) || !(sb.st_mode & 0222))
 			continue;
-		EXPECT_TRUE(!strcmp("rebalance_hint_only", names[j]) ||
-			    oracle_of(path))
+		EXPECT_NE(NULL, oracle_of(path))
 			TH_LOG("writable parameter %s has no oracle", names[j]);
 	}
 
-	b_init(&in, IN_MAX);
-	ASSERT_NE(NULL, in.p);
-	fd = open(HINT_PARAM, O_WRONLY);
-	ASSERT_LE(0, fd);
+	file_init(&f, HINT_PARAM, HINT_PARAM);
 	ASSERT_EQ(0, write_file(HINT_PARAM, "N"));
 	for (k = 0; k < ARRAY_SIZE(bad); k++) {
+		EXPECT_EQ(V_BAD, value_check(&f, bad[k], strlen(bad[k])))
+			TH_LOG("the oracle takes '%s'", bad[k]);
 		EXPECT_EQ(-EINVAL, write_file(HINT_PARAM, bad[k]))
 			TH_LOG("'%s' accepted", bad[k]);
 		EXPECT_FALSE(param_value(HINT_PARAM));
 	}
 	/* a page of garbage; an empty write changes nothing */
-	memset(in.p, 'y', PAGE + 100);
-	EXPECT_GT(0, write(fd, in.p, PAGE + 100));
+	fd = open(HINT_PARAM, O_WRONLY);
+	ASSERT_LE(0, fd);
+	memset(page, 'y', sizeof(page));
+	EXPECT_GT(0, write(fd, page, sizeof(page)));
 	EXPECT_EQ(0, write(fd, "", 0));
+	close(fd);
 	EXPECT_FALSE(param_value(HINT_PARAM));
 
-	for (i = 0; i < n; i++) {
-		in.len = 0;
-		if (chance(&r, 80))
-			gen_command(&f, &r, &in);
-		else
-			gen_random(&r, &in);
-		before = param_value(HINT_PARAM);
-		ok = in.len ? sysfs_bool_check(in.p, in.len, &v) : V_MAYBE;
-		ret = write(fd, in.p, in.len);
-		if (ret < 0) {
-			EXPECT_NE(V_OK, ok) print_input("refused", in.p, in.len);
-			EXPECT_EQ(before, param_value(HINT_PARAM))
-				print_input("refused but changed", in.p, in.len);
-		} else if (in.len) {
-			accepted++;
-			EXPECT_EQ(V_OK, ok) print_input("accepted", in.p, in.len);
-			EXPECT_EQ(in.len > PAGE ? PAGE : in.len, (size_t)ret);
-			EXPECT_EQ(v, param_value(HINT_PARAM))
-				print_input("accepted, wrong value", in.p, in.len);
-		} else {
-			EXPECT_EQ(before, param_value(HINT_PARAM));
-		}
-		if (_metadata->passed == 0)
-			break;
-	}
-	printf("# %s: %lu random writes, %lu accepted\n", HINT_PARAM, n,
-	       accepted);
-	fflush(stdout);
-	close(fd);
-	free(in.p);
+	EXPECT_TRUE(fuzz_one(&f, fuzz_writes() / 10, fuzz_seed()));
 	EXPECT_EQ(0, write_file(HINT_PARAM, "N"));
 }
 
@@ -2485,19 +2369,12 @@ TEST_F_TIMEOUT(fuzz, debugfs, 86400)
 	unsigned long n = fuzz_writes();
 	unsigned long total = 0, rejected = 0, accepted = 0;
 	const char *only = getenv("DHP_FUZZ_ONLY");
+	unsigned long long seed = fuzz_seed();
 	static char roots[128][64];
-	unsigned long long seed;
 	int i, k, nroots, fuzzed = 0, failed = 0;
 	double t0 = now_s();
 
-	if (getenv("DHP_FUZZ_SEED") && *getenv("DHP_FUZZ_SEED")) {
-		seed = strtoull(getenv("DHP_FUZZ_SEED"), NULL, 0);
-	} else {
-		seed = (unsigned long long)time(NULL) << 20 ^ getpid();
-		seed &= 0xffffffffffffULL;
-	}
-	printf("# fuzz seed %llu (DHP_FUZZ_SEED=%llu replays it), %lu writes per file%s\n",
-	       (unsigned long long)seed, (unsigned long long)seed, n,
+	printf("# fuzz: %lu writes per file%s\n", n,
 	       n < FULL_RUN ? ": a reduced run, the full one is 100000" : "");
 	fflush(stdout);
 

@@ -477,8 +477,7 @@ FIXTURE_SETUP(ib)
 	unload_all();
 	mkdir(IB_DIR, 0755);
 	mkdir("/run/irqbalance", 0755);
-	for (int cpu = 0; cpu < NCPU; cpu++)
-		self->was_online[cpu] = cpu_state(cpu) == 1;
+	cpus_online_save(self->was_online, NCPU);
 	ASSERT_EQ(0, mod_load("dhp", NULL));
 	ASSERT_EQ(0, mod_load("dhp_rbdev", NULL));
 	ASSERT_EQ(0, write_filef(RBDEV_CTL, "add d0 other %d", D0_IRQS));
@@ -493,10 +492,7 @@ FIXTURE_TEARDOWN(ib)
 {
 	ib_stop(self->b.ib);
 	write_file(HINT_ONLY, "N");
-	for (int cpu = 1; cpu < NCPU; cpu++)
-		if (cpu_state(cpu) >= 0 &&
-		    cpu_state(cpu) != self->was_online[cpu])
-			cpu_set_online(cpu, self->was_online[cpu]);
+	cpus_online_restore(self->was_online, NCPU);
 	unload_all();
 }
 
@@ -526,7 +522,7 @@ static int add_cpu(struct bench *b)
 	int cpu;
 
 	calls_reset();
-	cpu = cpu_up_new();
+	cpu = cpu_arrive();
 	if (cpu <= 0 || !wait_round(rounds))
 		return -1;
 	fprintf(stderr, "# CPU %d added, online %d\n", cpu, cpu_count_online());

@@ -292,8 +292,7 @@ FIXTURE_SETUP(numa)
 	ASSERT_EQ(0, mod_load("dhp_evtest", NULL));
 	ASSERT_EQ(0, mod_load("dhp_sample", NULL));
 	ASSERT_EQ(0, mod_load("dhp_rbdev", NULL));
-	for (int cpu = 0; cpu < SPREAD_CPUS; cpu++)
-		self->was_online[cpu] = cpu_state(cpu) == 1;
+	cpus_online_save(self->was_online, SPREAD_CPUS);
 	ASSERT_LT(0, read_file(DEFAULT_AFFINITY, self->affinity,
 			       sizeof(self->affinity)));
 }
@@ -301,10 +300,7 @@ FIXTURE_SETUP(numa)
 FIXTURE_TEARDOWN(numa)
 {
 	write_file(DEFAULT_AFFINITY, self->affinity);
-	for (int cpu = 1; cpu < SPREAD_CPUS; cpu++)
-		if (cpu_state(cpu) >= 0 &&
-		    cpu_state(cpu) != self->was_online[cpu])
-			cpu_set_online(cpu, self->was_online[cpu]);
+	cpus_online_restore(self->was_online, SPREAD_CPUS);
 	unload_all();
 }
 

@@ -349,16 +349,12 @@ FIXTURE_SETUP(rb)
 	unload_all();
 	ASSERT_EQ(0, mod_load("dhp", NULL));
 	ASSERT_EQ(0, mod_load("dhp_rbdev", NULL));
-	for (int cpu = 0; cpu < NCPU; cpu++)
-		self->was_online[cpu] = cpu_state(cpu) == 1;
+	cpus_online_save(self->was_online, NCPU);
 }
 
 FIXTURE_TEARDOWN(rb)
 {
-	for (int cpu = 1; cpu < NCPU; cpu++)
-		if (cpu_state(cpu) >= 0 &&
-		    cpu_state(cpu) != self->was_online[cpu])
-			cpu_set_online(cpu, self->was_online[cpu]);
+	cpus_online_restore(self->was_online, NCPU);
 	unload_all();
 }
 
@@ -374,7 +370,7 @@ TEST_F_TIMEOUT(rb, irqs_follow_cpus, 600)
 	ASSERT_EQ(0, write_file(TRACING "/events/dhp/dhp_rebalance/enable",
 				"1"));
 
-	cpu = cpu_up_new();
+	cpu = cpu_arrive();
 	ASSERT_LT(0, cpu);
 	ASSERT_TRUE(wait_spread(&d, true));
 	EXPECT_LE(1, rb_info(RBN("d0"), "rounds"));
@@ -404,7 +400,7 @@ TEST_F_TIMEOUT(rb, network_opts_out_by_default, 600)
 	for (i = 0; i < n.nr_irqs; i++)
 		before[i] = irq_cpu(n.irqs[i], "effective_affinity_list");
 
-	cpu = cpu_up_new();
+	cpu = cpu_arrive();
 	ASSERT_LT(0, cpu);
 	for (i = 0; i < 100 && rb_info(RBN("n0"), "skipped") < 1; i++)
 		usleep(100000);
@@ -442,7 +438,7 @@ TEST_F_TIMEOUT(rb, io_across_hotplug, 900)
 
 	usleep(500000);
 	for (i = 0; i < 2; i++) {
-		cpu = cpu_up_new();
+		cpu = cpu_arrive();
 		ASSERT_LT(0, cpu);
 		usleep(1000000);
 		cycles++;
@@ -516,7 +512,7 @@ TEST_F_TIMEOUT(rb, edu_msi_moves, 900)
 	ASSERT_LE(0, child);
 	if (!child)
 		_exit(write_file(path, "5000") ? 1 : 0);
-	cpu = cpu_up_new();
+	cpu = cpu_arrive();
 	ASSERT_LT(1, cpu);
 	ASSERT_TRUE(wait_spread_msi(&d, path));
 	first = irq_cpu(d.irqs[0], "effective_affinity_list");
@@ -881,7 +877,7 @@ TEST_F_TIMEOUT(rb, start_sees_new_affinity, 600)
 	ASSERT_EQ(0, rbdev("add s0 other 4"));
 	ASSERT_EQ(4, dev_read(&d, "s0"));
 
-	cpu = cpu_up_new();
+	cpu = cpu_arrive();
 	ASSERT_LT(0, cpu);
 	ASSERT_TRUE(wait_rounds(RBN("s0"), 1));
 	EXPECT_TRUE(start_saw_spread(&d));
@@ -930,7 +926,7 @@ TEST_F_TIMEOUT(rb, explicit_policy_beats_class, 600)
 
 	for (step = 1; step <= 2; step++) {
 		if (step == 1) {
-			cpu = cpu_up_new();
+			cpu = cpu_arrive();
 			ASSERT_LT(0, cpu);
 		} else {
 			ASSERT_EQ(0, cpu_set_online(cpu, false));
@@ -982,7 +978,7 @@ TEST_F_TIMEOUT(rb, stopped_device_does_not_hang_offline, 600)
 
 	ASSERT_EQ(0, rbdev("add b0 other 2"));
 	ASSERT_EQ(0, rbdev("blkmq b0 1"));
-	cpu = cpu_up_new();
+	cpu = cpu_arrive();
 	ASSERT_LT(0, cpu);
 	ASSERT_TRUE(wait_rounds(RBN("b0"), 1));
 	ASSERT_EQ(0, rbdev("slowstop b0 4000"));

@@ -93,6 +93,44 @@ static double now_s(void)
 	ASSERT_EQ(0, stat_value(SAMPLE_STATS, "missing"));		\
 } while (0)
 
+/*
+ * Onlines @cpu, which must fail (with @ret; with any error if 0) and stay
+ * offline: @n clients get START then FAILURE, each with @err, none
+ * COMPLETE. The counts before it into @before, the steps into @d.
+ */
+static void online_fails(struct __test_metadata *_metadata, int cpu, int ret,
+			 int err, long n, struct counts *before, long *d)
+{
+	long fails;
+	int got;
+
+	counts_read(before);
+	fails = add_failures_with(err);
+	got = cpu_set_online(cpu, true);
+	EXPECT_EQ(ret ?: got, got);
+	EXPECT_NE(0, got);
+	EXPECT_EQ(0, cpu_state(cpu));
+	counts_delta(before, d);
+	EXPECT_EQ(n, d[S_START]);
+	EXPECT_EQ(n, d[S_FAILURE]);
+	EXPECT_EQ(0, d[S_COMPLETE]);
+	EXPECT_EQ(fails + n, add_failures_with(err));
+}
+
+/*
+ * Onlines (@on) or offlines @cpu: @n clients get START and COMPLETE, or
+ * REMOVE_START and REMOVE_COMPLETE. As online_fails().
+ */
+static void online_ok(struct __test_metadata *_metadata, int cpu, bool on,
+		      long n, struct counts *before, long *d)
+{
+	counts_read(before);
+	ASSERT_EQ(0, cpu_set_online(cpu, on));
+	counts_delta(before, d);
+	EXPECT_EQ(n, d[on ? S_START : S_RSTART]);
+	EXPECT_EQ(n, d[on ? S_COMPLETE : S_RCOMPLETE]);
+}
+
 static void unload_all(void)
 {
 	mod_unload("dhp_sample");
@@ -116,8 +154,7 @@ FIXTURE_SETUP(sync)
 	ASSERT_EQ(0, mod_load("dhp_sample", NULL));
 	ASSERT_EQ(0, write_file(TEST_CTL, "register 1 0"));
 	self->nr_test_clients = 3;
-	for (int cpu = 0; cpu < MAX_CPUS; cpu++)
-		self->was_online[cpu] = cpu_state(cpu) == 1;
+	cpus_online_save(self->was_online, MAX_CPUS);
 }
 
 /*
@@ -126,9 +163,7 @@ FIXTURE_SETUP(sync)
  */
 FIXTURE_TEARDOWN(sync)
 {
-	for (int cpu = 1; cpu < MAX_CPUS; cpu++)
-		if (cpu_state(cpu) >= 0 && cpu_state(cpu) != self->was_online[cpu])
-			cpu_set_online(cpu, self->was_online[cpu]);
+	cpus_online_restore(self->was_online, MAX_CPUS);
 	unload_all();
 }
 
@@ -186,11 +221,8 @@ TEST_F_TIMEOUT(sync, hotadd, 600)
 	counts_read(&before);
 	for (i = 0; i < 2; i++) {
 		/* a real vCPU hot-add where the kernel can (6.1), else a spare */
-		cpus[i] = cpu_hotadd();
-		if (cpus[i] < 0)
-			cpus[i] = cpu_new();
+		cpus[i] = cpu_arrive();
 		ASSERT_LE(0, cpus[i]) TH_LOG("no CPU to add: %d", cpus[i]);
-		ASSERT_EQ(0, cpu_set_online(cpus[i], true));
 		ASSERT_EQ(1, cpu_state(cpus[i]));
 	}
 	counts_delta(&before, d);
@@ -214,24 +246,18 @@ TEST_F_TIMEOUT(sync, hotadd, 600)
 TEST_F_TIMEOUT(sync, veto_by_sample, 600)
 {
 	struct counts before, after;
-	long d[NR_STEPS], adds, fails, rem, err, enomem;
+	long d[NR_STEPS], adds, fails, rem, err;
 	char phase[16];
 	int cpu;
 
 	cpu = cpu_new();
 	ASSERT_LE(0, cpu);
 	ASSERT_EQ(0, write_filef(SAMPLE_DEBUGFS "/fail", "%d -12", cpu));
-	counts_read(&before);
-	enomem = add_failures_with(-ENOMEM);
-	EXPECT_EQ(-ENOMEM, cpu_set_online(cpu, true));
-	EXPECT_EQ(0, cpu_state(cpu));
-	counts_delta(&before, d);
-	/* test clients 0 and 1 came before the sample; 2 never got START */
-	EXPECT_EQ(2, d[S_START]);
-	EXPECT_EQ(2, d[S_FAILURE]);
-	/* each with the veto's errno */
-	EXPECT_EQ(enomem + 2, add_failures_with(-ENOMEM));
-	EXPECT_EQ(0, d[S_COMPLETE]);
+	/*
+	 * test clients 0 and 1 came before the sample, 2 never got START;
+	 * each FAILURE with the veto's errno
+	 */
+	online_fails(_metadata, cpu, -ENOMEM, -ENOMEM, 2, &before, d);
 	counts_read(&after);
 	EXPECT_EQ(before.vetoes + 1, after.vetoes);
 	EXPECT_EQ(before.allocs, after.allocs);
@@ -240,11 +266,7 @@ TEST_F_TIMEOUT(sync, veto_by_sample, 600)
 	EXPECT_EQ(-12, err);
 
 	ASSERT_EQ(0, write_file(SAMPLE_DEBUGFS "/fail", "off"));
-	counts_read(&before);
-	ASSERT_EQ(0, cpu_set_online(cpu, true));
-	counts_delta(&before, d);
-	EXPECT_EQ(3, d[S_START]);
-	EXPECT_EQ(3, d[S_COMPLETE]);
+	online_ok(_metadata, cpu, true, 3, &before, d);
 	ASSERT_INVARIANTS();
 }
 
@@ -252,22 +274,15 @@ TEST_F_TIMEOUT(sync, veto_by_sample, 600)
 TEST_F_TIMEOUT(sync, veto_by_last_client, 600)
 {
 	struct counts before, after;
-	long d[NR_STEPS], fails;
+	long d[NR_STEPS];
 	int cpu;
 
 	cpu = cpu_new();
 	ASSERT_LE(0, cpu);
 	/* test client index 2 is registered after the sample */
 	ASSERT_EQ(0, write_filef(TEST_CTL, "veto 2 %d -28", cpu));
-	counts_read(&before);
-	fails = add_failures_with(-ENOSPC);
-	EXPECT_EQ(-ENOSPC, cpu_set_online(cpu, true));
-	EXPECT_EQ(0, cpu_state(cpu));
-	counts_delta(&before, d);
-	EXPECT_EQ(3, d[S_START]);
-	EXPECT_EQ(3, d[S_FAILURE]);
 	/* the vetoing client's errno, to all three */
-	EXPECT_EQ(fails + 3, add_failures_with(-ENOSPC));
+	online_fails(_metadata, cpu, -ENOSPC, -ENOSPC, 3, &before, d);
 	counts_read(&after);
 	EXPECT_EQ(before.allocs + 1, after.allocs);
 	EXPECT_EQ(before.frees + 1, after.frees);
@@ -282,7 +297,7 @@ TEST_F_TIMEOUT(sync, cpuhp_fail_injection, 900)
 {
 	int prepare = dhp_state_number("prepare");
 	int online = dhp_state_number("online");
-	long d[NR_STEPS], adds, fails, rem, err, fails0, cancels;
+	long d[NR_STEPS], adds, fails, rem, err, fails0;
 	struct counts before, after;
 	char phase[16];
 	int cpu, later, earlier, mid;
@@ -296,16 +311,8 @@ TEST_F_TIMEOUT(sync, cpuhp_fail_injection, 900)
 
 	/* At dhp:online: the CPU started, so everyone gets FAILURE. */
 	ASSERT_EQ(0, cpuhp_inject(cpu, online));
-	counts_read(&before);
-	cancels = add_failures_with(-ECANCELED);
-	EXPECT_NE(0, cpu_set_online(cpu, true));
-	EXPECT_EQ(0, cpu_state(cpu));
-	counts_delta(&before, d);
-	EXPECT_EQ(3, d[S_START]);
-	EXPECT_EQ(3, d[S_FAILURE]);
-	EXPECT_EQ(0, d[S_COMPLETE]);
 	/* no client vetoed: something after dhp failed */
-	EXPECT_EQ(cancels + 3, add_failures_with(-ECANCELED));
+	online_fails(_metadata, cpu, 0, -ECANCELED, 3, &before, d);
 	counts_read(&after);
 	EXPECT_EQ(after.allocs - before.allocs, after.frees - before.frees);
 	ASSERT_EQ(0, dhp_cpu_line(cpu, phase, &adds, &fails, &rem, &err));
@@ -315,15 +322,9 @@ TEST_F_TIMEOUT(sync, cpuhp_fail_injection, 900)
 	/* Just after dhp:prepare, where the kernel lets a state fail. */
 	mid = cpuhp_injectable_near(cpu, prepare, 1);
 	if (mid > 0 && mid < online) {
+		TH_LOG("failure at state %d", mid);
 		ASSERT_EQ(0, cpuhp_inject(cpu, mid));
-		counts_read(&before);
-		cancels = add_failures_with(-ECANCELED);
-		EXPECT_NE(0, cpu_set_online(cpu, true));
-		counts_delta(&before, d);
-		EXPECT_EQ(3, d[S_START]);
-		EXPECT_EQ(3, d[S_FAILURE]);
-		EXPECT_EQ(cancels + 3, add_failures_with(-ECANCELED))
-			TH_LOG("failure at state %d", mid);
+		online_fails(_metadata, cpu, 0, -ECANCELED, 3, &before, d);
 	} else {
 		TH_LOG("no injectable state between %d and %d", prepare,
 		       online);
@@ -395,20 +396,12 @@ TEST_F_TIMEOUT(sync, offline_online_remove, 900)
 	ASSERT_LE(0, cpu);
 	ASSERT_EQ(0, cpu_set_online(cpu, true));
 
-	counts_read(&before);
-	ASSERT_EQ(0, cpu_set_online(cpu, false));
-	counts_delta(&before, d);
-	EXPECT_EQ(3, d[S_RSTART]);
-	EXPECT_EQ(3, d[S_RCOMPLETE]);
+	online_ok(_metadata, cpu, false, 3, &before, d);
 	counts_read(&after);
 	EXPECT_EQ(before.frees + 1, after.frees);
 	EXPECT_EQ(-1, sample_requests(cpu));
 
-	counts_read(&before);
-	ASSERT_EQ(0, cpu_set_online(cpu, true));
-	counts_delta(&before, d);
-	EXPECT_EQ(3, d[S_START]);
-	EXPECT_EQ(3, d[S_COMPLETE]);
+	online_ok(_metadata, cpu, true, 3, &before, d);
 	ASSERT_INVARIANTS();
 
 	if (!hotadded) {
@@ -446,11 +439,7 @@ TEST_F_TIMEOUT(sync, thousand_clients, 900)
 	TH_LOG("online with %d clients took %.3f s", self->nr_test_clients + 1,
 	       t);
 
-	counts_read(&before);
-	ASSERT_EQ(0, cpu_set_online(cpu, false));
-	counts_delta(&before, d);
-	EXPECT_EQ(self->nr_test_clients, d[S_RSTART]);
-	EXPECT_EQ(self->nr_test_clients, d[S_RCOMPLETE]);
+	online_ok(_metadata, cpu, false, self->nr_test_clients, &before, d);
 	ASSERT_INVARIANTS();
 }
 
@@ -527,23 +516,32 @@ TEST_F(sync, bad_input)
 		"nonsense", "veto 0 0 5", "veto -1 0 -12", "register",
 		"churn 9999999", "",
 	};
+	/* what dhp_test's badinput got back, case by case (TEST_STATS) */
+	static const struct misuse {
+		const char *key;
+		long err;
+	} misuse[] = {
+		{ "bad_null_cb", -EINVAL }, { "bad_flags", -EINVAL },
+		{ "bad_null_handle", -EINVAL }, { "bad_double", -ENOENT },
+		{ "bad_foreign", -ENOENT },
+		/* the rebalance API too */
+		{ "rb_null", -EINVAL }, { "rb_no_irqs", -EINVAL },
+		{ "rb_no_ops", -EINVAL }, { "rb_no_dev", -EINVAL },
+		{ "rb_no_such_irq", -EINVAL }, { "rb_unrequested", -EINVAL },
+		{ "rb_null_handle", -EINVAL }, { "rb_foreign", -ENOENT },
+		{ NULL },
+	};
+	const struct misuse *m;
+	long v;
 	int cpu;
 
 	ASSERT_EQ(0, write_file(TEST_CTL, "badinput"));
-	EXPECT_EQ(-EINVAL, stat_value(TEST_STATS, "bad_null_cb"));
-	EXPECT_EQ(-EINVAL, stat_value(TEST_STATS, "bad_flags"));
-	EXPECT_EQ(-EINVAL, stat_value(TEST_STATS, "bad_null_handle"));
-	EXPECT_EQ(-ENOENT, stat_value(TEST_STATS, "bad_double"));
-	EXPECT_EQ(-ENOENT, stat_value(TEST_STATS, "bad_foreign"));
-	/* the rebalance API too */
-	EXPECT_EQ(-EINVAL, stat_value(TEST_STATS, "rb_null"));
-	EXPECT_EQ(-EINVAL, stat_value(TEST_STATS, "rb_no_irqs"));
-	EXPECT_EQ(-EINVAL, stat_value(TEST_STATS, "rb_no_ops"));
-	EXPECT_EQ(-EINVAL, stat_value(TEST_STATS, "rb_no_dev"));
-	EXPECT_EQ(-EINVAL, stat_value(TEST_STATS, "rb_no_such_irq"));
-	EXPECT_EQ(-EINVAL, stat_value(TEST_STATS, "rb_unrequested"));
-	EXPECT_EQ(-EINVAL, stat_value(TEST_STATS, "rb_null_handle"));
-	EXPECT_EQ(-ENOENT, stat_value(TEST_STATS, "rb_foreign"));
+	for (m = misuse; m->key; m++) {
+		v = stat_value(TEST_STATS, m->key);
+		if (v != m->err)
+			fprintf(stderr, "# %s %ld\n", m->key, v);
+		EXPECT_EQ(m->err, v);
+	}
 
 	EXPECT_EQ(0, count_accepted(SAMPLE_DEBUGFS "/fail", fail_bad,
 				    ARRAY_SIZE(fail_bad)));
@@ -635,11 +633,8 @@ TEST_F_TIMEOUT(sync, percpu_context, 600)
 	int cpu, spare = -1, online = 0;
 	const int n = 100;
 
-	cpu = cpu_hotadd();
-	if (cpu < 0)
-		cpu = cpu_new();
+	cpu = cpu_arrive();
 	ASSERT_LE(0, cpu);
-	ASSERT_EQ(0, cpu_set_online(cpu, true));
 	spare = cpu;
 
 	for (cpu = 0; cpu < MAX_CPUS; cpu++) {

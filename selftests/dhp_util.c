@@ -296,16 +296,32 @@ int cpu_new(void)
 	return cpu >= 0 ? cpu : cpu_hotadd();
 }
 
-/* Brings one more CPU online: hot-added where the kernel can. */
-int cpu_up_new(void)
+/* Which of CPUs 0 .. @n - 1 are online now, into @was. */
+void cpus_online_save(bool *was, int n)
 {
-	int cpu = cpu_hotadd();
+	for (int cpu = 0; cpu < n; cpu++)
+		was[cpu] = cpu_state(cpu) == 1;
+}
+
+/* CPUs 1 .. @n - 1 that are there back online or offline as in @was. */
+void cpus_online_restore(const bool *was, int n)
+{
+	for (int cpu = 1; cpu < n; cpu++)
+		if (cpu_state(cpu) >= 0 && cpu_state(cpu) != was[cpu])
+			cpu_set_online(cpu, was[cpu]);
+}
+
+/* A CPU that arrives, online: hot-added where the kernel can, else new. */
+int cpu_arrive(void)
+{
+	int cpu = cpu_hotadd(), ret;
 
 	if (cpu < 0)
 		cpu = cpu_new();
-	if (cpu >= 0 && cpu_set_online(cpu, true))
-		return -1;
-	return cpu;
+	if (cpu < 0)
+		return cpu;
+	ret = cpu_set_online(cpu, true);
+	return ret ?: cpu;
 }
 
 /* Parses /sys/devices/system/cpu/hotplug/states ("N: name" lines). */

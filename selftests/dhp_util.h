@@ -56,7 +56,9 @@ int cpu_count_online(void);
 int cpu_spare(void);
 int cpu_hotadd(void);
 int cpu_new(void);
-int cpu_up_new(void);		/* cpu_hotadd() or cpu_new(), then online */
+int cpu_arrive(void);		/* online, or -errno */
+void cpus_online_save(bool *was, int n);
+void cpus_online_restore(const bool *was, int n);
 int cpu_last_online(void);
 struct cpuhp_state_name {
 	int num;

@@ -158,18 +158,14 @@ FIXTURE_SETUP(wdm)
 	ASSERT_EQ(0, mod_load("dhp", NULL));
 	klog_take(log, sizeof(log));
 	ASSERT_EQ(0, mod_load(WDM, NULL));
-	for (int cpu = 0; cpu < MAX_CPUS; cpu++)
-		self->was_online[cpu] = cpu_state(cpu) == 1;
+	cpus_online_save(self->was_online, MAX_CPUS);
 }
 
 FIXTURE_TEARDOWN(wdm)
 {
 	if (self->dimm[0])
 		dimm_del(self->dimm);
-	for (int cpu = 1; cpu < MAX_CPUS; cpu++)
-		if (cpu_state(cpu) >= 0 &&
-		    cpu_state(cpu) != self->was_online[cpu])
-			cpu_set_online(cpu, self->was_online[cpu]);
+	cpus_online_restore(self->was_online, MAX_CPUS);
 	unload_all();
 }
 
