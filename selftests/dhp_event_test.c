@@ -295,8 +295,13 @@ TEST_F_TIMEOUT(ev, cpu_parked_between_states, 600)
 	before = events_stat("posted");
 	ASSERT_EQ(0, ctl("register p %d", F_PROC));
 	after = events_stat("posted");
-	/* a CPU with a hotplug/ directory: a hot-added one has none */
-	cpu = cpu_injectable();
+	/* an online CPU with a hotplug/ directory (a hot-added one has none) */
+	for (cpu = 63; cpu > 0; cpu--) {
+		snprintf(target, sizeof(target),
+			 CPU_SYSFS "/cpu%d/hotplug/target", cpu);
+		if (cpu_state(cpu) == 1 && !access(target, W_OK))
+			break;
+	}
 	ASSERT_LT(0, cpu);
 	ASSERT_EQ(0, cpu_set_online(cpu, false));
 	ASSERT_TRUE(!!wait_cpu_rec("p", CPU_REMOVAL, cpu));
@@ -305,8 +310,6 @@ TEST_F_TIMEOUT(ev, cpu_parked_between_states, 600)
 	online = cpuhp_number("online");
 	ASSERT_LT(0, prepare);
 	ASSERT_LT(prepare, online);
-	snprintf(target, sizeof(target), CPU_SYSFS "/cpu%d/hotplug/target",
-		 cpu);
 	/* cpuN/online is not updated by target writes: the state is */
 	snprintf(state, sizeof(state), CPU_SYSFS "/cpu%d/hotplug/state", cpu);
 	ret = write_filef(target, "%d", prepare);
