@@ -64,7 +64,6 @@
 #include <linux/debugfs.h>
 #include <linux/err.h>
 #include <linux/export.h>
-#include <linux/hashtable.h>
 #include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/lockdep.h>
