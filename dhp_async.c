@@ -115,13 +115,8 @@ static unsigned long dhp_ev_lost;	/* not given to overflowing clients */
 static unsigned long dhp_ev_fanout;
 
 static DEFINE_MUTEX(dhp_async_mutex);
-static int dhp_async_unregister_client(struct dhp_client *cl);
-static struct dhp_client_set dhp_async_set = {
-	.api = "asynchronous",
-	.lock = &dhp_async_mutex,
-	.unregister = dhp_async_unregister_client,
-	.next_id = 1,
-};
+DHP_DEFINE_CLIENT_SET(dhp_async_set, "asynchronous", &dhp_async_mutex,
+		      struct dhp_event_client, dhp_unregister_event_callback, 1);
 
 /* The producers, in lock order; written only at init. */
 static const struct dhp_ev_source *dhp_ev_sources[2];
@@ -134,8 +129,8 @@ static unsigned int event_backlog = 4096;
 
 static int event_backlog_set(const char *val, const struct kernel_param *kp)
 {
-	return dhp_param_set_uint(val, kp, DHP_EV_BACKLOG_MIN,
-				  DHP_EV_BACKLOG_MAX);
+	return dhp_param_parse_uint(val, kp, DHP_EV_BACKLOG_MIN,
+				    DHP_EV_BACKLOG_MAX, kp->arg);
 }
 
 static const struct kernel_param_ops event_backlog_ops = {
@@ -603,7 +598,7 @@ struct dhp_event_client *__dhp_register_event_callback(dhp_event_callback_t call
 	 * The worker does nothing until @c->ready, so the list is still ours
 	 * although the dispatcher may already have queued the worker.
 	 */
-	dhp_log(DHP_LOG_EV_REGISTER, -1, c->cl.id, flags, 0);
+	trace_dhp_record(DHP_REC_EV_REGISTER, -1, c->cl.id, flags, 0);
 	/* Pairs with the acquire in dhp_client_work(): the list is complete. */
 	smp_store_release(&c->ready, true);
 	queue_work(dhp_async_wq, &c->work);
@@ -684,18 +679,12 @@ int dhp_unregister_event_callback(struct dhp_event_client *client)
 		discarded++;
 	dhp_ev_free_list(&client->existing);
 
-	dhp_log(DHP_LOG_EV_UNREGISTER, -1, client->cl.id, discarded, 0);
+	trace_dhp_record(DHP_REC_EV_UNREGISTER, -1, client->cl.id, discarded, 0);
 	dhp_obj_count(DHP_OBJ_EV_CLIENT, false);
 	kfree(client);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(dhp_unregister_event_callback);
-
-static int dhp_async_unregister_client(struct dhp_client *cl)
-{
-	return dhp_unregister_event_callback(container_of(cl,
-						struct dhp_event_client, cl));
-}
 
 static int dhp_ev_clients_show(struct seq_file *m, void *v)
 {

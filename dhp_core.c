@@ -1,14 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * dhp core: module init and exit, the debugfs root, the event log, and
- * what the APIs share: the client lifecycle and the marker of a task inside
- * a synchronous callback. It calls no other file but their init and exit.
- *
- * The event log is a ring of fixed-size records written from the hotplug
- * paths and from (un)registration, all in process context. When the ring is
- * full the oldest record is overwritten and counted, so a reader always sees
- * how much history it missed. Writers and readers hold dhp_log_lock (IRQs
- * off) for one record each.
+ * dhp core: module init and exit, the debugfs and sysfs roots, and what
+ * the APIs share: the client lifecycle and the marker of a task inside a
+ * synchronous callback. It calls no other file but their init and exit.
+ * dhp's history is in its tracepoints (dhp_trace.h), defined here.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -16,7 +11,6 @@
 #include <linux/debugfs.h>
 #include <linux/hashtable.h>
 #include <linux/kobject.h>
-#include <linux/ktime.h>
 #include <linux/lockdep.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -24,18 +18,11 @@
 #include <linux/ratelimit.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
-#include <linux/slab.h>
-#include <linux/spinlock.h>
 
 #include "dhp_internal.h"
 
 #define CREATE_TRACE_POINTS
 #include "dhp_trace.h"
-
-#define DHP_LOG_MIN	16
-#define DHP_LOG_MAX	65536
-
-static unsigned int log_size = 256;
 
 static DEFINE_RATELIMIT_STATE(dhp_param_rs, DEFAULT_RATELIMIT_INTERVAL,
 			      DEFAULT_RATELIMIT_BURST);
@@ -60,194 +47,23 @@ void dhp_param_err(const struct kernel_param *kp, const char *fmt, ...)
 
 /*
  * Parses @val for the unsigned int module parameter @kp into @out if it is a
- * number in [@min, @max]; else -EINVAL with a message naming @kp.
+ * number in [@min, @max]; else -EINVAL with a message naming @kp, and @out
+ * is left as it was.
  */
 int dhp_param_parse_uint(const char *val, const struct kernel_param *kp,
 			 unsigned int min, unsigned int max, unsigned int *out)
 {
+	unsigned int v;
+
 	/* sysfs hands over up to a page, of anything: quote a little */
-	if (kstrtouint(val, 0, out) || *out < min || *out > max) {
+	if (kstrtouint(val, 0, &v) || v < min || v > max) {
 		dhp_param_err(kp, "%s: '%*pE' is not a number in [%u, %u]\n",
 			      kp->name, (int)strnlen(val, 64), val, min, max);
 		return -EINVAL;
 	}
+	*out = v;
 	return 0;
 }
-
-/* Sets a load-time (0444) unsigned int parameter: parsed as above. */
-int dhp_param_set_uint(const char *val, const struct kernel_param *kp,
-		       unsigned int min, unsigned int max)
-{
-	unsigned int n;
-	int ret = dhp_param_parse_uint(val, kp, min, max, &n);
-
-	if (!ret)
-		*(unsigned int *)kp->arg = n;
-	return ret;
-}
-
-static int log_size_set(const char *val, const struct kernel_param *kp)
-{
-	return dhp_param_set_uint(val, kp, DHP_LOG_MIN, DHP_LOG_MAX);
-}
-
-static const struct kernel_param_ops log_size_ops = {
-	.set = log_size_set,
-	.get = param_get_uint,
-};
-
-module_param_cb(log_size, &log_size_ops, &log_size, 0444);
-MODULE_PARM_DESC(log_size, "event log entries kept, 16..65536 (default 256)");
-
-struct dhp_log_entry {
-	u64 seq;
-	u64 ns;
-	u64 client;
-	u64 arg;
-	int cpu;
-	int err;
-	enum dhp_log_type type;
-};
-
-/* The ring: dhp_log_lock protects all four; writers may be any process. */
-static DEFINE_SPINLOCK(dhp_log_lock);
-static struct dhp_log_entry *dhp_log_ring;
-static unsigned int dhp_log_len;
-static u64 dhp_log_next;	/* sequence number of the next record */
-
-static const char *const dhp_log_names[DHP_LOG_NR_TYPES] = {
-	[DHP_LOG_CPU_ADD_START]		= "cpu-add-start",
-	[DHP_LOG_CPU_VETO]		= "cpu-veto",
-	[DHP_LOG_CPU_ADD_COMPLETE]	= "cpu-add-complete",
-	[DHP_LOG_CPU_ADD_FAILURE]	= "cpu-add-failure",
-	[DHP_LOG_CPU_REMOVE_START]	= "cpu-remove-start",
-	[DHP_LOG_CPU_REMOVE_COMPLETE]	= "cpu-remove-complete",
-	[DHP_LOG_CPU_REMOVE_FAILURE]	= "cpu-remove-failure",
-	[DHP_LOG_CPU_REGISTER]		= "cpu-register",
-	[DHP_LOG_CPU_REPLAY]		= "cpu-replay",
-	[DHP_LOG_CPU_UNREGISTER]	= "cpu-unregister",
-	[DHP_LOG_EV_REGISTER]		= "event-register",
-	[DHP_LOG_EV_UNREGISTER]		= "event-unregister",
-	[DHP_LOG_EV_RESERVE_FAIL]	= "event-reserve-failed",
-	[DHP_LOG_HIGH_MEMORY]		= "high-memory",
-};
-
-/**
- * dhp_log() - append a record to the event log
- * @type: what happened
- * @cpu: the CPU concerned, or -1
- * @client: the client id concerned, or 0
- * @arg: a number whose meaning depends on @type
- * @err: an errno, or 0
- *
- * Context: any; takes a spinlock with interrupts disabled.
- */
-void dhp_log(enum dhp_log_type type, int cpu, u64 client, u64 arg, int err)
-{
-	struct dhp_log_entry *e;
-	unsigned long flags;
-
-	spin_lock_irqsave(&dhp_log_lock, flags);
-	e = &dhp_log_ring[dhp_log_next % dhp_log_len];
-	e->seq = dhp_log_next++;
-	e->ns = ktime_get_ns();
-	e->type = type;
-	e->cpu = cpu;
-	e->client = client;
-	e->arg = arg;
-	e->err = err;
-	spin_unlock_irqrestore(&dhp_log_lock, flags);
-}
-
-/*
- * Reading the log copies one record at a time under the lock, so a reader
- * never keeps interrupts off for longer than one copy, however large the
- * ring. @base maps seq_file positions to record numbers (position 0 is the
- * header); records overwritten while the reader was away are skipped.
- */
-struct dhp_log_cursor {
-	u64 base;
-	struct dhp_log_entry e;
-};
-
-static bool dhp_log_fetch(struct dhp_log_cursor *cur, loff_t pos)
-{
-	u64 seq = cur->base + pos - 1, first;
-	unsigned long flags;
-	bool ok;
-
-	spin_lock_irqsave(&dhp_log_lock, flags);
-	first = dhp_log_next > dhp_log_len ? dhp_log_next - dhp_log_len : 0;
-	if (seq < first) {
-		cur->base += first - seq;
-		seq = first;
-	}
-	ok = seq < dhp_log_next;
-	if (ok)
-		cur->e = dhp_log_ring[seq % dhp_log_len];
-	spin_unlock_irqrestore(&dhp_log_lock, flags);
-	return ok;
-}
-
-static void *dhp_log_seq_start(struct seq_file *m, loff_t *pos)
-{
-	if (!*pos)
-		return SEQ_START_TOKEN;
-	return dhp_log_fetch(m->private, *pos) ? m->private : NULL;
-}
-
-static void *dhp_log_seq_next(struct seq_file *m, void *v, loff_t *pos)
-{
-	++*pos;
-	return dhp_log_fetch(m->private, *pos) ? m->private : NULL;
-}
-
-static void dhp_log_seq_stop(struct seq_file *m, void *v)
-{
-}
-
-static int dhp_log_seq_show(struct seq_file *m, void *v)
-{
-	struct dhp_log_cursor *cur = m->private;
-	const struct dhp_log_entry *e = &cur->e;
-	unsigned long flags;
-	u64 next;
-
-	if (v == SEQ_START_TOKEN) {
-		spin_lock_irqsave(&dhp_log_lock, flags);
-		next = dhp_log_next;
-		spin_unlock_irqrestore(&dhp_log_lock, flags);
-		cur->base = next > dhp_log_len ? next - dhp_log_len : 0;
-		seq_printf(m, "# size %u records %llu overwritten %llu\n",
-			   dhp_log_len, next, cur->base);
-		seq_puts(m, "# seq time_ns event cpu client arg err\n");
-		return 0;
-	}
-	seq_printf(m, "%llu %llu %s %d %llu %llu %d\n", e->seq, e->ns,
-		   dhp_log_names[e->type], e->cpu, e->client, e->arg, e->err);
-	return 0;
-}
-
-static const struct seq_operations dhp_log_seq_ops = {
-	.start = dhp_log_seq_start,
-	.next = dhp_log_seq_next,
-	.stop = dhp_log_seq_stop,
-	.show = dhp_log_seq_show,
-};
-
-static int dhp_log_open(struct inode *inode, struct file *file)
-{
-	return seq_open_private(file, &dhp_log_seq_ops,
-				sizeof(struct dhp_log_cursor));
-}
-
-static const struct file_operations dhp_log_fops = {
-	.owner = THIS_MODULE,
-	.open = dhp_log_open,
-	.read = seq_read,
-	.llseek = seq_lseek,
-	.release = seq_release_private,
-};
 
 static atomic_long_t dhp_obj_allocs[DHP_OBJ_NR_TYPES];
 static atomic_long_t dhp_obj_frees[DHP_OBJ_NR_TYPES];
@@ -423,14 +239,33 @@ static struct notifier_block dhp_module_nb = {
 	.notifier_call = dhp_module_notify,
 };
 
+/*
+ * The parts, in init order: the event stream first (the CPU and memory
+ * parts post into it), its consumers last. Exit runs the table backwards,
+ * and a failed init undoes the parts before it from the table.
+ */
+static const struct {
+	int (*init)(void);
+	void (*exit)(void);
+} dhp_parts[] = {
+	{ dhp_async_init, dhp_async_exit },
+	{ dhp_cpu_init, dhp_cpu_exit },
+	{ dhp_highmem_init, dhp_highmem_exit },
+	{ dhp_mem_init, dhp_mem_exit },
+	{ dhp_rebalance_init, dhp_rebalance_exit },
+};
+
+static void dhp_parts_exit(unsigned int n)
+{
+	while (n--)
+		dhp_parts[n].exit();
+	kobject_put(dhp_kobj);
+}
+
 static int __init dhp_init(void)
 {
+	unsigned int n;
 	int ret;
-
-	dhp_log_len = log_size;
-	dhp_log_ring = kvcalloc(dhp_log_len, sizeof(*dhp_log_ring), GFP_KERNEL);
-	if (!dhp_log_ring)
-		return -ENOMEM;
 
 	/*
 	 * /sys/kernel/dhp holds what user space configures and watches (it
@@ -438,51 +273,24 @@ static int __init dhp_init(void)
 	 * without it.
 	 */
 	dhp_kobj = kobject_create_and_add("dhp", kernel_kobj);
-	if (!dhp_kobj) {
-		kvfree(dhp_log_ring);
+	if (!dhp_kobj)
 		return -ENOMEM;
-	}
 	dhp_debugfs = debugfs_create_dir("dhp", NULL);
-	debugfs_create_file("log", 0444, dhp_debugfs, NULL, &dhp_log_fops);
 	debugfs_create_file("objects", 0444, dhp_debugfs, NULL,
 			    &dhp_objects_fops);
-
-	/* Event delivery first: the CPU and memory parts post into it. */
-	ret = dhp_async_init();
-	if (ret)
-		goto out_log;
-	ret = dhp_cpu_init();
-	if (ret)
-		goto out_async;
-	ret = dhp_highmem_init();
-	if (ret)
-		goto out_cpu;
-	ret = dhp_mem_init();
-	if (ret)
-		goto out_highmem;
-	ret = dhp_rebalance_init();
-	if (ret)
-		goto out_mem;
+	for (n = 0; n < ARRAY_SIZE(dhp_parts); n++) {
+		ret = dhp_parts[n].init();
+		if (ret)
+			goto fail;	/* undid itself; [0, n) are up */
+	}
 	ret = register_module_notifier(&dhp_module_nb);
-	if (ret)
-		goto out_rebalance;
-	pr_info("loaded, log_size %u\n", dhp_log_len);
-	return 0;
-
-out_rebalance:
-	dhp_rebalance_exit();
-out_mem:
-	dhp_mem_exit();
-out_highmem:
-	dhp_highmem_exit();
-out_cpu:
-	dhp_cpu_exit();
-out_async:
-	dhp_async_exit();
-out_log:
+	if (!ret) {
+		pr_info("loaded\n");
+		return 0;
+	}
+fail:
 	debugfs_remove_recursive(dhp_debugfs);
-	kobject_put(dhp_kobj);
-	kvfree(dhp_log_ring);
+	dhp_parts_exit(n);
 	return ret;
 }
 
@@ -491,13 +299,7 @@ static void __exit dhp_exit(void)
 	unregister_module_notifier(&dhp_module_nb);
 	/* Files first: no reader may see the state torn down below. */
 	debugfs_remove_recursive(dhp_debugfs);
-	dhp_rebalance_exit();
-	dhp_mem_exit();
-	dhp_highmem_exit();
-	dhp_cpu_exit();
-	dhp_async_exit();
-	kobject_put(dhp_kobj);
-	kvfree(dhp_log_ring);
+	dhp_parts_exit(ARRAY_SIZE(dhp_parts));
 	dhp_objects_report();
 }
 

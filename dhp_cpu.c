@@ -78,6 +78,7 @@
 
 #include "dhp_internal.h"
 #include "dhp_logic.h"
+#include "dhp_trace.h"
 
 static const char *const dhp_cpu_step_names[DHP_CPU_NR_STATES] = {
 	[DHP_CPU_ADD_START]	  = "add-start",
@@ -132,13 +133,8 @@ struct dhp_cpu_info {
 
 static DEFINE_PER_CPU(struct dhp_cpu_info, dhp_cpu_info);
 static DEFINE_MUTEX(dhp_cpu_mutex);
-static int dhp_cpu_unregister_client(struct dhp_client *cl);
-static struct dhp_client_set dhp_cpu_set = {
-	.api = "synchronous",
-	.lock = &dhp_cpu_mutex,
-	.unregister = dhp_cpu_unregister_client,
-	.next_id = 1,
-};
+DHP_DEFINE_CLIENT_SET(dhp_cpu_set, "synchronous", &dhp_cpu_mutex,
+		      struct dhp_cpu_client, dhp_unregister_cpu_callback, 1);
 
 static int dhp_prepare_state = -1;
 static int dhp_online_state = -1;
@@ -187,33 +183,31 @@ static int dhp_cpu_call(struct dhp_cpu_client *c, unsigned int cpu,
 	return status;
 }
 
-/* The log's CPU steps are the steps of enum dhp_cpu_state, in order. */
-static_assert(DHP_LOG_CPU_REMOVE_FAILURE - DHP_LOG_CPU_ADD_START ==
+/* dhp_record's CPU steps are those of enum dhp_cpu_state, in order. */
+static_assert(DHP_REC_CPU_REMOVE_FAILURE - DHP_REC_CPU_ADD_START ==
 	      DHP_CPU_REMOVE_FAILURE - DHP_CPU_ADD_START);
 
-/* Delivers @state for @cpu to every client it is due to, and logs it. */
+/*
+ * Delivers @state for @cpu to every client it is due to, in registration
+ * order or in @reverse, and traces it.
+ */
 static void dhp_cpu_fan_out(unsigned int cpu, enum dhp_cpu_state state,
 			    int reason, bool reverse)
 {
+	struct list_head *head = &dhp_cpu_set.list, *pos;
 	struct dhp_cpu_client *c;
 	unsigned int calls = 0;
 
-	if (reverse) {
-		list_for_each_entry_reverse(c, &dhp_cpu_set.list, cl.node) {
-			if (dhp_cpu_due(c, cpu, state)) {
-				dhp_cpu_call(c, cpu, state, reason);
-				calls++;
-			}
-		}
-	} else {
-		list_for_each_entry(c, &dhp_cpu_set.list, cl.node) {
-			if (dhp_cpu_due(c, cpu, state)) {
-				dhp_cpu_call(c, cpu, state, reason);
-				calls++;
-			}
+	for (pos = reverse ? head->prev : head->next; pos != head;
+	     pos = reverse ? pos->prev : pos->next) {
+		c = list_entry(pos, struct dhp_cpu_client, cl.node);
+		if (dhp_cpu_due(c, cpu, state)) {
+			dhp_cpu_call(c, cpu, state, reason);
+			calls++;
 		}
 	}
-	dhp_log(DHP_LOG_CPU_ADD_START + state, cpu, 0, calls, reason);
+	trace_dhp_record(DHP_REC_CPU_ADD_START + state, cpu, 0, calls,
+			 reason);
 }
 
 static struct dhp_qevent *dhp_cpu_ev_alloc(enum dhp_event_kind kind,
@@ -327,7 +321,7 @@ static int dhp_cpu_prepare(unsigned int cpu)
 		info->removal = dhp_cpu_ev_alloc(DHP_EV_CPU_REMOVAL, cpu);
 	if (!info->arrival || !info->removal) {
 		dhp_cpu_ev_drop(info);
-		dhp_log(DHP_LOG_EV_RESERVE_FAIL, cpu, 0, 0, -ENOMEM);
+		trace_dhp_record(DHP_REC_EV_RESERVE_FAIL, cpu, 0, 0, -ENOMEM);
 		return -ENOMEM;
 	}
 
@@ -336,11 +330,12 @@ static int dhp_cpu_prepare(unsigned int cpu)
 		calls++;
 		err = dhp_cpu_call(c, cpu, DHP_CPU_ADD_START, 0);
 		if (err) {
-			dhp_log(DHP_LOG_CPU_VETO, cpu, c->cl.id, 0, err);
+			trace_dhp_record(DHP_REC_CPU_VETO, cpu, c->cl.id, 0,
+					 err);
 			break;
 		}
 	}
-	dhp_log(DHP_LOG_CPU_ADD_START, cpu, 0, calls, 0);
+	trace_dhp_record(DHP_REC_CPU_ADD_START, cpu, 0, calls, 0);
 	if (err) {
 		/* cpuhp will not call our teardown: roll back here. */
 		dhp_cpu_fan_out(cpu, DHP_CPU_ADD_FAILURE, err, true);
@@ -499,7 +494,7 @@ static int dhp_cpu_replay(struct dhp_cpu_client *c)
 		dhp_cpu_call_on(c, cpu, DHP_CPU_ADD_COMPLETE);
 		n++;
 	}
-	dhp_log(DHP_LOG_CPU_REPLAY, -1, c->cl.id, n, err);
+	trace_dhp_record(DHP_REC_CPU_REPLAY, -1, c->cl.id, n, err);
 	if (!err)
 		return 0;
 
@@ -524,14 +519,10 @@ dhp_cpu_register(dhp_cpu_callback_t callback, void *context,
 	struct dhp_cpu_client *c;
 	int err = 0;
 
-	if (!callback) {
-		pr_err("register: NULL callback (from %pS)\n",
+	if (!callback || (flags & ~DHP_CPU_FLAGS_ALL)) {
+		pr_err("register: %s (flags %#x, from %pS)\n",
+		       callback ? "unknown flags" : "NULL callback", flags,
 		       __builtin_return_address(0));
-		return ERR_PTR(-EINVAL);
-	}
-	if (flags & ~DHP_CPU_FLAGS_ALL) {
-		pr_err("register: unknown flags %#x (from %pS)\n",
-		       flags & ~DHP_CPU_FLAGS_ALL, __builtin_return_address(0));
 		return ERR_PTR(-EINVAL);
 	}
 	if (dhp_in_sync_callback()) {
@@ -552,7 +543,7 @@ dhp_cpu_register(dhp_cpu_callback_t callback, void *context,
 	cpus_read_lock();
 	mutex_lock(&dhp_cpu_mutex);
 	dhp_client_add(&dhp_cpu_set, &c->cl, owner, callback);
-	dhp_log(DHP_LOG_CPU_REGISTER, -1, c->cl.id, flags, 0);
+	trace_dhp_record(DHP_REC_CPU_REGISTER, -1, c->cl.id, flags, 0);
 	if (flags & DHP_CPU_ADD_EXISTING) {
 		prev = dhp_sync_enter();
 		err = dhp_cpu_replay(c);
@@ -560,7 +551,7 @@ dhp_cpu_register(dhp_cpu_callback_t callback, void *context,
 	}
 	if (err) {
 		dhp_client_take(&dhp_cpu_set, &c->cl, NULL);
-		dhp_log(DHP_LOG_CPU_UNREGISTER, -1, c->cl.id, 0, err);
+		trace_dhp_record(DHP_REC_CPU_UNREGISTER, -1, c->cl.id, 0, err);
 	}
 	mutex_unlock(&dhp_cpu_mutex);
 	cpus_read_unlock();
@@ -668,7 +659,7 @@ int dhp_unregister_cpu_callback(struct dhp_cpu_client *client)
 					     -ECANCELED);
 		}
 		dhp_sync_leave(prev);
-		dhp_log(DHP_LOG_CPU_UNREGISTER, -1, client->cl.id, 0, 0);
+		trace_dhp_record(DHP_REC_CPU_UNREGISTER, -1, client->cl.id, 0, 0);
 	}
 	mutex_unlock(&dhp_cpu_mutex);
 	cpus_read_unlock();
@@ -680,12 +671,6 @@ int dhp_unregister_cpu_callback(struct dhp_cpu_client *client)
 	return 0;
 }
 EXPORT_SYMBOL_GPL(dhp_unregister_cpu_callback);
-
-static int dhp_cpu_unregister_client(struct dhp_client *cl)
-{
-	return dhp_unregister_cpu_callback(container_of(cl, struct dhp_cpu_client,
-						       cl));
-}
 
 /* debugfs readers take the writers' locks for a consistent snapshot. */
 static int dhp_cpu_clients_show(struct seq_file *m, void *v)

@@ -97,7 +97,6 @@ static void dhp_hm_update(void)
 	WRITE_ONCE(dhp_hm_state, next);
 	WRITE_ONCE(dhp_hm_transitions, dhp_hm_transitions + 1);
 	trace_dhp_high_memory(next, dhp_hm_avail_mb);
-	dhp_log(DHP_LOG_HIGH_MEMORY, -1, 0, next, 0);
 	wake_up_all(&dhp_hm_wq);
 	sysfs_notify_dirent(dhp_hm_kn);
 }

@@ -20,28 +20,6 @@ struct module;
 struct mutex;
 struct task_struct;
 
-/* The event log (dhp_core.c): a bounded ring, oldest entries overwritten. */
-enum dhp_log_type {
-	/* the steps, in the order of enum dhp_cpu_state; arg: clients called */
-	DHP_LOG_CPU_ADD_START,
-	DHP_LOG_CPU_ADD_COMPLETE,
-	DHP_LOG_CPU_ADD_FAILURE,	/* err: reason */
-	DHP_LOG_CPU_REMOVE_START,
-	DHP_LOG_CPU_REMOVE_COMPLETE,
-	DHP_LOG_CPU_REMOVE_FAILURE,
-	DHP_LOG_CPU_VETO,		/* client, err: the veto */
-	DHP_LOG_CPU_REGISTER,		/* client, arg: flags */
-	DHP_LOG_CPU_REPLAY,		/* client, arg: CPUs replayed, err */
-	DHP_LOG_CPU_UNREGISTER,		/* client */
-	DHP_LOG_EV_REGISTER,		/* client, arg: flags */
-	DHP_LOG_EV_UNREGISTER,		/* client, arg: events discarded */
-	DHP_LOG_EV_RESERVE_FAIL,	/* cpu or -1, err: the veto */
-	DHP_LOG_HIGH_MEMORY,		/* arg: new state, err: 0 */
-	DHP_LOG_NR_TYPES,
-};
-
-void dhp_log(enum dhp_log_type type, int cpu, u64 client, u64 arg, int err);
-
 /*
  * The objects dhp allocates, counted (dhp_core.c) so that any run can check
  * allocations == frees: debugfs "objects" while loaded, a line at unload.
@@ -70,8 +48,6 @@ __printf(2, 3)
 void dhp_param_err(const struct kernel_param *kp, const char *fmt, ...);
 int dhp_param_parse_uint(const char *val, const struct kernel_param *kp,
 			 unsigned int min, unsigned int max, unsigned int *out);
-int dhp_param_set_uint(const char *val, const struct kernel_param *kp,
-		       unsigned int min, unsigned int max);
 
 /*
  * One client lifecycle for the three APIs (dhp_core.c). Each API's client
@@ -100,6 +76,22 @@ struct dhp_client_set {
 	u64 next_id;			/* the first one set by the API */
 	struct list_head sets;		/* dhp_core.c's, for modules gone */
 };
+
+/*
+ * Defines the set @_set of an API whose clients are @_type, each embedding
+ * its struct dhp_client as @cl; @_unregister is the API's unregister
+ * function, ids start at @_first_id.
+ */
+#define DHP_DEFINE_CLIENT_SET(_set, _api, _lock, _type, _unregister,	\
+			      _first_id)				\
+static int _set##_unregister(struct dhp_client *c)			\
+{									\
+	return _unregister(container_of(c, _type, cl));			\
+}									\
+static struct dhp_client_set _set = {					\
+	.api = _api, .lock = _lock, .unregister = _set##_unregister,	\
+	.next_id = _first_id,						\
+}
 
 void dhp_client_set_add(struct dhp_client_set *set);
 void dhp_client_add(struct dhp_client_set *set, struct dhp_client *c,

@@ -71,6 +71,7 @@
 
 #include "dhp_internal.h"
 #include "dhp_logic.h"
+#include "dhp_trace.h"
 
 /* Between the kernel's own notifiers (slab 1, ipc 10) and the default 0. */
 #define DHP_MEM_PRIORITY	20
@@ -187,8 +188,8 @@ static int dhp_mem_reserve(const struct memory_notify *mn,
 		mutex_lock(&dhp_mem_mutex);
 		dhp_mem_vetoes++;
 		mutex_unlock(&dhp_mem_mutex);
-		dhp_log(DHP_LOG_EV_RESERVE_FAIL, -1, 0, PFN_PHYS(mn->start_pfn),
-			-ENOMEM);
+		trace_dhp_record(DHP_REC_EV_RESERVE_FAIL, -1, 0,
+				 PFN_PHYS(mn->start_pfn), -ENOMEM);
 		return notifier_from_errno(-ENOMEM);
 	}
 	e->ev.mem.start = PFN_PHYS(idx * dhp_block_pages());
@@ -283,16 +284,12 @@ static int dhp_mem_notify(struct notifier_block *nb, unsigned long action,
 	case MEM_GOING_OFFLINE:
 		return dhp_mem_reserve(mn, DHP_EV_MEM_REMOVAL);
 	case MEM_ONLINE:
-		dhp_mem_commit(mn, true);
-		break;
 	case MEM_OFFLINE:
-		dhp_mem_commit(mn, false);
+		dhp_mem_commit(mn, action == MEM_ONLINE);
 		break;
 	case MEM_CANCEL_ONLINE:
-		dhp_mem_cancel(mn, true);
-		break;
 	case MEM_CANCEL_OFFLINE:
-		dhp_mem_cancel(mn, false);
+		dhp_mem_cancel(mn, action == MEM_CANCEL_ONLINE);
 		break;
 	default:
 		break;

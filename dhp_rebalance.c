@@ -156,12 +156,8 @@ struct dhp_rb_device {
 };
 
 static DEFINE_MUTEX(dhp_rb_lock);
-static int dhp_rb_unregister_client(struct dhp_client *cl);
-static struct dhp_client_set dhp_rb_set = {
-	.api = "rebalance",
-	.lock = &dhp_rb_lock,
-	.unregister = dhp_rb_unregister_client,
-};
+DHP_DEFINE_CLIENT_SET(dhp_rb_set, "rebalance", &dhp_rb_lock,
+		      struct dhp_rb_device, dhp_unregister_rebalance, 0);
 
 static unsigned long dhp_rb_rounds;		/* under dhp_rb_lock */
 /*
@@ -475,11 +471,15 @@ static int dhp_rb_conflict(const struct dhp_rb_device *d)
 	return 0;
 }
 
+static struct dhp_rb_device *to_dhp_rb(struct kobject *kobj)
+{
+	return container_of(kobj, struct dhp_rb_device, kobj);
+}
+
 /* The kobject's release: the last reference is gone (see the top). */
 static void dhp_rb_release(struct kobject *kobj)
 {
-	struct dhp_rb_device *d = container_of(kobj, struct dhp_rb_device,
-					       kobj);
+	struct dhp_rb_device *d = to_dhp_rb(kobj);
 	unsigned int i;
 
 	for (i = 0; d->hints && i < d->nr_irqs; i++)
@@ -492,11 +492,6 @@ static void dhp_rb_release(struct kobject *kobj)
 	put_device(d->dev);
 	dhp_obj_count(DHP_OBJ_RB_DEVICE, false);
 	kfree(d);
-}
-
-static struct dhp_rb_device *to_dhp_rb(struct kobject *kobj)
-{
-	return container_of(kobj, struct dhp_rb_device, kobj);
 }
 
 /*
@@ -563,41 +558,29 @@ static ssize_t dhp_rb_last_error_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%d\n", READ_ONCE(to_dhp_rb(kobj)->last_err));
 }
 
-/* A counter of the device, written by the rounds under dhp_rb_lock. */
-static ssize_t dhp_rb_counter_show(char *buf, const unsigned long *counter)
-{
-	return sysfs_emit(buf, "%lu\n", READ_ONCE(*counter));
-}
-
-static ssize_t dhp_rb_rounds_show(struct kobject *kobj,
-				  struct kobj_attribute *attr, char *buf)
-{
-	return dhp_rb_counter_show(buf, &to_dhp_rb(kobj)->rounds);
-}
-
-static ssize_t dhp_rb_skipped_show(struct kobject *kobj,
-				   struct kobj_attribute *attr, char *buf)
-{
-	return dhp_rb_counter_show(buf, &to_dhp_rb(kobj)->skipped);
-}
-
-static ssize_t dhp_rb_refusals_show(struct kobject *kobj,
-				    struct kobj_attribute *attr, char *buf)
-{
-	return dhp_rb_counter_show(buf, &to_dhp_rb(kobj)->refusals);
-}
-
 /* static DHP_RB_ATTR_RO(x): the 0444 file x, shown by dhp_rb_x_show() */
 #define DHP_RB_ATTR_RO(_name)						\
 	struct kobj_attribute dhp_rb_attr_##_name =			\
 		__ATTR(_name, 0444, dhp_rb_##_name##_show, NULL)
 
+/* The file of a counter of the device, written by the rounds. */
+#define DHP_RB_COUNTER(_name)						\
+static ssize_t dhp_rb_##_name##_show(struct kobject *kobj,		\
+				     struct kobj_attribute *attr, char *buf) \
+{									\
+	return sysfs_emit(buf, "%lu\n", READ_ONCE((*to_dhp_rb(kobj))._name)); \
+}									\
+static struct kobj_attribute dhp_rb_attr_##_name = {			\
+	.attr = { .name = #_name, .mode = 0444 },			\
+	.show = dhp_rb_##_name##_show,					\
+}
+
+DHP_RB_COUNTER(rounds);
+DHP_RB_COUNTER(skipped);
+DHP_RB_COUNTER(refusals);
 static DHP_RB_ATTR_RO(class);
 static DHP_RB_ATTR_RO(resolved_policy);
 static DHP_RB_ATTR_RO(node);
-static DHP_RB_ATTR_RO(rounds);
-static DHP_RB_ATTR_RO(skipped);
-static DHP_RB_ATTR_RO(refusals);
 static DHP_RB_ATTR_RO(last_error);
 static struct kobj_attribute dhp_rb_attr_policy =
 	__ATTR(policy, 0644, dhp_rb_policy_show, dhp_rb_policy_store);
@@ -885,12 +868,6 @@ int dhp_unregister_rebalance(struct dhp_rb_device *rb)
 	return 0;
 }
 EXPORT_SYMBOL_GPL(dhp_unregister_rebalance);
-
-static int dhp_rb_unregister_client(struct dhp_client *cl)
-{
-	return dhp_unregister_rebalance(container_of(cl, struct dhp_rb_device,
-						     cl));
-}
 
 static int dhp_rb_stats_show(struct seq_file *m, void *v)
 {

@@ -2,13 +2,34 @@
 /*
  * dhp tracepoints: events/dhp/ in tracefs, usable with trace-cmd, e.g.
  *   trace-cmd record -e dhp
- * Fixed-size fields only: __string/__assign_str differ between 6.1 and 6.12.
+ * They are dhp's history: the protocol steps and client changes
+ * (dhp_record), the events posted and delivered, the high-memory
+ * condition and the rebalance rounds. Fixed-size fields only:
+ * __string/__assign_str differ between 6.1 and 6.12.
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM dhp
 
 #ifndef _DHP_TRACE_STEPS
 #define _DHP_TRACE_STEPS
+/* What a dhp_record event says; @cpu is -1 where no CPU is concerned. */
+enum dhp_record_type {
+	/* the steps, in the order of enum dhp_cpu_state; arg: clients called */
+	DHP_REC_CPU_ADD_START,
+	DHP_REC_CPU_ADD_COMPLETE,
+	DHP_REC_CPU_ADD_FAILURE,	/* err: reason */
+	DHP_REC_CPU_REMOVE_START,
+	DHP_REC_CPU_REMOVE_COMPLETE,
+	DHP_REC_CPU_REMOVE_FAILURE,
+	DHP_REC_CPU_VETO,		/* client, err: the veto */
+	DHP_REC_CPU_REGISTER,		/* client, arg: flags */
+	DHP_REC_CPU_REPLAY,		/* client, arg: CPUs replayed, err */
+	DHP_REC_CPU_UNREGISTER,		/* client */
+	DHP_REC_EV_REGISTER,		/* client, arg: flags */
+	DHP_REC_EV_UNREGISTER,		/* client, arg: events discarded */
+	DHP_REC_EV_RESERVE_FAIL,	/* arg: memory address, err: the veto */
+};
+
 /* Steps of a rebalance round, for the dhp_rebalance event. */
 enum {
 	DHP_RB_TRACE_REFUSED,	/* value: the query-stop refusal */
@@ -24,6 +45,37 @@ enum {
 #include <linux/tracepoint.h>
 
 #include "dhp.h"
+
+TRACE_EVENT(dhp_record,
+	    TP_PROTO(int type, int cpu, u64 client, u64 arg, int err),
+	    TP_ARGS(type, cpu, client, arg, err),
+	    TP_STRUCT__entry(__field(int, type)
+			     __field(int, cpu)
+			     __field(u64, client)
+			     __field(u64, arg)
+			     __field(int, err)),
+	    TP_fast_assign(__entry->type = type;
+			   __entry->cpu = cpu;
+			   __entry->client = client;
+			   __entry->arg = arg;
+			   __entry->err = err;),
+	    TP_printk("%s cpu=%d client=%llu arg=%#llx err=%d",
+		      __print_symbolic(__entry->type,
+				       { DHP_REC_CPU_ADD_START, "cpu-add-start" },
+				       { DHP_REC_CPU_ADD_COMPLETE, "cpu-add-complete" },
+				       { DHP_REC_CPU_ADD_FAILURE, "cpu-add-failure" },
+				       { DHP_REC_CPU_REMOVE_START, "cpu-remove-start" },
+				       { DHP_REC_CPU_REMOVE_COMPLETE, "cpu-remove-complete" },
+				       { DHP_REC_CPU_REMOVE_FAILURE, "cpu-remove-failure" },
+				       { DHP_REC_CPU_VETO, "cpu-veto" },
+				       { DHP_REC_CPU_REGISTER, "cpu-register" },
+				       { DHP_REC_CPU_REPLAY, "cpu-replay" },
+				       { DHP_REC_CPU_UNREGISTER, "cpu-unregister" },
+				       { DHP_REC_EV_REGISTER, "event-register" },
+				       { DHP_REC_EV_UNREGISTER, "event-unregister" },
+				       { DHP_REC_EV_RESERVE_FAIL, "event-reserve-failed" }),
+		      __entry->cpu, __entry->client, __entry->arg, __entry->err)
+);
 
 /* For CPU events @where is the CPU and @size 0; for memory the range. */
 DECLARE_EVENT_CLASS(dhp_event_class,

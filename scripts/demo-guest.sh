@@ -10,6 +10,7 @@ n=${1:-2}
 dimm=${2:-1G}
 D=/sys/kernel/debug/dhp
 S=/sys/kernel/debug/dhp_sample
+T=/sys/kernel/tracing
 
 show() {
 	echo "---- $1"
@@ -17,6 +18,8 @@ show() {
 }
 
 insmod ./dhp.ko
+# dhp's history is in its tracepoints: record them from here on.
+echo 1 > $T/events/dhp/enable
 insmod ./dhp_sample.ko
 echo "dhp: loaded; online CPUs $(cat /sys/devices/system/cpu/online)"
 show $D/cpuhp_states
@@ -62,7 +65,8 @@ dmesg | grep 'dhp_sample: event' || true
 echo 100 > $S/io
 show $D/cpu_clients
 show $D/cpus
-show $D/log
+echo "---- dhp's trace events ($T/trace)"
+grep -v '^#' $T/trace | sed 's/^ *//'
 show $D/events
 show $D/event_clients
 show $D/memory

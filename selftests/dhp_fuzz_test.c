@@ -1968,7 +1968,7 @@ static bool kmsg_find(int fd, const char *prefix, const char *what,
 
 /* dhp's parameters, as its module_param declarations (dhp_*.c) have them */
 static const char *const dhp_params[] = {
-	"log_size", "high_mb", "low_mb", "period_ms", "rebalance_hint_only",
+	"high_mb", "low_mb", "period_ms", "rebalance_hint_only",
 	"event_backlog",
 };
 
@@ -2048,19 +2048,12 @@ struct param_case {
 
 /* Out of range, malformed, missing: each must fail the load. */
 static const struct param_case bad_params[] = {
-	{ "log_size=15", "log_size" },
-	{ "log_size=0", "log_size" },
-	{ "log_size=65537", "log_size" },
-	{ "log_size=-1", "log_size" },
-	{ "log_size=-16", "log_size" },
-	{ "log_size=4294967312", "log_size" },	/* 2^32 + 16 */
-	{ "log_size=99999999999999999999999", "log_size" },
-	{ "log_size=abc", "log_size" },
-	{ "log_size=16k", "log_size" },
-	{ "log_size=0x", "log_size" },
-	{ "log_size=1e3", "log_size" },
-	{ "log_size=", "log_size" },
-	{ "log_size", "log_size" },
+	{ "event_backlog=-1", "event_backlog" },
+	{ "event_backlog=99999999999999999999999", "event_backlog" },
+	{ "event_backlog=abc", "event_backlog" },
+	{ "event_backlog=0x", "event_backlog" },
+	{ "event_backlog=1e3", "event_backlog" },
+	{ "event_backlog", "event_backlog" },
 	{ "high_mb=0", "high_mb" },
 	{ "high_mb=1073741825", "high_mb" },	/* 2^30 + 1 */
 	{ "high_mb=-1", "high_mb" },
@@ -2083,7 +2076,7 @@ static const struct param_case bad_params[] = {
 	{ "rebalance_hint_only=yellow", "rebalance_hint_only" },
 	{ "rebalance_hint_only=nope", "rebalance_hint_only" },
 	{ "rebalance_hint_only=", "rebalance_hint_only" },
-	{ "log_size=32 period_ms=5", "period_ms" },	/* one bad of two */
+	{ "event_backlog=32 period_ms=5", "period_ms" },	/* one bad of two */
 	{ "event_backlog=15", "event_backlog" },
 	{ "event_backlog=0", "event_backlog" },
 	{ "event_backlog=1048577", "event_backlog" },
@@ -2097,10 +2090,8 @@ static const struct param_case bad_params[] = {
 static const struct {
 	const char *args, *name, *value;
 } good_params[] = {
-	{ "log_size=16", "log_size", "16" },
-	{ "log_size=65536", "log_size", "65536" },
-	{ "log_size=0x20", "log_size", "32" },
-	{ "log_size=+64", "log_size", "64" },
+	{ "event_backlog=0x20", "event_backlog", "32" },
+	{ "event_backlog=+64", "event_backlog", "64" },
 	{ "high_mb=1073741824 low_mb=1", "high_mb", "1073741824" },
 	{ "high_mb=2 low_mb=1", "low_mb", "1" },
 	{ "period_ms=10", "period_ms", "10" },

@@ -149,7 +149,7 @@ static int read_all(struct __test_metadata *_metadata, const char *dir,
 TEST_F(lk, debugfs_reads)
 {
 	static const char *const expected[] = {
-		"cpu_clients", "cpus", "cpuhp_states", "log", "objects",
+		"cpu_clients", "cpus", "cpuhp_states", "objects",
 		"event_clients", "events", "memory", "high_memory",
 	};
 	char path[128];

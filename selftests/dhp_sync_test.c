@@ -172,7 +172,8 @@ TEST(load_unload)
 {
 	int online = cpu_count_online();
 	static const char * const bad[] = {
-		"log_size=5", "log_size=abc", "log_size=70000", "log_size=-1",
+		"event_backlog=5", "event_backlog=abc",
+		"event_backlog=2000000", "event_backlog=-1",
 	};
 	unsigned int i;
 
@@ -180,7 +181,7 @@ TEST(load_unload)
 	for (i = 0; i < ARRAY_SIZE(bad); i++)
 		EXPECT_EQ(-EINVAL, mod_load("dhp", bad[i]));
 	ASSERT_FALSE(mod_loaded("dhp"));
-	ASSERT_EQ(0, mod_load("dhp", "log_size=16"));
+	ASSERT_EQ(0, mod_load("dhp", "event_backlog=16"));
 	ASSERT_TRUE(file_has_line(CPU_SYSFS "/hotplug/states", "dhp:prepare"));
 	ASSERT_TRUE(file_has_line(CPU_SYSFS "/hotplug/states", "dhp:online"));
 	ASSERT_LT(0, dhp_state_number("prepare"));
@@ -198,7 +199,8 @@ TEST(load_unload)
 	ASSERT_EQ(0, mod_load("dhp_sample", NULL));
 	EXPECT_EQ(online, sample_contexts());
 	EXPECT_EQ(online, stat_value(SAMPLE_STATS, "allocs"));
-	EXPECT_TRUE(file_has_line(DHP_DEBUGFS "/log", "# size 16 "));
+	EXPECT_TRUE(file_has_line("/sys/module/dhp/parameters/event_backlog",
+				  "16\n"));
 
 	ASSERT_EQ(0, write_file(TEST_CTL, "unregister"));
 	EXPECT_TRUE(file_has_line(DHP_DEBUGFS "/cpu_clients", "# clients 1\n"));
