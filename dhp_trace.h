@@ -59,7 +59,7 @@ TRACE_EVENT(dhp_record,
 			   __entry->client = client;
 			   __entry->arg = arg;
 			   __entry->err = err;),
-	    TP_printk("%s cpu=%d client=%llu arg=%#llx err=%d",
+	    TP_printk("%s cpu=%d client=%llu arg=%llu err=%d",
 		      __print_symbolic(__entry->type,
 				       { DHP_REC_CPU_ADD_START, "cpu-add-start" },
 				       { DHP_REC_CPU_ADD_COMPLETE, "cpu-add-complete" },

@@ -39,7 +39,6 @@
 #define RBN(n)		"dhp_rbdev:" n
 #define RBDEV		"/sys/kernel/debug/dhp_rbdev"
 #define EDU		"/sys/kernel/debug/dhp_edu"
-#define TRACING		"/sys/kernel/tracing"
 #define MAX_IRQS	64
 #define NCPU		64
 

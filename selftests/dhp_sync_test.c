@@ -13,6 +13,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -670,6 +671,83 @@ TEST_F_TIMEOUT(sync, percpu_context, 600)
 	ASSERT_EQ(0, cpu_set_online(spare, true));
 	/* zeroed when folded, found empty at its ADD_START */
 	EXPECT_EQ(0, sample_requests(spare));
+	ASSERT_INVARIANTS();
+}
+
+/* The id of the last synchronous client registered, from cpu_clients. */
+static long last_client_id(void)
+{
+	static char buf[1 << 16];
+	char *line;
+	long id = -1;
+
+	if (read_file(DHP_DEBUGFS "/cpu_clients", buf, sizeof(buf)) < 0)
+		return -1;
+	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+		if (line[0] != '#')
+			sscanf(line, "%ld", &id);
+	return id;
+}
+
+/*
+ * 13. dhp's history in tracefs: the dhp_record events of a vetoed add, an
+ * add, a removal and a registration with its replay are exactly these,
+ * in this order, each with the clients it reached (the fixture's four),
+ * the veto's client and errno, the replay's CPUs.
+ */
+TEST_F_TIMEOUT(sync, trace_records, 600)
+{
+	static char buf[1 << 20];
+	char want[9][96], got[9][96];
+	long vetoer = last_client_id();
+	int cpu, online, n = 0, i, fd;
+	const char *p;
+	char *line;
+
+	fd = open(TRACING "/trace", O_WRONLY | O_TRUNC);	/* empties it */
+	if (fd < 0)
+		SKIP(return, "no tracefs: %s", strerror(errno));
+	close(fd);
+	ASSERT_EQ(0, write_file(TRACING "/events/dhp/dhp_record/enable", "1"));
+	cpu = cpu_new();
+	ASSERT_LE(0, cpu);
+	ASSERT_EQ(0, write_filef(TEST_CTL, "veto 2 %d -28", cpu));
+	EXPECT_EQ(-ENOSPC, cpu_set_online(cpu, true));
+	ASSERT_EQ(0, write_file(TEST_CTL, "veto off"));
+	ASSERT_EQ(0, cpu_set_online(cpu, true));
+	ASSERT_EQ(0, cpu_set_online(cpu, false));
+	online = cpu_count_online();
+	ASSERT_EQ(0, write_file(TEST_CTL, "register 1 1"));
+	write_file(TRACING "/events/dhp/dhp_record/enable", "0");
+
+	snprintf(want[0], 96, "cpu-veto cpu=%d client=%ld arg=0 err=-28", cpu,
+		 vetoer);
+	snprintf(want[1], 96, "cpu-add-start cpu=%d client=0 arg=4 err=0", cpu);
+	snprintf(want[2], 96, "cpu-add-failure cpu=%d client=0 arg=4 err=-28",
+		 cpu);
+	snprintf(want[3], 96, "cpu-add-start cpu=%d client=0 arg=4 err=0", cpu);
+	snprintf(want[4], 96, "cpu-add-complete cpu=%d client=0 arg=4 err=0",
+		 cpu);
+	snprintf(want[5], 96, "cpu-remove-start cpu=%d client=0 arg=4 err=0",
+		 cpu);
+	snprintf(want[6], 96, "cpu-remove-complete cpu=%d client=0 arg=4 err=0",
+		 cpu);
+	snprintf(want[7], 96, "cpu-register cpu=-1 client=%ld arg=1 err=0",
+		 vetoer + 1);
+	snprintf(want[8], 96, "cpu-replay cpu=-1 client=%ld arg=%d err=0",
+		 vetoer + 1, online);
+
+	ASSERT_LE(0, read_file(TRACING "/trace", buf, sizeof(buf)));
+	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+		p = strstr(line, "dhp_record: cpu-");
+		if (!p)
+			continue;
+		ASSERT_GT(9, n) TH_LOG("a record more: %s", p + 12);
+		snprintf(got[n++], 96, "%s", p + 12);
+	}
+	ASSERT_EQ(9, n);
+	for (i = 0; i < 9; i++)
+		EXPECT_STREQ(want[i], got[i]);
 	ASSERT_INVARIANTS();
 }
 

@@ -8,8 +8,21 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <unistd.h>
 
 #define DHP_DEBUGFS	"/sys/kernel/debug/dhp"
+#define TRACING		"/sys/kernel/tracing"
+
+/*
+ * WAIT_UNTIL(cond, secs): evaluates @cond every 100 ms until it holds or
+ * @secs seconds have passed; whether it held.
+ */
+#define WAIT_UNTIL(cond, secs) ({					\
+	bool held_ = false;						\
+	for (int i_ = 0; i_ < (secs) * 10 && !(held_ = (cond)); i_++)	\
+		usleep(100000);						\
+	held_;								\
+})
 #define SAMPLE_DEBUGFS	"/sys/kernel/debug/dhp_sample"
 #define TEST_DEBUGFS	"/sys/kernel/debug/dhp_test"
 #define CPU_SYSFS	"/sys/devices/system/cpu"

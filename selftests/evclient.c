@@ -71,14 +71,10 @@ unsigned long long mem_covered(const char *name, int kind,
 bool wait_bytes(const char *name, int kind, unsigned long long start,
 		unsigned long long size, unsigned long long want, int secs)
 {
-	int calls, i;
+	int calls;
 
-	for (i = 0; i < secs * 10; i++) {
-		if (mem_covered(name, kind, start, size, &calls) >= want)
-			return true;
-		usleep(100000);
-	}
-	return false;
+	return WAIT_UNTIL(mem_covered(name, kind, start, size, &calls) >= want,
+			  secs);
 }
 
 /* No two delivered memory ranges of @kind in @name overlap. */
@@ -144,31 +140,22 @@ int block_set(long nr, const char *state)
 
 bool wait_calls(const char *name, long calls, int secs)
 {
-	int i;
-
-	for (i = 0; i < secs * 10; i++) {
-		if (client_read(name) && cl.calls >= calls)
-			return true;
-		usleep(100000);
-	}
-	return false;
+	return WAIT_UNTIL(client_read(name) && cl.calls >= calls, secs);
 }
 
 /* Waits until @name consumed every event posted so far. */
+static bool caught_up(const char *name)
+{
+	long posted = events_stat("posted");	/* first: then @name's last */
+
+	return client_read(name) && cl.nr &&
+	       cl.r[cl.nr - 1].seq + cl.r[cl.nr - 1].count - 1 >=
+	       (unsigned long long)posted;
+}
+
 bool wait_caught_up(const char *name, int secs)
 {
-	int i;
-
-	for (i = 0; i < secs * 10; i++) {
-		long posted = events_stat("posted");
-
-		if (client_read(name) && cl.nr &&
-		    cl.r[cl.nr - 1].seq + cl.r[cl.nr - 1].count - 1 >=
-		    (unsigned long long)posted)
-			return true;
-		usleep(100000);
-	}
-	return false;
+	return WAIT_UNTIL(caught_up(name), secs);
 }
 
 /* Sum of @kind bytes from virtio-mem seen by @name. */
@@ -187,40 +174,19 @@ unsigned long long vmem_bytes(const char *name, int kind)
 /* Waits until dhp's event queue is empty; false after @secs. */
 bool events_drained(int secs)
 {
-	int i;
-
-	for (i = 0; i < secs * 10; i++) {
-		if (events_stat("queued") == 0)
-			return true;
-		usleep(100000);
-	}
-	return false;
+	return WAIT_UNTIL(events_stat("queued") == 0, secs);
 }
 
 /* Waits until @name's callback is blocked, held; false after @secs. */
 bool wait_waiting(const char *name, int secs)
 {
-	int i;
-
-	for (i = 0; i < secs * 10; i++) {
-		if (client_read(name) && cl.waiting)
-			return true;
-		usleep(100000);
-	}
-	return false;
+	return WAIT_UNTIL(client_read(name) && cl.waiting, secs);
 }
 
 /* Waits until dhp_evtest has no client @name (any more). */
 bool wait_gone(const char *name, int secs)
 {
-	int i;
-
-	for (i = 0; i < secs * 10; i++) {
-		if (!client_read(name))
-			return true;
-		usleep(100000);
-	}
-	return false;
+	return WAIT_UNTIL(!client_read(name), secs);
 }
 
 /*
@@ -249,12 +215,5 @@ long dhp_queued_for(const char *callback)
 /* Waits until dhp_queued_for(@callback) is @want; false after @secs. */
 bool wait_queued_for(const char *callback, long want, int secs)
 {
-	int i;
-
-	for (i = 0; i < secs * 10; i++) {
-		if (dhp_queued_for(callback) == want)
-			return true;
-		usleep(100000);
-	}
-	return false;
+	return WAIT_UNTIL(dhp_queued_for(callback) == want, secs);
 }

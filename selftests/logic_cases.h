@@ -98,14 +98,21 @@ LC_CASE(spread_more_irqs_than_cpus_wraps_evenly)
 	LC_EXPECT_EQ(2, count[2]);
 }
 
+/* CPUs 4, 5, 6 on the device's node (distance 10), 0 and 1 on another. */
+static unsigned int lc_two_nodes(struct dhp_spread_cpu *c)
+{
+	static const unsigned int cpus[] = { 0, 1, 4, 5, 6 };
+	static const unsigned int dist[] = { 20, 20, 10, 10, 10 };
+
+	return lc_cpus(c, cpus, dist, NULL, 5);
+}
+
 LC_CASE(spread_prefers_the_device_node)
 {
-	unsigned int cpus[] = { 0, 1, 4, 5, 6 }, dist[] = { 20, 20, 10, 10, 10 };
 	unsigned int order[5], out[3];
 	struct dhp_spread_cpu c[5];
 
-	lc_cpus(c, cpus, dist, NULL, 5);
-	LC_ASSERT_EQ(3, dhp_spread(3, c, 5, 0, order, out));
+	LC_ASSERT_EQ(3, dhp_spread(3, c, lc_two_nodes(c), 0, order, out));
 	LC_EXPECT_EQ(4, out[0]);
 	LC_EXPECT_EQ(5, out[1]);
 	LC_EXPECT_EQ(6, out[2]);
@@ -117,12 +124,10 @@ LC_CASE(spread_prefers_the_device_node)
 /* More IRQs than the node has CPUs: the rest go to the next node. */
 LC_CASE(spread_spills_to_the_next_node)
 {
-	unsigned int cpus[] = { 0, 1, 4, 5, 6 }, dist[] = { 20, 20, 10, 10, 10 };
 	unsigned int order[5], out[7];
 	struct dhp_spread_cpu c[5];
 
-	lc_cpus(c, cpus, dist, NULL, 5);
-	LC_ASSERT_EQ(4, dhp_spread(4, c, 5, 0, order, out));
+	LC_ASSERT_EQ(4, dhp_spread(4, c, lc_two_nodes(c), 0, order, out));
 	LC_EXPECT_EQ(4, out[0]);
 	LC_EXPECT_EQ(5, out[1]);
 	LC_EXPECT_EQ(6, out[2]);
@@ -400,14 +405,27 @@ static struct dhp_event lc_mem(enum dhp_event_kind kind, u64 seq, u64 start,
 	return e;
 }
 
+/* Merges @b into @a if it may; whether it did. */
+static bool lc_merged(struct dhp_event *a, const struct dhp_event *b)
+{
+	if (!dhp_mem_mergeable(a, b))
+		return false;
+	dhp_mem_merge(a, b);
+	return true;
+}
+
+/* One 128 MiB block at @start_mb. */
+static struct dhp_event lc_blk(enum dhp_event_kind kind, u64 seq,
+			       u64 start_mb)
+{
+	return lc_mem(kind, seq, start_mb * LC_MB, 128 * LC_MB);
+}
+
 LC_CASE(merge_ascending_blocks)
 {
-	struct dhp_event a = lc_mem(DHP_EV_MEM_ARRIVAL, 10, 4096 * LC_MB,
-				    128 * LC_MB);
-	struct dhp_event b = lc_mem(DHP_EV_MEM_ARRIVAL, 11, 4224 * LC_MB,
-				    128 * LC_MB);
-	struct dhp_event c = lc_mem(DHP_EV_MEM_ARRIVAL, 12, 4352 * LC_MB,
-				    128 * LC_MB);
+	struct dhp_event a = lc_blk(DHP_EV_MEM_ARRIVAL, 10, 4096);
+	struct dhp_event b = lc_blk(DHP_EV_MEM_ARRIVAL, 11, 4224);
+	struct dhp_event c = lc_blk(DHP_EV_MEM_ARRIVAL, 12, 4352);
 
 	/*
 	 * Blocks holding their own memmap (memmap_on_memory: 2 MiB of 128)
@@ -417,10 +435,8 @@ LC_CASE(merge_ascending_blocks)
 	a.mem.usable = 126 * LC_MB;
 	b.mem.usable = 126 * LC_MB;
 	c.mem.usable = 0;
-	LC_ASSERT_TRUE(dhp_mem_mergeable(&a, &b));
-	dhp_mem_merge(&a, &b);
-	LC_ASSERT_TRUE(dhp_mem_mergeable(&a, &c));
-	dhp_mem_merge(&a, &c);
+	LC_ASSERT_TRUE(lc_merged(&a, &b));
+	LC_ASSERT_TRUE(lc_merged(&a, &c));
 	LC_EXPECT_EQ(4096 * LC_MB, a.mem.start);
 	LC_EXPECT_EQ(384 * LC_MB, a.mem.size);
 	LC_EXPECT_EQ(252 * LC_MB, a.mem.usable);
@@ -430,13 +446,10 @@ LC_CASE(merge_ascending_blocks)
 
 LC_CASE(merge_descending_removals)
 {
-	struct dhp_event a = lc_mem(DHP_EV_MEM_REMOVAL, 5, 4224 * LC_MB,
-				    128 * LC_MB);
-	struct dhp_event b = lc_mem(DHP_EV_MEM_REMOVAL, 6, 4096 * LC_MB,
-				    128 * LC_MB);
+	struct dhp_event a = lc_blk(DHP_EV_MEM_REMOVAL, 5, 4224);
+	struct dhp_event b = lc_blk(DHP_EV_MEM_REMOVAL, 6, 4096);
 
-	LC_ASSERT_TRUE(dhp_mem_mergeable(&a, &b));
-	dhp_mem_merge(&a, &b);
+	LC_ASSERT_TRUE(lc_merged(&a, &b));
 	LC_EXPECT_EQ(4096 * LC_MB, a.mem.start);
 	LC_EXPECT_EQ(256 * LC_MB, a.mem.size);
 	LC_EXPECT_EQ(2, a.count);
@@ -444,19 +457,18 @@ LC_CASE(merge_descending_removals)
 
 LC_CASE(merge_refuses_what_would_lie)
 {
-	struct dhp_event a = lc_mem(DHP_EV_MEM_ARRIVAL, 10, 4096 * LC_MB,
-				    128 * LC_MB);
+	struct dhp_event a = lc_blk(DHP_EV_MEM_ARRIVAL, 10, 4096);
 	struct dhp_event b;
 
-	b = lc_mem(DHP_EV_MEM_ARRIVAL, 12, 4224 * LC_MB, 128 * LC_MB);
+	b = lc_blk(DHP_EV_MEM_ARRIVAL, 12, 4224);
 	LC_EXPECT_FALSE(dhp_mem_mergeable(&a, &b));		/* seq gap */
-	b = lc_mem(DHP_EV_MEM_REMOVAL, 11, 4224 * LC_MB, 128 * LC_MB);
+	b = lc_blk(DHP_EV_MEM_REMOVAL, 11, 4224);
 	LC_EXPECT_FALSE(dhp_mem_mergeable(&a, &b));		/* kind */
-	b = lc_mem(DHP_EV_MEM_ARRIVAL, 11, 4352 * LC_MB, 128 * LC_MB);
+	b = lc_blk(DHP_EV_MEM_ARRIVAL, 11, 4352);
 	LC_EXPECT_FALSE(dhp_mem_mergeable(&a, &b));		/* hole */
-	b = lc_mem(DHP_EV_MEM_ARRIVAL, 11, 4096 * LC_MB, 128 * LC_MB);
+	b = lc_blk(DHP_EV_MEM_ARRIVAL, 11, 4096);
 	LC_EXPECT_FALSE(dhp_mem_mergeable(&a, &b));		/* overlap */
-	b = lc_mem(DHP_EV_MEM_ARRIVAL, 11, 4224 * LC_MB, 128 * LC_MB);
+	b = lc_blk(DHP_EV_MEM_ARRIVAL, 11, 4224);
 	b.mem.node = 1;
 	LC_EXPECT_FALSE(dhp_mem_mergeable(&a, &b));		/* node */
 	b.mem.node = 0;
@@ -497,22 +509,16 @@ LC_CASE(merge_of_merged_events_adds_counts)
  */
 LC_CASE(merge_keeps_the_node_first_and_last)
 {
-	struct dhp_event a = lc_mem(DHP_EV_MEM_ARRIVAL, 1, 4096 * LC_MB,
-				    128 * LC_MB);
-	struct dhp_event b = lc_mem(DHP_EV_MEM_ARRIVAL, 2, 4224 * LC_MB,
-				    128 * LC_MB);
-	struct dhp_event c = lc_mem(DHP_EV_MEM_REMOVAL, 3, 4224 * LC_MB,
-				    128 * LC_MB);
-	struct dhp_event d = lc_mem(DHP_EV_MEM_REMOVAL, 4, 4096 * LC_MB,
-				    128 * LC_MB);
+	struct dhp_event a = lc_blk(DHP_EV_MEM_ARRIVAL, 1, 4096);
+	struct dhp_event b = lc_blk(DHP_EV_MEM_ARRIVAL, 2, 4224);
+	struct dhp_event c = lc_blk(DHP_EV_MEM_REMOVAL, 3, 4224);
+	struct dhp_event d = lc_blk(DHP_EV_MEM_REMOVAL, 4, 4096);
 
 	a.mem.flags = DHP_MEM_NODE_FIRST;
-	LC_ASSERT_TRUE(dhp_mem_mergeable(&a, &b));
-	dhp_mem_merge(&a, &b);
+	LC_ASSERT_TRUE(lc_merged(&a, &b));
 	LC_EXPECT_EQ(DHP_MEM_NODE_FIRST, a.mem.flags);
 	d.mem.flags = DHP_MEM_NODE_LAST;
-	LC_ASSERT_TRUE(dhp_mem_mergeable(&c, &d));
-	dhp_mem_merge(&c, &d);
+	LC_ASSERT_TRUE(lc_merged(&c, &d));
 	LC_EXPECT_EQ(DHP_MEM_NODE_LAST, c.mem.flags);
 	LC_EXPECT_EQ(4096 * LC_MB, c.mem.start);
 }
@@ -520,24 +526,18 @@ LC_CASE(merge_keeps_the_node_first_and_last)
 /* A run that turns round grows at both ends, never over itself. */
 LC_CASE(merge_grows_at_both_ends)
 {
-	struct dhp_event a = lc_mem(DHP_EV_MEM_ARRIVAL, 1, 4224 * LC_MB,
-				    128 * LC_MB);
-	struct dhp_event b = lc_mem(DHP_EV_MEM_ARRIVAL, 2, 4096 * LC_MB,
-				    128 * LC_MB);
-	struct dhp_event c = lc_mem(DHP_EV_MEM_ARRIVAL, 3, 4352 * LC_MB,
-				    128 * LC_MB);
-	struct dhp_event d = lc_mem(DHP_EV_MEM_ARRIVAL, 4, 4224 * LC_MB,
-				    128 * LC_MB);
+	struct dhp_event a = lc_blk(DHP_EV_MEM_ARRIVAL, 1, 4224), b;
 
-	LC_ASSERT_TRUE(dhp_mem_mergeable(&a, &b));
-	dhp_mem_merge(&a, &b);		/* below: 4096..4352 */
-	LC_ASSERT_TRUE(dhp_mem_mergeable(&a, &c));
-	dhp_mem_merge(&a, &c);		/* above: 4096..4480 */
+	b = lc_blk(DHP_EV_MEM_ARRIVAL, 2, 4096);
+	LC_ASSERT_TRUE(lc_merged(&a, &b));	/* below: 4096..4352 */
+	b = lc_blk(DHP_EV_MEM_ARRIVAL, 3, 4352);
+	LC_ASSERT_TRUE(lc_merged(&a, &b));	/* above: 4096..4480 */
 	LC_EXPECT_EQ(4096 * LC_MB, a.mem.start);
 	LC_EXPECT_EQ(384 * LC_MB, a.mem.size);
 	LC_EXPECT_EQ(3, a.count);
 	/* a block inside the range touches neither end */
-	LC_EXPECT_FALSE(dhp_mem_mergeable(&a, &d));
+	b = lc_blk(DHP_EV_MEM_ARRIVAL, 4, 4224);
+	LC_EXPECT_FALSE(dhp_mem_mergeable(&a, &b));
 }
 
 #define LC_BASE		(4096 * LC_MB)
