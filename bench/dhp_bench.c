@@ -11,10 +11,11 @@
  *   async N         N asynchronous processor clients (0..1000) that record
  *                   when each event reaches them; resets the records
  *   lag EVENTS      waits (up to 60 s) until every client got EVENTS
- *                   events since "async", then: lag_q P ns for P = 0..100
- *                   (quantiles of delivery time - event time over all
- *                   deliveries), and per event "fanout ns" (from the event
- *                   to its last delivery) and "deliveries N"
+ *                   events since "async", then bench_recs_report()'s
+ *                   lines (dhp_bench_run.h): lag_q P ns, delivery time -
+ *                   the event's timestamp_ns (ktime_get_ns() at post);
+ *                   per event "fanout ns" (from the post to the last
+ *                   delivery) and "spread ns" (first delivery to last)
  *   hot ITERS REPS  per repetition the time of ITERS runs of each hot
  *                   path: hot_raw (this_cpu_inc of a per-CPU counter),
  *                   hot_ptr (the pointer-to-context pattern with interrupts
@@ -28,7 +29,6 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/debugfs.h>
-#include <linux/delay.h>
 #include <linux/err.h>
 #include <linux/irqflags.h>
 #include <linux/ktime.h>
@@ -36,7 +36,6 @@
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/slab.h>
-#include <linux/sort.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
@@ -45,7 +44,6 @@
 
 #define BENCH_MAX_SYNC	10000
 #define BENCH_MAX_ASYNC	1000
-#define BENCH_MAX_EV	64	/* events recorded per asynchronous client */
 #define BENCH_MAX_REPS	1000
 
 static struct dentry *bench_dir;
@@ -103,9 +101,7 @@ static int bench_unreg(unsigned int reps)
 
 struct bench_ev_client {
 	struct dhp_event_client *handle;
-	unsigned int nr;		/* events recorded */
-	u64 post[BENCH_MAX_EV];		/* the event's timestamp */
-	u64 got[BENCH_MAX_EV];		/* when it reached this client */
+	struct bench_rec rec;
 };
 
 static struct bench_ev_client *bench_async;
@@ -114,15 +110,16 @@ static unsigned int bench_nr_async;
 /* One event at a time per client (dhp's rule): @bc is this worker's only. */
 static void bench_async_cb(void *context, const struct dhp_event *ev)
 {
-	struct bench_ev_client *bc = context;
-	unsigned int i = bc->nr;
+	struct bench_rec *rec = &((struct bench_ev_client *)context)->rec;
+	unsigned int i = rec->nr;
 
 	if (i >= BENCH_MAX_EV)
 		return;
-	bc->got[i] = ktime_get_ns();
-	bc->post[i] = ev->timestamp_ns;
-	/* Pairs with the acquire in bench_lag(): the records come first. */
-	smp_store_release(&bc->nr, i + 1);
+	rec->got[i] = ktime_get_ns();
+	rec->at[i] = ev->timestamp_ns;
+	rec->nr = i + 1;
+	/* Pairs with the acquire in bench_recs_report(): records first. */
+	smp_store_release(&rec->done, i + 1);
 }
 
 static void bench_async_clear(void)
@@ -150,48 +147,9 @@ static int bench_async_set(unsigned int n)
 	return 0;
 }
 
-static int bench_cmp_u64(const void *a, const void *b)
+static struct bench_rec *bench_async_rec(unsigned int i)
 {
-	u64 x = *(const u64 *)a, y = *(const u64 *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static int bench_lag(unsigned int events)
-{
-	unsigned int i, e, n = 0, waited = 0;
-	u64 *lags, last;
-
-	if (!bench_nr_async || !events || events > BENCH_MAX_EV)
-		return -EINVAL;
-	for (i = 0; i < bench_nr_async; i++) {
-		/* Pairs with the release in bench_async_cb(). */
-		while (smp_load_acquire(&bench_async[i].nr) < events) {
-			if (++waited > 3000)
-				return -ETIMEDOUT;
-			msleep(20);
-		}
-	}
-	lags = kvmalloc_array(bench_nr_async * events, sizeof(*lags),
-			      GFP_KERNEL);
-	if (!lags)
-		return -ENOMEM;
-	for (i = 0; i < bench_nr_async; i++)
-		for (e = 0; e < events; e++)
-			lags[n++] = bench_async[i].got[e] - bench_async[i].post[e];
-	sort(lags, n, sizeof(*lags), bench_cmp_u64, NULL);
-	for (i = 0; i <= 100; i++)
-		bench_emit("lag_q %u %llu\n", i, lags[(u64)(n - 1) * i / 100]);
-	kvfree(lags);
-
-	for (e = 0; e < events; e++) {
-		last = 0;
-		for (i = 0; i < bench_nr_async; i++)
-			last = max(last, bench_async[i].got[e]);
-		bench_emit("fanout %llu\n", last - bench_async[0].post[e]);
-	}
-	bench_emit("deliveries %u\n", n);
-	return 0;
+	return &bench_async[i].rec;
 }
 
 /* ---- hot paths ---------------------------------------------------------- */
@@ -287,7 +245,7 @@ static int bench_command(const char *cmd, const unsigned int *a,
 	if (!strcmp(cmd, "async") && n == 1)
 		return bench_async_set(a[0]);
 	if (!strcmp(cmd, "lag") && n == 1)
-		return bench_lag(a[0]);
+		return bench_recs_report(bench_async_rec, bench_nr_async, a[0]);
 	if (!strcmp(cmd, "unreg") && n == 1 && a[0] && a[0] <= BENCH_MAX_REPS)
 		return bench_unreg(a[0]);
 	if (!strcmp(cmd, "hot") && n == 2 && a[0] && a[0] <= 100000000 &&

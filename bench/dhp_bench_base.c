@@ -8,6 +8,10 @@
  * ranges (bench:noop-bp in BP_PREPARE_DYN, bench:noop-ap in AP_ONLINE_DYN),
  * and on demand two native multi-instance states with N no-op instances
  * each (a native "client" per instance), and a raw no-op memory notifier.
+ * The native counterpart of dhp's asynchronous fan-out is a third
+ * multi-instance state (bench:async-ap, AP_ONLINE_DYN) whose instances each
+ * queue a work item of their own from both callbacks, as a driver that
+ * wants process context after a CPU change would.
  *
  * debugfs, /sys/kernel/debug/dhp_bench_base/run: write one command, then
  * read its result, "name value" lines (times in ns):
@@ -22,10 +26,34 @@
  *   memnb 0|1           register or unregister the raw memory notifier
  *   mem BLOCK REPS      write offline, then online_movable, to memory
  *                       BLOCK's state file: mem_off, mem_on
+ *   anative N WQ        N instances (0..1000) on bench:async-ap, records
+ *                       reset; each callback (online and teardown) stamps
+ *                       ktime_get_ns() and queues the instance's work item
+ *                       on system_wq (WQ 0: schedule_work(), per-CPU and
+ *                       concurrency-managed, so it runs on the CPU the
+ *                       callback ran on once the cpuhp thread lets it) or
+ *                       system_unbound_wq (WQ 1), which stamps its run
+ *   anlag EVENTS        bench_recs_report() of the native instances: lag is
+ *                       work run - callback, fanout from the first callback
+ *                       of the event to the last work run, spread from the
+ *                       first work run to the last
+ *   firstirq CPU IRQ NR TIMEOUT_MS
+ *                       add_cpu(CPU) (an offline CPU), then waits up to
+ *                       TIMEOUT_MS for CPU's first interrupt on one of the
+ *                       IRQs IRQ..IRQ+NR-1, seen by a probe on the
+ *                       irq_handler_entry tracepoint: "online ns" (add_cpu's
+ *                       time), "active ns" (from add_cpu()'s call to the
+ *                       end of CPU's CPUHP_AP_ACTIVE step, the last of its
+ *                       own: the CPU is online and schedulable), then
+ *                       "first ns" (from that end to the interrupt's
+ *                       handler) and "first_ret ns" (from add_cpu()'s
+ *                       return; negative if before), or "timeout ms"
  *
- * Commands are serialized by bench_lock; the probes' data is written only
- * by the task running the hotplug callbacks (one hotplug operation at a
- * time: cpuhp's own lock) and read after remove_cpu()/add_cpu() returned.
+ * Commands are serialized by bench_lock; the step probes' data is written
+ * only by the task running the hotplug callbacks (one hotplug operation at
+ * a time: cpuhp's own lock) and read after remove_cpu()/add_cpu() returned.
+ * The interrupt probe's stamp has one writer, the watched CPU in hard-IRQ
+ * context, and is read with READ_ONCE() by the command waiting for it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -42,12 +70,15 @@
 #include <linux/string.h>
 #include <linux/tracepoint.h>
 #include <linux/uaccess.h>
+#include <linux/workqueue.h>
 
 #include "dhp_bench_run.h"
 
 #define BENCH_MAX_REPS	1000
 #define BENCH_MAX_NATIVE 10000
+#define BENCH_MAX_ANATIVE 1000
 #define BENCH_MAX_STEPS	8
+#define BENCH_MAX_FIRST_MS 600000
 
 static struct dentry *bench_dir;
 static int bench_noop_bp = -1, bench_noop_ap = -1;
@@ -74,6 +105,7 @@ static int bench_open_idx = -1;
 static u64 bench_open_t;
 static u64 bench_step_ns[BENCH_MAX_STEPS][2];	/* [step][up] */
 static struct tracepoint *bench_tp_enter, *bench_tp_multi, *bench_tp_exit;
+static struct tracepoint *bench_tp_irq;		/* irq_handler_entry */
 
 static void bench_enter(int idx)
 {
@@ -117,6 +149,8 @@ static void bench_find_tp(struct tracepoint *tp, void *priv)
 		bench_tp_multi = tp;
 	else if (!strcmp(tp->name, "cpuhp_exit"))
 		bench_tp_exit = tp;
+	else if (!strcmp(tp->name, "irq_handler_entry"))
+		bench_tp_irq = tp;
 }
 
 static int bench_probes(bool on)
@@ -141,6 +175,160 @@ static int bench_probes(bool on)
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+/* ---- native asynchronous fan-out --------------------------------------- */
+
+struct bench_anative {
+	struct hlist_node node;
+	struct work_struct work;
+	struct bench_rec rec;
+};
+
+static int bench_async_ap = -1;
+static struct bench_anative *bench_anatives;
+static unsigned int bench_nr_anative;
+static struct workqueue_struct *bench_anative_wq;
+
+/* cpuhp's thread, one instance at a time: the only writer of at[] and nr. */
+static int bench_anative_cb(unsigned int cpu, struct hlist_node *node)
+{
+	struct bench_anative *a = hlist_entry(node, struct bench_anative, node);
+	unsigned int i = a->rec.nr;
+
+	if (i < BENCH_MAX_EV) {
+		a->rec.at[i] = ktime_get_ns();
+		/* Pairs with the acquire in bench_anative_work(). */
+		smp_store_release(&a->rec.nr, i + 1);
+	}
+	queue_work(bench_anative_wq, &a->work);
+	return 0;
+}
+
+/*
+ * The work item, never run twice at once: stamps every callback since its
+ * last run (one queued while it was pending is served by this run).
+ */
+static void bench_anative_work(struct work_struct *work)
+{
+	struct bench_anative *a = container_of(work, struct bench_anative,
+					       work);
+	u64 now = ktime_get_ns();
+	unsigned int i, n;
+
+	/* Pairs with the release in bench_anative_cb(). */
+	n = smp_load_acquire(&a->rec.nr);
+	for (i = a->rec.done; i < n; i++)
+		a->rec.got[i] = now;
+	/* Pairs with the acquire in bench_recs_report(). */
+	smp_store_release(&a->rec.done, n);
+}
+
+static void bench_anative_clear(void)
+{
+	while (bench_nr_anative) {
+		struct bench_anative *a = &bench_anatives[--bench_nr_anative];
+
+		cpuhp_state_remove_instance_nocalls(bench_async_ap, &a->node);
+		cancel_work_sync(&a->work);
+	}
+}
+
+static int bench_anative_set(unsigned int n, unsigned int wq)
+{
+	struct bench_anative *a;
+	int ret;
+
+	if (n > BENCH_MAX_ANATIVE || wq > 1)
+		return -ERANGE;
+	bench_anative_clear();
+	memset(bench_anatives, 0, sizeof(*bench_anatives) * BENCH_MAX_ANATIVE);
+	bench_anative_wq = wq ? system_unbound_wq : system_wq;
+	while (bench_nr_anative < n) {
+		a = &bench_anatives[bench_nr_anative];
+		INIT_WORK(&a->work, bench_anative_work);
+		ret = cpuhp_state_add_instance_nocalls(bench_async_ap, &a->node);
+		if (ret)
+			return ret;
+		bench_nr_anative++;
+	}
+	return 0;
+}
+
+static struct bench_rec *bench_anative_rec(unsigned int i)
+{
+	return &bench_anatives[i].rec;
+}
+
+/* ---- a CPU's first interrupt of a device --------------------------------- */
+
+static unsigned int bench_fi_cpu, bench_fi_irq, bench_fi_nr;
+static u64 bench_fi_first;	/* 0 until the watched CPU's first one */
+static u64 bench_fi_active;	/* when its CPUHP_AP_ACTIVE step ended */
+
+struct irqaction;
+
+/* Hard-IRQ context, on any CPU: only @bench_fi_cpu writes the stamp. */
+static void bench_probe_irq(void *data, int irq, struct irqaction *action)
+{
+	if ((unsigned int)irq - bench_fi_irq < bench_fi_nr &&
+	    smp_processor_id() == bench_fi_cpu && !READ_ONCE(bench_fi_first))
+		WRITE_ONCE(bench_fi_first, ktime_get_ns());
+}
+
+/* The onlining CPU's cpuhp thread: the only writer of the stamp. */
+static void bench_probe_active(void *data, unsigned int cpu, int state,
+			       int idx, int ret)
+{
+	if (cpu == bench_fi_cpu && idx == CPUHP_AP_ACTIVE && state >= idx)
+		WRITE_ONCE(bench_fi_active, ktime_get_ns());
+}
+
+static int bench_firstirq(unsigned int cpu, unsigned int irq,
+			  unsigned int nr, unsigned int timeout_ms)
+{
+	u64 t0, t1, first, active;
+	int ret;
+
+	if (!cpu || cpu >= nr_cpu_ids || !cpu_present(cpu) ||
+	    cpu_online(cpu) || !nr || !timeout_ms ||
+	    timeout_ms > BENCH_MAX_FIRST_MS)
+		return -EINVAL;
+	if (!bench_tp_irq || !bench_tp_exit)
+		return -ENOENT;
+	bench_fi_cpu = cpu;
+	bench_fi_irq = irq;
+	bench_fi_nr = nr;
+	WRITE_ONCE(bench_fi_first, 0);
+	WRITE_ONCE(bench_fi_active, 0);
+	ret = tracepoint_probe_register(bench_tp_exit, bench_probe_active, NULL);
+	if (ret)
+		return ret;
+	ret = tracepoint_probe_register(bench_tp_irq, bench_probe_irq, NULL);
+	if (ret)
+		goto out;
+	t0 = ktime_get_ns();
+	ret = add_cpu(cpu);
+	t1 = ktime_get_ns();
+	active = READ_ONCE(bench_fi_active);
+	if (!ret && active) {
+		bench_emit("online %llu\nactive %llu\n", t1 - t0, active - t0);
+		while (!(first = READ_ONCE(bench_fi_first)) &&
+		       ktime_get_ns() - t1 < (u64)timeout_ms * NSEC_PER_MSEC)
+			usleep_range(200, 400);
+		if (first)
+			bench_emit("first %lld\nfirst_ret %lld\n",
+				   (s64)(first - active), (s64)(first - t1));
+		else
+			bench_emit("timeout %u\n", timeout_ms);
+	} else if (!ret) {
+		ret = -ENOENT;		/* cpuhp_exit never saw AP_ACTIVE */
+	}
+	tracepoint_probe_unregister(bench_tp_irq, bench_probe_irq, NULL);
+out:
+	tracepoint_probe_unregister(bench_tp_exit, bench_probe_active, NULL);
+	tracepoint_synchronize_unregister();
+	return ret;
 }
 
 /* ---- commands ---------------------------------------------------------- */
@@ -289,6 +477,13 @@ static int bench_command(const char *cmd, const unsigned int *a,
 		return bench_native(a[0]);
 	if (!strcmp(cmd, "memnb") && n == 1 && a[0] <= 1)
 		return bench_memnb(a[0]);
+	if (!strcmp(cmd, "anative") && n == 2)
+		return bench_anative_set(a[0], a[1]);
+	if (!strcmp(cmd, "anlag") && n == 1)
+		return bench_recs_report(bench_anative_rec, bench_nr_anative,
+					 a[0]);
+	if (!strcmp(cmd, "firstirq") && n == 4)
+		return bench_firstirq(a[0], a[1], a[2], a[3]);
 	if (n < 2 || !a[1] || a[1] > BENCH_MAX_REPS)
 		return -EINVAL;
 	if (!strcmp(cmd, "cpu") && n == 2)
@@ -307,6 +502,8 @@ static int bench_command(const char *cmd, const unsigned int *a,
 
 static void bench_states_remove(void)
 {
+	if (bench_async_ap >= 0)
+		cpuhp_remove_multi_state(bench_async_ap);
 	if (bench_multi_ap >= 0)
 		cpuhp_remove_multi_state(bench_multi_ap);
 	if (bench_multi_bp >= 0)
@@ -324,7 +521,9 @@ static int __init bench_init(void)
 	bench_out = kvzalloc(BENCH_OUT_SIZE, GFP_KERNEL);
 	bench_nodes = kvcalloc(2 * BENCH_MAX_NATIVE, sizeof(*bench_nodes),
 			       GFP_KERNEL);
-	if (!bench_out || !bench_nodes) {
+	bench_anatives = kvcalloc(BENCH_MAX_ANATIVE, sizeof(*bench_anatives),
+				  GFP_KERNEL);
+	if (!bench_out || !bench_nodes || !bench_anatives) {
 		ret = -ENOMEM;
 		goto fail;
 	}
@@ -350,6 +549,11 @@ static int __init bench_init(void)
 	if (ret < 0)
 		goto fail;
 	bench_multi_ap = ret;
+	ret = cpuhp_setup_state_multi(CPUHP_AP_ONLINE_DYN, "bench:async-ap",
+				      bench_anative_cb, bench_anative_cb);
+	if (ret < 0)
+		goto fail;
+	bench_async_ap = ret;
 
 	bench_dir = debugfs_create_dir("dhp_bench_base", NULL);
 	debugfs_create_file("run", 0600, bench_dir, NULL, &bench_run_fops);
@@ -357,6 +561,7 @@ static int __init bench_init(void)
 
 fail:
 	bench_states_remove();
+	kvfree(bench_anatives);
 	kvfree(bench_nodes);
 	kvfree(bench_out);
 	return ret;
@@ -367,7 +572,9 @@ static void __exit bench_exit(void)
 	debugfs_remove_recursive(bench_dir);
 	bench_memnb(false);
 	bench_native_clear();
+	bench_anative_clear();
 	bench_states_remove();
+	kvfree(bench_anatives);
 	kvfree(bench_nodes);
 	kvfree(bench_out);
 }
@@ -376,4 +583,4 @@ module_init(bench_init);
 module_exit(bench_exit);
 
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("dhp bench: native baselines (cpuhp states, memory notifier) and timers");
+MODULE_DESCRIPTION("dhp bench: native baselines (cpuhp states, memory notifier, work items) and timers");
