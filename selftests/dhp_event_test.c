@@ -767,6 +767,58 @@ TEST_F_TIMEOUT(ev, high_memory_band, 300)
 	hm_band_holds(_metadata, avail, 0);
 }
 
+/* MemAvailable of /proc/meminfo in MiB: what si_mem_available() says. */
+static long meminfo_avail_mb(void)
+{
+	return stat_value("/proc/meminfo", "MemAvailable:") / 1024;
+}
+
+/* Whether dhp's available_mb is within @tol MiB of /proc/meminfo's. */
+static bool hm_avail_matches(long tol)
+{
+	return labs(sysfs_long(HM_AVAIL) - meminfo_avail_mb()) <= tol;
+}
+
+/*
+ * 14. The condition is re-evaluated at every memory block offline and
+ * online, not only every period_ms: with the period an hour (the write
+ * re-arms it, so no periodic evaluation comes during the test), dhp's
+ * available_mb follows one block of a DIMM going and coming within a few
+ * seconds. The oracle is MemAvailable in /proc/meminfo, which a free
+ * 128 MiB block moves by about its size.
+ */
+TEST_F_TIMEOUT(ev, high_memory_follows_blocks, 600)
+{
+	long bs = block_bytes(), tol, before, gone;
+	unsigned long long addr;
+	char id[32];
+
+	ASSERT_LT(0, bs);
+	tol = (bs >> 20) / 4;
+	ASSERT_EQ(0, ctl("register m %d", F_MEM));
+	addr = dimm_add("1G", id);
+	ASSERT_NE(0, addr);
+	ASSERT_TRUE(wait_bytes("m", MEM_ARRIVAL, addr, GIB, GIB, 120));
+	ASSERT_EQ(0, write_file(HM_PERIOD, "3600000"));
+	EXPECT_TRUE(WAIT_UNTIL(hm_avail_matches(tol), 10));
+	before = meminfo_avail_mb();
+
+	ASSERT_EQ(0, block_set(addr / bs, "offline"));
+	gone = meminfo_avail_mb();
+	/* the test means something only if the block was free memory */
+	EXPECT_LT(gone, before - 2 * tol);
+	EXPECT_TRUE(WAIT_UNTIL(hm_avail_matches(tol), 5))
+		TH_LOG("after an offline: available_mb %ld, MemAvailable %ld MiB",
+		       sysfs_long(HM_AVAIL), meminfo_avail_mb());
+
+	ASSERT_EQ(0, block_set(addr / bs, "online_movable"));
+	EXPECT_GT(meminfo_avail_mb(), gone + 2 * tol);
+	EXPECT_TRUE(WAIT_UNTIL(hm_avail_matches(tol), 5))
+		TH_LOG("after an online: available_mb %ld, MemAvailable %ld MiB",
+		       sysfs_long(HM_AVAIL), meminfo_avail_mb());
+	EXPECT_EQ(0, dimm_del(id));
+}
+
 /* Thresholds and periods out of range fail the load. */
 TEST(high_memory_params)
 {
