@@ -1043,6 +1043,34 @@ TEST_F_TIMEOUT(rb, stalled_stop_is_reported, 600)
 }
 
 /* 7. Bad input: rbdev's own, and the registrations dhp refuses. */
+/*
+ * A round whose move fails still ends with start(): dhp_test's own device
+ * (rbmisuse) has an IRQ on the dummy chip, which has no irq_set_affinity,
+ * so the kernel refuses every move with -EINVAL. The device must get its
+ * start() after its stop() all the same, or its I/O stays queued for good,
+ * and the failure shows in last_error.
+ */
+TEST_F(rb, start_after_a_failed_move)
+{
+	long rounds, stops, starts;
+
+	ASSERT_EQ(0, mod_load("dhp_test", NULL));
+	ASSERT_EQ(0, write_file(TEST_CTL, "rbmisuse"));
+	rounds = stat_value(RB_DEBUGFS "/stats", "rounds");
+	ASSERT_EQ(0, write_file(RB_SYSFS "/trigger", "1"));
+	ASSERT_TRUE(wait_value(RB_DEBUGFS "/stats", "rounds", rounds + 1,
+			       10000));
+	stops = stat_value(TEST_STATS, "rb_own_stops");
+	starts = stat_value(TEST_STATS, "rb_own_starts");
+	EXPECT_LE(1, stops);
+	EXPECT_EQ(stops, starts) TH_LOG("%ld stop() calls, %ld start()", stops,
+					starts);
+	EXPECT_EQ(-EINVAL, rb_sysfs_num("dhp_test_rb0", "last_error"));
+	EXPECT_EQ(starts, rb_sysfs_num("dhp_test_rb0", "rounds"));
+	ASSERT_EQ(0, write_file(TEST_CTL, "rbdone"));
+	EXPECT_EQ(0, mod_unload("dhp_test"));
+}
+
 TEST_F(rb, bad_input)
 {
 	static const char *const bad[] = {

@@ -37,9 +37,12 @@
  *            reset                zero the counters
  *            rbmisuse             register a rebalance device of its own
  *                                 (root device dhp_test_rb0, an IRQ with
- *                                 a dummy chip), run the misuse cases that
- *                                 need one (dhp_test_rb1 the other device),
- *                                 and arm its next query_stop to call dhp
+ *                                 a dummy chip, which cannot move it), run
+ *                                 the misuse cases that need one
+ *                                 (dhp_test_rb1 the other device), and arm
+ *                                 its next query_stop to call dhp; its
+ *                                 stop() and start() calls are counted
+ *                                 (rb_own_stops, rb_own_starts)
  *            rbdone               unregister it, twice, and free its IRQ
  *          Words are separated by blanks; numbers are decimal.
  *   stats  read the counters and results, "name value" per line, among
@@ -114,6 +117,8 @@ static int rb_own_irq = -1;
 static bool rb_own_requested;
 static bool rb_own_armed;
 static int rb_selfunreg = 1, rb_selfreg = 1;
+/* rb_own's stop() and start() calls: rounds run one at a time. */
+static unsigned long rb_own_stops, rb_own_starts;
 static int rb_dup_name = 1, rb_irq_taken = 1, rb_irq_twice = 1;
 static int rb_bad_class = 1, rb_bad_policy = 1, rb_partial_ops = 1;
 static int rb_too_many = 1, rb_unadded = 1, rb_double = 1;
@@ -458,10 +463,21 @@ static int test_rb_own_query_stop(void *context)
 	return 0;
 }
 
+static void test_rb_own_stop(void *context)
+{
+	WRITE_ONCE(rb_own_stops, rb_own_stops + 1);
+}
+
+static unsigned int test_rb_own_start(void *context)
+{
+	WRITE_ONCE(rb_own_starts, rb_own_starts + 1);
+	return 0;
+}
+
 static const struct dhp_rb_ops test_rb_own_ops = {
 	.query_stop = test_rb_own_query_stop,
-	.stop = test_rb_stop,
-	.start = test_rb_start,
+	.stop = test_rb_own_stop,
+	.start = test_rb_own_start,
 };
 
 static const struct dhp_rb_ops test_rb_partial_ops = {
@@ -543,6 +559,8 @@ static int test_rb_misuse(void)
 
 	rb_selfunreg = 1;
 	rb_selfreg = 1;
+	WRITE_ONCE(rb_own_stops, 0);
+	WRITE_ONCE(rb_own_starts, 0);
 	WRITE_ONCE(rb_own_armed, true);
 	return 0;
 fail:
@@ -729,6 +747,8 @@ static int test_stats_show(struct seq_file *m, void *v)
 		   rb_bad_class, rb_bad_policy, rb_double);
 	seq_printf(m, "rb_selfunreg %d\nrb_selfreg %d\n",
 		   READ_ONCE(rb_selfunreg), READ_ONCE(rb_selfreg));
+	seq_printf(m, "rb_own_stops %lu\nrb_own_starts %lu\n",
+		   READ_ONCE(rb_own_stops), READ_ONCE(rb_own_starts));
 	mutex_unlock(&test_lock);
 	return 0;
 }
