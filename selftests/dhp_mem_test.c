@@ -23,6 +23,8 @@
 
 #define MIB		1048576ULL
 #define MAX_BLOCKS	1024
+#define MAX_NODES	64
+#define NODE_FIRST	0x1U	/* DHP_MEM_NODE_FIRST */
 
 /* MemTotal: what the page allocator manages, in bytes. */
 static unsigned long long mem_total(void)
@@ -212,6 +214,35 @@ FIXTURE_VARIANT_ADD(mem, eight_blocks) {
 };
 
 /*
+ * What is wrong with the DHP_MEM_NODE_FIRST flags of @name's
+ * INCLUDE_EXISTING arrivals (seq 0), or NULL. README: the first range of
+ * each node with memory carries the flag, and no later one of that node.
+ * *@most gets the most ranges one node had, so that the caller knows
+ * whether there was a later range to get it wrong on.
+ */
+static const char *existing_first_wrong(const char *name, int *most)
+{
+	int i, node, ranges[MAX_NODES] = { 0 };
+
+	*most = 0;
+	if (!client_read(name))
+		return "client unreadable";
+	for (i = 0; i < cl.nr; i++) {
+		if (cl.r[i].kind != MEM_ARRIVAL || cl.r[i].seq)
+			continue;
+		node = cl.r[i].node;
+		if (node < 0 || node >= MAX_NODES)
+			return "a node out of range";
+		if (!ranges[node] != !!(cl.r[i].flags & NODE_FIRST))
+			return ranges[node] ? "FIRST on a later range of its node" :
+			       "no FIRST on the first range of its node";
+		if (++ranges[node] > *most)
+			*most = ranges[node];
+	}
+	return NULL;
+}
+
+/*
  * A DIMM next to boot memory: its arrival, its merged arrival, its
  * INCLUDE_EXISTING arrival and its removal all give the DIMM's blocks as a
  * DIMM, and the bytes the page allocator got (MemTotal), with or without
@@ -224,7 +255,9 @@ TEST_F_TIMEOUT(mem, dimm, 900)
 	unsigned long long nblocks = size / bs;
 	bool want_memmap, on[MAX_BLOCKS];
 	struct seen s;
+	const char *why;
 	char id[32];
+	int most;
 	long blk;
 
 	ASSERT_LT(0, bs);
@@ -291,6 +324,10 @@ TEST_F_TIMEOUT(mem, dimm, 900)
 		s = seen_in("ex", MEM_ARRIVAL, true, 0, addr, SRC_BOOT);
 		EXPECT_EQ(0, s.straddling);
 		EXPECT_EQ(0, s.wrong_source);
+		/* boot RAM below and above 4 GiB and the DIMM: one node */
+		why = existing_first_wrong("ex", &most);
+		EXPECT_EQ(NULL, why) TH_LOG("ex: %s", why);
+		EXPECT_LE(2, most);
 	}
 
 	ASSERT_EQ(0, dimm_del(id));
