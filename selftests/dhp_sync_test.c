@@ -507,6 +507,35 @@ TEST_F(sync, replay_on_target_cpu)
 	ASSERT_INVARIANTS();
 }
 
+/*
+ * Every step of an ADD_EXISTING replay is inside a dhp callback, also those
+ * in the registering task after a replayed ADD_COMPLETE ran in a kworker
+ * bound to its CPU: the other APIs refuse with -EDEADLK from each. The
+ * n-th client of the loop calls them from its n-th callback, so that
+ * every one of the 2 x online steps of a replay is tried once.
+ */
+TEST_F(sync, replay_steps_are_callbacks)
+{
+	int online = cpu_count_online(), n;
+	long next;
+
+	ASSERT_LT(1, online) TH_LOG("needs two online CPUs");
+	for (n = 1; n <= 2 * online; n++) {
+		next = stat_value(TEST_STATS, "next_idx");
+		ASSERT_EQ(0, write_filef(TEST_CTL, "othersfrom %ld %d", next,
+					 n));
+		ASSERT_EQ(0, write_file(TEST_CTL, "register 1 1"));
+		self->nr_test_clients++;
+		EXPECT_EQ(-EDEADLK, stat_value(TEST_STATS, "cb_ev_reg"))
+			TH_LOG("callback %d of the replay", n);
+		EXPECT_EQ(-EDEADLK, stat_value(TEST_STATS, "cb_ev_unreg"))
+			TH_LOG("callback %d of the replay", n);
+		EXPECT_EQ(-EDEADLK, stat_value(TEST_STATS, "cb_rb_unreg"))
+			TH_LOG("callback %d of the replay", n);
+	}
+	ASSERT_INVARIANTS();
+}
+
 /* 7. Misuse of the API and garbage in the debugfs files. */
 TEST_F(sync, bad_input)
 {

@@ -26,6 +26,9 @@
  *            unregister           all clients, newest first
  *            veto IDX CPU ERRNO   client IDX vetoes ADD_START of CPU (-1 any)
  *            veto off
+ *            othersfrom IDX N     client IDX calls the other APIs (event,
+ *                                 rebalance) from its N-th callback from
+ *                                 now on (N >= 1); results in cb_ev_reg ...
  *            selfunreg IDX        client IDX calls (un)register from its next
  *                                 callback; the results land in stats
  *            badinput             run the API misuse cases (synchronous
@@ -93,6 +96,8 @@ static int *last_state, *last_idx;	/* per CPU */
 /* Knobs read by callbacks; written under test_lock with WRITE_ONCE. */
 static int veto_idx = -1, veto_cpu, veto_errno;
 static int selfunreg_idx = -1;
+/* othersfrom: callbacks of client others_idx to let pass first. */
+static int others_idx = -1, others_skip;
 static int selfunreg_ret = 1, selfreg_ret = 1;	/* 1: not run */
 
 static int bad_null_cb = 1, bad_flags = 1, bad_null_handle = 1;
@@ -219,6 +224,14 @@ static void test_cb(void *context, const struct dhp_cpu_change *change,
 		if (!IS_ERR(h))		/* a dhp bug: undo it as well as we can */
 			dhp_unregister_cpu_callback(h);
 		test_cb_other_apis();
+	}
+	if (READ_ONCE(others_idx) == tc->idx) {
+		if (others_skip) {
+			others_skip--;
+		} else {
+			WRITE_ONCE(others_idx, -1);
+			test_cb_other_apis();
+		}
 	}
 
 	if (change->state == DHP_CPU_ADD_START &&
@@ -642,6 +655,18 @@ static int test_command(char *cmd)
 		WRITE_ONCE(veto_cpu, cpu);
 		WRITE_ONCE(veto_errno, err);
 		WRITE_ONCE(veto_idx, idx);
+		return 0;
+	}
+	if (ctl_is(argv, argc, "othersfrom", 3)) {
+		if (kstrtoint(argv[1], 10, &idx) || kstrtouint(argv[2], 10, &n) ||
+		    idx < 0 || !n || n > INT_MAX)
+			return -EINVAL;
+		WRITE_ONCE(cb_ev_reg, 1);
+		WRITE_ONCE(cb_ev_unreg, 1);
+		WRITE_ONCE(cb_rb_reg, 1);
+		WRITE_ONCE(cb_rb_unreg, 1);
+		others_skip = n - 1;
+		WRITE_ONCE(others_idx, idx);
 		return 0;
 	}
 	if (ctl_is(argv, argc, "selfunreg", 2)) {
