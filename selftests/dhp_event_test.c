@@ -819,6 +819,38 @@ TEST_F_TIMEOUT(ev, high_memory_follows_blocks, 600)
 	EXPECT_EQ(0, dimm_del(id));
 }
 
+#define RB_STATS	DHP_DEBUGFS "/rebalance/stats"
+
+/*
+ * 15. Resource rebalance follows CPUs, not memory (README: a round when a
+ * CPU comes or goes): a DIMM's arrival and removal ask dhp's rebalance
+ * client for no round; a CPU's removal and arrival do.
+ */
+TEST_F_TIMEOUT(ev, memory_asks_no_rebalance, 600)
+{
+	long requests = stat_value(RB_STATS, "requests");
+	unsigned long long addr;
+	int cpu = cpu_last_online();
+	char id[32];
+
+	ASSERT_LE(0, requests);
+	ASSERT_LT(0, cpu);
+	ASSERT_EQ(0, ctl("register m %d", F_MEM));
+	addr = dimm_add("1G", id);
+	ASSERT_NE(0, addr);
+	ASSERT_TRUE(wait_bytes("m", MEM_ARRIVAL, addr, GIB, GIB, 120));
+	ASSERT_EQ(0, dimm_del(id));
+	ASSERT_TRUE(wait_bytes("m", MEM_REMOVAL, addr, GIB, GIB, 120));
+	/* published to every client at once: whatever it got is consumed */
+	ASSERT_TRUE(wait_queued_for("dhp_rb_event", 0, 30));
+	EXPECT_EQ(requests, stat_value(RB_STATS, "requests"));
+
+	ASSERT_EQ(0, cpu_set_online(cpu, false));
+	ASSERT_EQ(0, cpu_set_online(cpu, true));
+	EXPECT_TRUE(WAIT_UNTIL(stat_value(RB_STATS, "requests") >= requests + 2,
+			       30));
+}
+
 /* Thresholds and periods out of range fail the load. */
 TEST(high_memory_params)
 {
