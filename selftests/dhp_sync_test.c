@@ -638,7 +638,8 @@ static int count_in(const char *hay, const char *needle)
 /*
  * A module that unloads with clients still registered: dhp reports it and
  * takes them off before the module's code goes, every one of them (it
- * leaks two of each API here). Without that the CPU changes after it
+ * leaks two synchronous and two asynchronous clients and a rebalance
+ * device here). Without that the CPU changes after it
  * would call freed code (an oops, which fails the run).
  */
 TEST_F_TIMEOUT(sync, unload_while_registered, 600)
@@ -652,12 +653,18 @@ TEST_F_TIMEOUT(sync, unload_while_registered, 600)
 	ASSERT_LT(0, ev_clients);
 	ASSERT_EQ(0, write_file(TEST_CTL, "leak"));
 	ASSERT_EQ(0, write_file(TEST_CTL, "leak"));
+	ASSERT_EQ(0, write_file(TEST_CTL, "rbleak"));
+	EXPECT_EQ(1, stat_value(DHP_DEBUGFS "/rebalance/stats", "devices"));
 	ASSERT_LE(0, klog_take(log, sizeof(log)));
 	ASSERT_EQ(0, mod_unload("dhp_test"));
 	ASSERT_LE(0, klog_take(log, sizeof(log)));
 	EXPECT_EQ(2, count_in(log, "module dhp_test unloaded with synchronous client"));
 	EXPECT_EQ(2, count_in(log, "module dhp_test unloaded with asynchronous client"));
+	EXPECT_EQ(1, count_in(log, "module dhp_test unloaded with rebalance client"));
 	EXPECT_EQ(ev_clients, stat_value(evc, "# clients"));
+	EXPECT_EQ(0, stat_value(DHP_DEBUGFS "/rebalance/stats", "devices"));
+	/* a round now would call the module's freed operations */
+	ASSERT_EQ(0, write_file("/sys/kernel/dhp/rebalance/trigger", "1"));
 	/* only the sample is left */
 	EXPECT_TRUE(file_has_line(DHP_DEBUGFS "/cpu_clients", "# clients 1\n"));
 	ASSERT_EQ(0, cpu_set_online(cpu, false));

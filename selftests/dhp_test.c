@@ -47,6 +47,11 @@
  *                                 stop() and start() calls are counted
  *                                 (rb_own_stops, rb_own_starts)
  *            rbdone               unregister it, twice, and free its IRQ
+ *            rbleak               rbmisuse, disarmed, its IRQ freed at
+ *                                 once (a requested IRQ pins the module;
+ *                                 no round ran, so no hint is set) and the
+ *                                 device never unregistered: at rmmod dhp
+ *                                 must take it off
  *          Words are separated by blanks; numbers are decimal.
  *   stats  read the counters and results, "name value" per line, among
  *          them wrong_cpu (and per step wrong_cpu_STEP) and
@@ -121,6 +126,7 @@ static struct dhp_rb_device *rb_own;
 static int rb_own_irq = -1;
 static bool rb_own_requested;
 static bool rb_own_armed;
+static bool rb_own_leaked;	/* rbleak: left to dhp at rmmod */
 static int rb_selfunreg = 1, rb_selfreg = 1;
 /* rb_own's stop() and start() calls: rounds run one at a time. */
 static unsigned long rb_own_stops, rb_own_starts;
@@ -503,7 +509,8 @@ static void test_rb_own_free(void)
 {
 	WRITE_ONCE(rb_own_armed, false);
 	if (rb_own) {
-		dhp_unregister_rebalance(rb_own);
+		if (!rb_own_leaked)
+			dhp_unregister_rebalance(rb_own);
 		WRITE_ONCE(rb_own, NULL);
 	}
 	if (rb_own_requested) {
@@ -703,6 +710,18 @@ static int test_command(char *cmd)
 		return test_rb_misuse();
 	if (ctl_is(argv, argc, "rbdone", 1))
 		return test_rb_done();
+	if (ctl_is(argv, argc, "rbleak", 1)) {
+		err = test_rb_misuse();
+		if (!err) {
+			WRITE_ONCE(rb_own_armed, false);
+			rb_own_leaked = true;
+			WRITE_ONCE(rb_own_requested, false);
+			free_irq(rb_own_irq, &rb_own_irq);
+			irq_free_descs(rb_own_irq, 1);
+			WRITE_ONCE(rb_own_irq, -1);
+		}
+		return err;
+	}
 	return -EINVAL;
 }
 
