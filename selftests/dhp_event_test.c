@@ -278,6 +278,19 @@ static int cpuhp_number(const char *name)
 	return -1;
 }
 
+/* An online CPU with a hotplug/ directory (a hot-added one has none). */
+static int cpu_parkable(char *target, size_t len)
+{
+	int cpu;
+
+	for (cpu = 63; cpu > 0; cpu--) {
+		snprintf(target, len, CPU_SYSFS "/cpu%d/hotplug/target", cpu);
+		if (cpu_state(cpu) == 1 && !access(target, W_OK))
+			break;
+	}
+	return cpu;
+}
+
 /*
  * A CPU parked between dhp's two states (CPU_HOTPLUG_STATE_CONTROL: one
  * write brings it up to dhp's prepare state only, a later one finishes):
@@ -295,13 +308,7 @@ TEST_F_TIMEOUT(ev, cpu_parked_between_states, 600)
 	before = events_stat("posted");
 	ASSERT_EQ(0, ctl("register p %d", F_PROC));
 	after = events_stat("posted");
-	/* an online CPU with a hotplug/ directory (a hot-added one has none) */
-	for (cpu = 63; cpu > 0; cpu--) {
-		snprintf(target, sizeof(target),
-			 CPU_SYSFS "/cpu%d/hotplug/target", cpu);
-		if (cpu_state(cpu) == 1 && !access(target, W_OK))
-			break;
-	}
+	cpu = cpu_parkable(target, sizeof(target));
 	ASSERT_LT(0, cpu);
 	ASSERT_EQ(0, cpu_set_online(cpu, false));
 	ASSERT_TRUE(!!wait_cpu_rec("p", CPU_REMOVAL, cpu));
@@ -329,6 +336,44 @@ TEST_F_TIMEOUT(ev, cpu_parked_between_states, 600)
 	ASSERT_TRUE(client_read("p"));
 	EXPECT_EQ(2, cl.calls);
 	EXPECT_CONTIGUOUS("p", before, after);
+}
+
+/*
+ * Synchronous clients that unregister while a CPU is parked between dhp's
+ * two states got its ADD_START and never will its ADD_COMPLETE: each gets
+ * ADD_FAILURE with -ECANCELED before unregistration returns (dhp.h), so
+ * that every START is answered. dhp_test's two clients count it.
+ */
+TEST_F_TIMEOUT(ev, unregister_while_cpu_parked, 600)
+{
+	int cpu, prepare, online, ret;
+	char target[128];
+	long fails;
+
+	ASSERT_EQ(0, mod_load("dhp_test", NULL));
+	ASSERT_EQ(0, write_file(TEST_CTL, "register 2 0"));
+	cpu = cpu_parkable(target, sizeof(target));
+	ASSERT_LT(0, cpu);
+	ASSERT_EQ(0, cpu_set_online(cpu, false));
+	prepare = dhp_state_number("prepare");
+	online = cpuhp_number("online");
+	ASSERT_LT(0, prepare);
+	ASSERT_LT(prepare, online);
+	fails = add_failures_with(-ECANCELED);
+	ret = write_filef(target, "%d", prepare);
+	if (ret == -EINVAL) {
+		cpu_set_online(cpu, true);
+		mod_unload("dhp_test");
+		SKIP(return, "no CPU_HOTPLUG_STATE_CONTROL in this kernel");
+	}
+	ASSERT_EQ(0, ret);
+	EXPECT_EQ(2, stat_value(TEST_STATS, "add_start"));
+	ASSERT_EQ(0, write_file(TEST_CTL, "unregister"));
+	EXPECT_EQ(fails + 2, add_failures_with(-ECANCELED));
+	EXPECT_EQ(0, stat_value(TEST_STATS, "seq_errors"));
+	ASSERT_EQ(0, write_filef(target, "%d", online));
+	EXPECT_EQ(0, stat_value(TEST_STATS, "add_complete"));
+	EXPECT_EQ(0, mod_unload("dhp_test"));
 }
 
 #define INJECT "/sys/kernel/debug/notifier-error-inject/memory/actions/MEM_GOING_ONLINE/error"
