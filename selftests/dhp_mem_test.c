@@ -179,23 +179,33 @@ static bool wait_seen(const char *name, int kind, bool existing,
 	EXPECT_EQ(0, _seen.wrong_source);				\
 } while (0)
 
+/* dhp and dhp_evtest loaded afresh, for a fixture's setup; 0 or -errno. */
+static int evtest_fresh(void)
+{
+	mod_unload("dhp_evtest");
+	mod_unload("dhp");
+	return mod_load("dhp", NULL) ?: mod_load("dhp_evtest", NULL);
+}
+
+static void evtest_gone(void)
+{
+	mod_unload("dhp_evtest");
+	mod_unload("dhp");
+}
+
 FIXTURE(mem) {
 	int unused;
 };
 
 FIXTURE_SETUP(mem)
 {
-	mod_unload("dhp_evtest");
-	mod_unload("dhp");
-	ASSERT_EQ(0, mod_load("dhp", NULL));
-	ASSERT_EQ(0, mod_load("dhp_evtest", NULL));
+	ASSERT_EQ(0, evtest_fresh());
 }
 
 FIXTURE_TEARDOWN(mem)
 {
 	ctl("hold held 0");
-	mod_unload("dhp_evtest");
-	mod_unload("dhp");
+	evtest_gone();
 }
 
 FIXTURE_VARIANT(mem) {
@@ -340,6 +350,59 @@ TEST_F_TIMEOUT(mem, dimm, 900)
 	s = seen_in("ex", MEM_REMOVAL, false, addr, size, SRC_ACPI_DIMM);
 	EXPECT_SEEN(s, size, delta);
 	EXPECT_EQ(before, wait_mem_total(before, 30));
+}
+
+FIXTURE(slot) {
+	int unused;
+};
+
+FIXTURE_SETUP(slot)
+{
+	ASSERT_EQ(0, evtest_fresh());
+}
+
+FIXTURE_TEARDOWN(slot)
+{
+	evtest_gone();
+}
+
+/*
+ * A DIMM slot used again by a bigger DIMM: after a 128 MiB DIMM came and
+ * went, a 1 GiB one at the same address (QEMU takes the first free slot
+ * and the lowest free address) is a DIMM, all of its blocks: dhp reads the
+ * slot's range anew rather than keep the one of the DIMM before.
+ */
+TEST_F_TIMEOUT(slot, reused_by_a_bigger_dimm, 900)
+{
+	unsigned long long addr, again;
+	char id[32];
+	struct seen s;
+
+	ASSERT_EQ(0, ctl("register all %d", F_MEM));
+	addr = dimm_add("128M", id);
+	ASSERT_NE(0, addr);
+	ASSERT_TRUE(wait_seen("all", MEM_ARRIVAL, false, addr, 128 * MIB,
+			      SRC_ACPI_DIMM, 1, 120));
+	ASSERT_EQ(0, dimm_del(id));
+	ASSERT_TRUE(wait_seen("all", MEM_REMOVAL, false, addr, 128 * MIB,
+			      SRC_ACPI_DIMM, 1, 120));
+
+	again = dimm_add("1G", id);
+	ASSERT_EQ(addr, again) TH_LOG("the second DIMM is elsewhere");
+	/* the first DIMM's 128 MiB in the range too, then the second's */
+	ASSERT_TRUE(WAIT_UNTIL(seen_in("all", MEM_ARRIVAL, false, addr,
+				       GIB, SRC_ACPI_DIMM).bytes >=
+			       128 * MIB + GIB, 120));
+	s = seen_in("all", MEM_ARRIVAL, false, addr, GIB, SRC_ACPI_DIMM);
+	EXPECT_EQ(128 * MIB + GIB, s.bytes);
+	EXPECT_EQ(0, s.wrong_source);
+	EXPECT_EQ(0, s.straddling);
+	ASSERT_EQ(0, dimm_del(id));
+	ASSERT_TRUE(WAIT_UNTIL(seen_in("all", MEM_REMOVAL, false, addr,
+				       GIB, SRC_ACPI_DIMM).bytes >=
+			       128 * MIB + GIB, 120));
+	EXPECT_EQ(0, seen_in("all", MEM_REMOVAL, false, addr, GIB,
+			     SRC_ACPI_DIMM).wrong_source);
 }
 
 FIXTURE(vmem) {
