@@ -19,13 +19,15 @@
  *
  * debugfs, /sys/kernel/debug/dhp_rbdev/:
  *   ctl          write one command per write(2):
- *                  add NAME CLASS NIRQS [POLICY [NODE]]
+ *                  add NAME CLASS NIRQS [POLICY [NODE [managed]]]
  *                      NAME 1 to 31 of [A-Za-z0-9_.:-], not ., .. nor
  *                      ctl: the device's name on the dhp_rbdev bus,
  *                      CLASS other|net, NIRQS 1..64,
  *                      POLICY default|participate|opt-out (default: default),
  *                      NODE the device's NUMA node (what dhp is told), -1
- *                      for none (default)
+ *                      for none (default), managed: the IRQs are managed
+ *                      (their affinity, every possible CPU, is the
+ *                      kernel's to keep, as for a blk-mq queue's)
  *                  remove NAME
  *                  refuse NAME 0|1    while 1, query_stop returns -EBUSY
  *                  slowstop NAME MS   MS 0..10000: stop takes that long, as
@@ -146,7 +148,7 @@
 #define RBDEV_IRQ_BATCH		64		/* completions per lock hold */
 #define RBDEV_IRQ_BUDGET	1024		/* completions per handler call */
 #define RBDEV_CMD_MAX		128
-#define RBDEV_ARGS_MAX		6
+#define RBDEV_ARGS_MAX		7
 #define RBDEV_CMDS \
 	"add, remove, refuse, slowstop, load, detach, attach or blkmq"
 
@@ -942,8 +944,9 @@ static int rbdev_device_add(struct rbdev *dev, const char *name,
 /* rbdev_mutex held. */
 static int rbdev_create(const char *name, enum dhp_rb_class class,
 			unsigned int nr_irqs, enum dhp_rb_policy policy,
-			int numa_node)
+			int numa_node, bool managed)
 {
+	struct irq_affinity_desc *aff = NULL;
 	struct rbdev *dev;
 	unsigned int i;
 	int ret;
@@ -956,8 +959,20 @@ static int rbdev_create(const char *name, enum dhp_rb_class class,
 	ret = rbdev_device_add(dev, name, numa_node);
 	if (ret)
 		goto fail;
+	if (managed) {
+		aff = kcalloc(nr_irqs, sizeof(*aff), GFP_KERNEL);
+		if (!aff) {
+			ret = -ENOMEM;
+			goto fail;
+		}
+		for (i = 0; i < nr_irqs; i++) {
+			cpumask_copy(&aff[i].mask, cpu_possible_mask);
+			aff[i].is_managed = 1;
+		}
+	}
 	dev->irq_base = __irq_alloc_descs(-1, 0, nr_irqs, NUMA_NO_NODE, NULL,
-					  NULL);
+					  aff);
+	kfree(aff);
 	if (dev->irq_base < 0) {
 		ret = dev->irq_base;
 		pr_err("%s: cannot allocate %u IRQ descriptors: %d\n",
@@ -1199,8 +1214,12 @@ static int rbdev_cmd_add(int argc, char **argv)
 		}
 	}
 	/* dhp checks the node itself: any int reaches it */
-	if (argc == 6 && kstrtoint(argv[5], 10, &node)) {
+	if (argc >= 6 && kstrtoint(argv[5], 10, &node)) {
 		ctlerr("add: NODE must be a number\n");
+		return -EINVAL;
+	}
+	if (argc == 7 && strcmp(argv[6], "managed")) {
+		ctlerr("add: the word after NODE can only be managed\n");
 		return -EINVAL;
 	}
 
@@ -1209,7 +1228,8 @@ static int rbdev_cmd_add(int argc, char **argv)
 		ctlerr("add: %s exists\n", argv[1]);
 		ret = -EEXIST;
 	} else {
-		ret = rbdev_create(argv[1], class, nr_irqs, policy, node);
+		ret = rbdev_create(argv[1], class, nr_irqs, policy, node,
+				   argc == 7);
 	}
 	mutex_unlock(&rbdev_mutex);
 	return ret;
@@ -1348,7 +1368,7 @@ struct rbdev_cmd {
 };
 
 static const struct rbdev_cmd rbdev_cmds[] = {
-	{ "add", 4, 6, "add NAME other|net NIRQS [default|participate|opt-out [NODE]]",
+	{ "add", 4, 7, "add NAME other|net NIRQS [default|participate|opt-out [NODE [managed]]]",
 	  rbdev_cmd_add },
 	{ "remove", 2, 2, "remove NAME", rbdev_cmd_remove },
 	{ "refuse", 3, 3, "refuse NAME 0|1", rbdev_cmd_knob },

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -278,6 +279,19 @@ static int cpuhp_number(const char *name)
 	return -1;
 }
 
+/* An online CPU with a hotplug/ directory (a hot-added one has none). */
+static int cpu_parkable(char *target, size_t len)
+{
+	int cpu;
+
+	for (cpu = 63; cpu > 0; cpu--) {
+		snprintf(target, len, CPU_SYSFS "/cpu%d/hotplug/target", cpu);
+		if (cpu_state(cpu) == 1 && !access(target, W_OK))
+			break;
+	}
+	return cpu;
+}
+
 /*
  * A CPU parked between dhp's two states (CPU_HOTPLUG_STATE_CONTROL: one
  * write brings it up to dhp's prepare state only, a later one finishes):
@@ -295,13 +309,7 @@ TEST_F_TIMEOUT(ev, cpu_parked_between_states, 600)
 	before = events_stat("posted");
 	ASSERT_EQ(0, ctl("register p %d", F_PROC));
 	after = events_stat("posted");
-	/* an online CPU with a hotplug/ directory (a hot-added one has none) */
-	for (cpu = 63; cpu > 0; cpu--) {
-		snprintf(target, sizeof(target),
-			 CPU_SYSFS "/cpu%d/hotplug/target", cpu);
-		if (cpu_state(cpu) == 1 && !access(target, W_OK))
-			break;
-	}
+	cpu = cpu_parkable(target, sizeof(target));
 	ASSERT_LT(0, cpu);
 	ASSERT_EQ(0, cpu_set_online(cpu, false));
 	ASSERT_TRUE(!!wait_cpu_rec("p", CPU_REMOVAL, cpu));
@@ -329,6 +337,44 @@ TEST_F_TIMEOUT(ev, cpu_parked_between_states, 600)
 	ASSERT_TRUE(client_read("p"));
 	EXPECT_EQ(2, cl.calls);
 	EXPECT_CONTIGUOUS("p", before, after);
+}
+
+/*
+ * Synchronous clients that unregister while a CPU is parked between dhp's
+ * two states got its ADD_START and never will its ADD_COMPLETE: each gets
+ * ADD_FAILURE with -ECANCELED before unregistration returns (dhp.h), so
+ * that every START is answered. dhp_test's two clients count it.
+ */
+TEST_F_TIMEOUT(ev, unregister_while_cpu_parked, 600)
+{
+	int cpu, prepare, online, ret;
+	char target[128];
+	long fails;
+
+	ASSERT_EQ(0, mod_load("dhp_test", NULL));
+	ASSERT_EQ(0, write_file(TEST_CTL, "register 2 0"));
+	cpu = cpu_parkable(target, sizeof(target));
+	ASSERT_LT(0, cpu);
+	ASSERT_EQ(0, cpu_set_online(cpu, false));
+	prepare = dhp_state_number("prepare");
+	online = cpuhp_number("online");
+	ASSERT_LT(0, prepare);
+	ASSERT_LT(prepare, online);
+	fails = add_failures_with(-ECANCELED);
+	ret = write_filef(target, "%d", prepare);
+	if (ret == -EINVAL) {
+		cpu_set_online(cpu, true);
+		mod_unload("dhp_test");
+		SKIP(return, "no CPU_HOTPLUG_STATE_CONTROL in this kernel");
+	}
+	ASSERT_EQ(0, ret);
+	EXPECT_EQ(2, stat_value(TEST_STATS, "add_start"));
+	ASSERT_EQ(0, write_file(TEST_CTL, "unregister"));
+	EXPECT_EQ(fails + 2, add_failures_with(-ECANCELED));
+	EXPECT_EQ(0, stat_value(TEST_STATS, "seq_errors"));
+	ASSERT_EQ(0, write_filef(target, "%d", online));
+	EXPECT_EQ(0, stat_value(TEST_STATS, "add_complete"));
+	EXPECT_EQ(0, mod_unload("dhp_test"));
 }
 
 #define INJECT "/sys/kernel/debug/notifier-error-inject/memory/actions/MEM_GOING_ONLINE/error"
@@ -765,6 +811,123 @@ TEST_F_TIMEOUT(ev, high_memory_band, 300)
 	/* cleared: both above */
 	ASSERT_EQ(0, hm_set(avail * 2, avail * 3));
 	hm_band_holds(_metadata, avail, 0);
+}
+
+/* MemAvailable of /proc/meminfo in MiB: what si_mem_available() says. */
+static long meminfo_avail_mb(void)
+{
+	return stat_value("/proc/meminfo", "MemAvailable:") / 1024;
+}
+
+/* Whether dhp's available_mb is within @tol MiB of /proc/meminfo's. */
+static bool hm_avail_matches(long tol)
+{
+	return labs(sysfs_long(HM_AVAIL) - meminfo_avail_mb()) <= tol;
+}
+
+/* Takes @bytes of memory and holds it until killed. */
+static int hog_and_wait(long bytes)
+{
+	char *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+
+	if (p == MAP_FAILED)
+		return 1;
+	memset(p, 1, bytes);
+	for (;;)
+		pause();
+}
+
+/*
+ * 14. The condition is re-evaluated at every memory block offline and
+ * online, not only every period_ms: with the period an hour (the write
+ * re-arms it, so no periodic evaluation comes during the test), dhp's
+ * available_mb follows one block of a DIMM going and coming within a few
+ * seconds, and between the two it does not follow memory a task takes:
+ * the next evaluation is an hour after the offline's, not a second. The
+ * oracle is MemAvailable in /proc/meminfo, which a free 128 MiB block (or
+ * a task's 128 MiB) moves by about its size.
+ */
+TEST_F_TIMEOUT(ev, high_memory_follows_blocks, 600)
+{
+	long bs = block_bytes(), tol, before, gone;
+	unsigned long long addr;
+	char id[32];
+	pid_t hog;
+
+	ASSERT_LT(0, bs);
+	tol = (bs >> 20) / 4;
+	ASSERT_EQ(0, ctl("register m %d", F_MEM));
+	addr = dimm_add("1G", id);
+	ASSERT_NE(0, addr);
+	ASSERT_TRUE(wait_bytes("m", MEM_ARRIVAL, addr, GIB, GIB, 120));
+	ASSERT_EQ(0, write_file(HM_PERIOD, "3600000"));
+	EXPECT_TRUE(WAIT_UNTIL(hm_avail_matches(tol), 10));
+	before = meminfo_avail_mb();
+
+	ASSERT_EQ(0, block_set(addr / bs, "offline"));
+	gone = meminfo_avail_mb();
+	/* the test means something only if the block was free memory */
+	EXPECT_LT(gone, before - 2 * tol);
+	EXPECT_TRUE(WAIT_UNTIL(hm_avail_matches(tol), 5))
+		TH_LOG("after an offline: available_mb %ld, MemAvailable %ld MiB",
+		       sysfs_long(HM_AVAIL), meminfo_avail_mb());
+
+	/*
+	 * That evaluation re-armed the hour: memory taken by a task (no
+	 * block event) is not seen for now, as a one-second period would.
+	 */
+	hog = fork();
+	ASSERT_LE(0, hog);
+	if (!hog)
+		_exit(hog_and_wait(bs));
+	EXPECT_TRUE(WAIT_UNTIL(meminfo_avail_mb() < gone - 2 * tol, 10));
+	sleep(3);
+	EXPECT_GT(tol, labs(sysfs_long(HM_AVAIL) - gone))
+		TH_LOG("available_mb %ld, %ld MiB at the offline",
+		       sysfs_long(HM_AVAIL), gone);
+	kill(hog, SIGKILL);
+	ASSERT_EQ(hog, waitpid(hog, NULL, 0));
+	EXPECT_TRUE(WAIT_UNTIL(meminfo_avail_mb() > gone - tol, 10));
+
+	ASSERT_EQ(0, block_set(addr / bs, "online_movable"));
+	EXPECT_GT(meminfo_avail_mb(), gone + 2 * tol);
+	EXPECT_TRUE(WAIT_UNTIL(hm_avail_matches(tol), 5))
+		TH_LOG("after an online: available_mb %ld, MemAvailable %ld MiB",
+		       sysfs_long(HM_AVAIL), meminfo_avail_mb());
+	EXPECT_EQ(0, dimm_del(id));
+}
+
+#define RB_STATS	DHP_DEBUGFS "/rebalance/stats"
+
+/*
+ * 15. Resource rebalance follows CPUs, not memory (README: a round when a
+ * CPU comes or goes): a DIMM's arrival and removal ask dhp's rebalance
+ * client for no round; a CPU's removal and arrival do.
+ */
+TEST_F_TIMEOUT(ev, memory_asks_no_rebalance, 600)
+{
+	long requests = stat_value(RB_STATS, "requests");
+	unsigned long long addr;
+	int cpu = cpu_last_online();
+	char id[32];
+
+	ASSERT_LE(0, requests);
+	ASSERT_LT(0, cpu);
+	ASSERT_EQ(0, ctl("register m %d", F_MEM));
+	addr = dimm_add("1G", id);
+	ASSERT_NE(0, addr);
+	ASSERT_TRUE(wait_bytes("m", MEM_ARRIVAL, addr, GIB, GIB, 120));
+	ASSERT_EQ(0, dimm_del(id));
+	ASSERT_TRUE(wait_bytes("m", MEM_REMOVAL, addr, GIB, GIB, 120));
+	/* published to every client at once: whatever it got is consumed */
+	ASSERT_TRUE(wait_queued_for("dhp_rb_event", 0, 30));
+	EXPECT_EQ(requests, stat_value(RB_STATS, "requests"));
+
+	ASSERT_EQ(0, cpu_set_online(cpu, false));
+	ASSERT_EQ(0, cpu_set_online(cpu, true));
+	EXPECT_TRUE(WAIT_UNTIL(stat_value(RB_STATS, "requests") >= requests + 2,
+			       30));
 }
 
 /* Thresholds and periods out of range fail the load. */

@@ -967,7 +967,7 @@ static bool word_in(const char *const *v, const char *s)
 static enum verdict rbdev_check(struct fuzz_file *f, const char *in,
 				size_t len)
 {
-	struct words *ws = command(in, len, 127, 6);
+	struct words *ws = command(in, len, 127, 7);
 	unsigned int n;
 	enum verdict v;
 	int node;
@@ -982,7 +982,9 @@ static enum verdict rbdev_check(struct fuzz_file *f, const char *in,
 		    (ws->n >= 5 && !word_in(policies, ws->w[4])))
 			return V_BAD;
 		/* NODE: any int; dhp refuses one that is not possible */
-		if (ws->n == 6 && k_strtoint(ws->w[5], 10, &node))
+		if (ws->n >= 6 && k_strtoint(ws->w[5], 10, &node))
+			return V_BAD;
+		if (ws->n == 7 && strcmp(ws->w[6], "managed"))
 			return V_BAD;
 		if (rbdev_exists(ws->w[1]))
 			return V_MAYBE;		/* -EEXIST */
@@ -1086,10 +1088,13 @@ static enum verdict test_check(struct fuzz_file *f, const char *in,
 	}
 	if (is_cmd(ws, "selfunreg", 2))
 		return k_strtoint(ws->w[1], 10, &idx) ? V_BAD : V_OK;
+	if (is_cmd(ws, "othersfrom", 3))
+		return k_strtoint(ws->w[1], 10, &idx) || idx < 0 ?
+		       V_BAD : count_of(ws->w[2], 1, INT_MAX, 20, &n);
 	if (is_cmd(ws, "churn", 2))
 		return count_of(ws->w[1], 0, 600000, 20, &n);
-	if (is_cmd(ws, "rbmisuse", 1))
-		return V_SKIP;		/* the api_misuse test's */
+	if (is_cmd(ws, "rbmisuse", 1) || is_cmd(ws, "rbleak", 1))
+		return V_SKIP;		/* the api_misuse test's, sync's */
 	if (is_cmd(ws, "rbdone", 1))
 		return V_MAYBE;		/* -ENOENT: no device */
 	return V_BAD;

@@ -23,6 +23,8 @@
 
 #define MIB		1048576ULL
 #define MAX_BLOCKS	1024
+#define MAX_NODES	64
+#define NODE_FIRST	0x1U	/* DHP_MEM_NODE_FIRST */
 
 /* MemTotal: what the page allocator manages, in bytes. */
 static unsigned long long mem_total(void)
@@ -177,23 +179,33 @@ static bool wait_seen(const char *name, int kind, bool existing,
 	EXPECT_EQ(0, _seen.wrong_source);				\
 } while (0)
 
+/* dhp and dhp_evtest loaded afresh, for a fixture's setup; 0 or -errno. */
+static int evtest_fresh(void)
+{
+	mod_unload("dhp_evtest");
+	mod_unload("dhp");
+	return mod_load("dhp", NULL) ?: mod_load("dhp_evtest", NULL);
+}
+
+static void evtest_gone(void)
+{
+	mod_unload("dhp_evtest");
+	mod_unload("dhp");
+}
+
 FIXTURE(mem) {
 	int unused;
 };
 
 FIXTURE_SETUP(mem)
 {
-	mod_unload("dhp_evtest");
-	mod_unload("dhp");
-	ASSERT_EQ(0, mod_load("dhp", NULL));
-	ASSERT_EQ(0, mod_load("dhp_evtest", NULL));
+	ASSERT_EQ(0, evtest_fresh());
 }
 
 FIXTURE_TEARDOWN(mem)
 {
 	ctl("hold held 0");
-	mod_unload("dhp_evtest");
-	mod_unload("dhp");
+	evtest_gone();
 }
 
 FIXTURE_VARIANT(mem) {
@@ -212,6 +224,35 @@ FIXTURE_VARIANT_ADD(mem, eight_blocks) {
 };
 
 /*
+ * What is wrong with the DHP_MEM_NODE_FIRST flags of @name's
+ * INCLUDE_EXISTING arrivals (seq 0), or NULL. README: the first range of
+ * each node with memory carries the flag, and no later one of that node.
+ * *@most gets the most ranges one node had, so that the caller knows
+ * whether there was a later range to get it wrong on.
+ */
+static const char *existing_first_wrong(const char *name, int *most)
+{
+	int i, node, ranges[MAX_NODES] = { 0 };
+
+	*most = 0;
+	if (!client_read(name))
+		return "client unreadable";
+	for (i = 0; i < cl.nr; i++) {
+		if (cl.r[i].kind != MEM_ARRIVAL || cl.r[i].seq)
+			continue;
+		node = cl.r[i].node;
+		if (node < 0 || node >= MAX_NODES)
+			return "a node out of range";
+		if (!ranges[node] != !!(cl.r[i].flags & NODE_FIRST))
+			return ranges[node] ? "FIRST on a later range of its node" :
+			       "no FIRST on the first range of its node";
+		if (++ranges[node] > *most)
+			*most = ranges[node];
+	}
+	return NULL;
+}
+
+/*
  * A DIMM next to boot memory: its arrival, its merged arrival, its
  * INCLUDE_EXISTING arrival and its removal all give the DIMM's blocks as a
  * DIMM, and the bytes the page allocator got (MemTotal), with or without
@@ -224,7 +265,9 @@ TEST_F_TIMEOUT(mem, dimm, 900)
 	unsigned long long nblocks = size / bs;
 	bool want_memmap, on[MAX_BLOCKS];
 	struct seen s;
+	const char *why;
 	char id[32];
+	int most;
 	long blk;
 
 	ASSERT_LT(0, bs);
@@ -291,6 +334,10 @@ TEST_F_TIMEOUT(mem, dimm, 900)
 		s = seen_in("ex", MEM_ARRIVAL, true, 0, addr, SRC_BOOT);
 		EXPECT_EQ(0, s.straddling);
 		EXPECT_EQ(0, s.wrong_source);
+		/* boot RAM below and above 4 GiB and the DIMM: one node */
+		why = existing_first_wrong("ex", &most);
+		EXPECT_EQ(NULL, why) TH_LOG("ex: %s", why);
+		EXPECT_LE(2, most);
 	}
 
 	ASSERT_EQ(0, dimm_del(id));
@@ -303,6 +350,59 @@ TEST_F_TIMEOUT(mem, dimm, 900)
 	s = seen_in("ex", MEM_REMOVAL, false, addr, size, SRC_ACPI_DIMM);
 	EXPECT_SEEN(s, size, delta);
 	EXPECT_EQ(before, wait_mem_total(before, 30));
+}
+
+FIXTURE(slot) {
+	int unused;
+};
+
+FIXTURE_SETUP(slot)
+{
+	ASSERT_EQ(0, evtest_fresh());
+}
+
+FIXTURE_TEARDOWN(slot)
+{
+	evtest_gone();
+}
+
+/*
+ * A DIMM slot used again by a bigger DIMM: after a 128 MiB DIMM came and
+ * went, a 1 GiB one at the same address (QEMU takes the first free slot
+ * and the lowest free address) is a DIMM, all of its blocks: dhp reads the
+ * slot's range anew rather than keep the one of the DIMM before.
+ */
+TEST_F_TIMEOUT(slot, reused_by_a_bigger_dimm, 900)
+{
+	unsigned long long addr, again;
+	char id[32];
+	struct seen s;
+
+	ASSERT_EQ(0, ctl("register all %d", F_MEM));
+	addr = dimm_add("128M", id);
+	ASSERT_NE(0, addr);
+	ASSERT_TRUE(wait_seen("all", MEM_ARRIVAL, false, addr, 128 * MIB,
+			      SRC_ACPI_DIMM, 1, 120));
+	ASSERT_EQ(0, dimm_del(id));
+	ASSERT_TRUE(wait_seen("all", MEM_REMOVAL, false, addr, 128 * MIB,
+			      SRC_ACPI_DIMM, 1, 120));
+
+	again = dimm_add("1G", id);
+	ASSERT_EQ(addr, again) TH_LOG("the second DIMM is elsewhere");
+	/* the first DIMM's 128 MiB in the range too, then the second's */
+	ASSERT_TRUE(WAIT_UNTIL(seen_in("all", MEM_ARRIVAL, false, addr,
+				       GIB, SRC_ACPI_DIMM).bytes >=
+			       128 * MIB + GIB, 120));
+	s = seen_in("all", MEM_ARRIVAL, false, addr, GIB, SRC_ACPI_DIMM);
+	EXPECT_EQ(128 * MIB + GIB, s.bytes);
+	EXPECT_EQ(0, s.wrong_source);
+	EXPECT_EQ(0, s.straddling);
+	ASSERT_EQ(0, dimm_del(id));
+	ASSERT_TRUE(WAIT_UNTIL(seen_in("all", MEM_REMOVAL, false, addr,
+				       GIB, SRC_ACPI_DIMM).bytes >=
+			       128 * MIB + GIB, 120));
+	EXPECT_EQ(0, seen_in("all", MEM_REMOVAL, false, addr, GIB,
+			     SRC_ACPI_DIMM).wrong_source);
 }
 
 FIXTURE(vmem) {

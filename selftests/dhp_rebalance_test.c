@@ -1043,6 +1043,77 @@ TEST_F_TIMEOUT(rb, stalled_stop_is_reported, 600)
 }
 
 /* 7. Bad input: rbdev's own, and the registrations dhp refuses. */
+/* Whether /proc/irq/@irq/affinity_hint is empty (all zero). */
+static bool irq_no_hint(unsigned int irq)
+{
+	char path[128], buf[256];
+
+	snprintf(path, sizeof(path), "/proc/irq/%u/affinity_hint", irq);
+	return read_file(path, buf, sizeof(buf)) > 0 &&
+	       !buf[strspn(buf, "0,\n")];
+}
+
+/*
+ * README: managed IRQs are left to the kernel. A device whose two IRQs
+ * are managed (rbdev's "managed", the mask every possible CPU, as blk-mq
+ * gets) takes part in a round, stop() and start(), but dhp sets neither
+ * hint nor affinity on them: both are what they were before the round.
+ */
+TEST_F(rb, managed_irqs_are_left_alone)
+{
+	char path[128], before[MAX_IRQS][256], now[256];
+	struct dev d;
+	int i;
+
+	ASSERT_EQ(0, rbdev("add m0 other 2 participate -1 managed"));
+	ASSERT_EQ(2, dev_read(&d, "m0"));
+	for (i = 0; i < d.nr_irqs; i++) {
+		snprintf(path, sizeof(path), "/proc/irq/%u/smp_affinity_list",
+			 d.irqs[i]);
+		ASSERT_LT(0, read_file(path, before[i], sizeof(before[i])));
+		EXPECT_TRUE(irq_no_hint(d.irqs[i]));
+	}
+	ASSERT_EQ(0, write_file(RB_SYSFS "/trigger", "1"));
+	ASSERT_TRUE(wait_rounds(RBN("m0"), 1));
+	EXPECT_EQ(1, dev_stat("m0", "starts"));
+	for (i = 0; i < d.nr_irqs; i++) {
+		EXPECT_TRUE(irq_no_hint(d.irqs[i])) TH_LOG("irq %u", d.irqs[i]);
+		snprintf(path, sizeof(path), "/proc/irq/%u/smp_affinity_list",
+			 d.irqs[i]);
+		ASSERT_LT(0, read_file(path, now, sizeof(now)));
+		EXPECT_STREQ(before[i], now) TH_LOG("irq %u", d.irqs[i]);
+	}
+	ASSERT_EQ(0, rbdev("remove m0"));
+}
+
+/*
+ * A round whose move fails still ends with start(): dhp_test's own device
+ * (rbmisuse) has an IRQ on the dummy chip, which has no irq_set_affinity,
+ * so the kernel refuses every move with -EINVAL. The device must get its
+ * start() after its stop() all the same, or its I/O stays queued for good,
+ * and the failure shows in last_error.
+ */
+TEST_F(rb, start_after_a_failed_move)
+{
+	long rounds, stops, starts;
+
+	ASSERT_EQ(0, mod_load("dhp_test", NULL));
+	ASSERT_EQ(0, write_file(TEST_CTL, "rbmisuse"));
+	rounds = stat_value(RB_DEBUGFS "/stats", "rounds");
+	ASSERT_EQ(0, write_file(RB_SYSFS "/trigger", "1"));
+	ASSERT_TRUE(wait_value(RB_DEBUGFS "/stats", "rounds", rounds + 1,
+			       10000));
+	stops = stat_value(TEST_STATS, "rb_own_stops");
+	starts = stat_value(TEST_STATS, "rb_own_starts");
+	EXPECT_LE(1, stops);
+	EXPECT_EQ(stops, starts) TH_LOG("%ld stop() calls, %ld start()", stops,
+					starts);
+	EXPECT_EQ(-EINVAL, rb_sysfs_num("dhp_test_rb0", "last_error"));
+	EXPECT_EQ(starts, rb_sysfs_num("dhp_test_rb0", "rounds"));
+	ASSERT_EQ(0, write_file(TEST_CTL, "rbdone"));
+	EXPECT_EQ(0, mod_unload("dhp_test"));
+}
+
 TEST_F(rb, bad_input)
 {
 	static const char *const bad[] = {

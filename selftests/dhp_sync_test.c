@@ -507,6 +507,35 @@ TEST_F(sync, replay_on_target_cpu)
 	ASSERT_INVARIANTS();
 }
 
+/*
+ * Every step of an ADD_EXISTING replay is inside a dhp callback, also those
+ * in the registering task after a replayed ADD_COMPLETE ran in a kworker
+ * bound to its CPU: the other APIs refuse with -EDEADLK from each. The
+ * n-th client of the loop calls them from its n-th callback, so that
+ * every one of the 2 x online steps of a replay is tried once.
+ */
+TEST_F(sync, replay_steps_are_callbacks)
+{
+	int online = cpu_count_online(), n;
+	long next;
+
+	ASSERT_LT(1, online) TH_LOG("needs two online CPUs");
+	for (n = 1; n <= 2 * online; n++) {
+		next = stat_value(TEST_STATS, "next_idx");
+		ASSERT_EQ(0, write_filef(TEST_CTL, "othersfrom %ld %d", next,
+					 n));
+		ASSERT_EQ(0, write_file(TEST_CTL, "register 1 1"));
+		self->nr_test_clients++;
+		EXPECT_EQ(-EDEADLK, stat_value(TEST_STATS, "cb_ev_reg"))
+			TH_LOG("callback %d of the replay", n);
+		EXPECT_EQ(-EDEADLK, stat_value(TEST_STATS, "cb_ev_unreg"))
+			TH_LOG("callback %d of the replay", n);
+		EXPECT_EQ(-EDEADLK, stat_value(TEST_STATS, "cb_rb_unreg"))
+			TH_LOG("callback %d of the replay", n);
+	}
+	ASSERT_INVARIANTS();
+}
+
 /* 7. Misuse of the API and garbage in the debugfs files. */
 TEST_F(sync, bad_input)
 {
@@ -594,23 +623,48 @@ TEST_F_TIMEOUT(sync, churn_during_hotplug, 600)
 	ASSERT_INVARIANTS();
 }
 
+/* How many times @needle occurs in @hay. */
+static int count_in(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	while ((hay = strstr(hay, needle))) {
+		hay++;
+		n++;
+	}
+	return n;
+}
+
 /*
  * A module that unloads with clients still registered: dhp reports it and
- * takes them off before the module's code goes. Without that the CPU
- * changes after it would call freed code (an oops, which fails the run).
+ * takes them off before the module's code goes, every one of them (it
+ * leaks two synchronous and two asynchronous clients and a rebalance
+ * device here). Without that the CPU changes after it
+ * would call freed code (an oops, which fails the run).
  */
 TEST_F_TIMEOUT(sync, unload_while_registered, 600)
 {
 	static char log[1 << 16];
+	const char *evc = DHP_DEBUGFS "/event_clients";
 	int cpu = cpu_last_online();
+	long ev_clients = stat_value(evc, "# clients");
 
 	ASSERT_LT(0, cpu);
+	ASSERT_LT(0, ev_clients);
 	ASSERT_EQ(0, write_file(TEST_CTL, "leak"));
+	ASSERT_EQ(0, write_file(TEST_CTL, "leak"));
+	ASSERT_EQ(0, write_file(TEST_CTL, "rbleak"));
+	EXPECT_EQ(1, stat_value(DHP_DEBUGFS "/rebalance/stats", "devices"));
 	ASSERT_LE(0, klog_take(log, sizeof(log)));
 	ASSERT_EQ(0, mod_unload("dhp_test"));
 	ASSERT_LE(0, klog_take(log, sizeof(log)));
-	EXPECT_NE(NULL, strstr(log, "module dhp_test unloaded with synchronous client"));
-	EXPECT_NE(NULL, strstr(log, "module dhp_test unloaded with asynchronous client"));
+	EXPECT_EQ(2, count_in(log, "module dhp_test unloaded with synchronous client"));
+	EXPECT_EQ(2, count_in(log, "module dhp_test unloaded with asynchronous client"));
+	EXPECT_EQ(1, count_in(log, "module dhp_test unloaded with rebalance client"));
+	EXPECT_EQ(ev_clients, stat_value(evc, "# clients"));
+	EXPECT_EQ(0, stat_value(DHP_DEBUGFS "/rebalance/stats", "devices"));
+	/* a round now would call the module's freed operations */
+	ASSERT_EQ(0, write_file("/sys/kernel/dhp/rebalance/trigger", "1"));
 	/* only the sample is left */
 	EXPECT_TRUE(file_has_line(DHP_DEBUGFS "/cpu_clients", "# clients 1\n"));
 	ASSERT_EQ(0, cpu_set_online(cpu, false));

@@ -26,6 +26,9 @@
  *            unregister           all clients, newest first
  *            veto IDX CPU ERRNO   client IDX vetoes ADD_START of CPU (-1 any)
  *            veto off
+ *            othersfrom IDX N     client IDX calls the other APIs (event,
+ *                                 rebalance) from its N-th callback from
+ *                                 now on (N >= 1); results in cb_ev_reg ...
  *            selfunreg IDX        client IDX calls (un)register from its next
  *                                 callback; the results land in stats
  *            badinput             run the API misuse cases (synchronous
@@ -37,10 +40,18 @@
  *            reset                zero the counters
  *            rbmisuse             register a rebalance device of its own
  *                                 (root device dhp_test_rb0, an IRQ with
- *                                 a dummy chip), run the misuse cases that
- *                                 need one (dhp_test_rb1 the other device),
- *                                 and arm its next query_stop to call dhp
+ *                                 a dummy chip, which cannot move it), run
+ *                                 the misuse cases that need one
+ *                                 (dhp_test_rb1 the other device), and arm
+ *                                 its next query_stop to call dhp; its
+ *                                 stop() and start() calls are counted
+ *                                 (rb_own_stops, rb_own_starts)
  *            rbdone               unregister it, twice, and free its IRQ
+ *            rbleak               rbmisuse, disarmed, its IRQ freed at
+ *                                 once (a requested IRQ pins the module;
+ *                                 no round ran, so no hint is set) and the
+ *                                 device never unregistered: at rmmod dhp
+ *                                 must take it off
  *          Words are separated by blanks; numbers are decimal.
  *   stats  read the counters and results, "name value" per line, among
  *          them wrong_cpu (and per step wrong_cpu_STEP) and
@@ -90,6 +101,8 @@ static int *last_state, *last_idx;	/* per CPU */
 /* Knobs read by callbacks; written under test_lock with WRITE_ONCE. */
 static int veto_idx = -1, veto_cpu, veto_errno;
 static int selfunreg_idx = -1;
+/* othersfrom: callbacks of client others_idx to let pass first. */
+static int others_idx = -1, others_skip;
 static int selfunreg_ret = 1, selfreg_ret = 1;	/* 1: not run */
 
 static int bad_null_cb = 1, bad_flags = 1, bad_null_handle = 1;
@@ -113,7 +126,10 @@ static struct dhp_rb_device *rb_own;
 static int rb_own_irq = -1;
 static bool rb_own_requested;
 static bool rb_own_armed;
+static bool rb_own_leaked;	/* rbleak: left to dhp at rmmod */
 static int rb_selfunreg = 1, rb_selfreg = 1;
+/* rb_own's stop() and start() calls: rounds run one at a time. */
+static unsigned long rb_own_stops, rb_own_starts;
 static int rb_dup_name = 1, rb_irq_taken = 1, rb_irq_twice = 1;
 static int rb_bad_class = 1, rb_bad_policy = 1, rb_partial_ops = 1;
 static int rb_too_many = 1, rb_unadded = 1, rb_double = 1;
@@ -214,6 +230,14 @@ static void test_cb(void *context, const struct dhp_cpu_change *change,
 		if (!IS_ERR(h))		/* a dhp bug: undo it as well as we can */
 			dhp_unregister_cpu_callback(h);
 		test_cb_other_apis();
+	}
+	if (READ_ONCE(others_idx) == tc->idx) {
+		if (others_skip) {
+			others_skip--;
+		} else {
+			WRITE_ONCE(others_idx, -1);
+			test_cb_other_apis();
+		}
 	}
 
 	if (change->state == DHP_CPU_ADD_START &&
@@ -458,10 +482,21 @@ static int test_rb_own_query_stop(void *context)
 	return 0;
 }
 
+static void test_rb_own_stop(void *context)
+{
+	WRITE_ONCE(rb_own_stops, rb_own_stops + 1);
+}
+
+static unsigned int test_rb_own_start(void *context)
+{
+	WRITE_ONCE(rb_own_starts, rb_own_starts + 1);
+	return 0;
+}
+
 static const struct dhp_rb_ops test_rb_own_ops = {
 	.query_stop = test_rb_own_query_stop,
-	.stop = test_rb_stop,
-	.start = test_rb_start,
+	.stop = test_rb_own_stop,
+	.start = test_rb_own_start,
 };
 
 static const struct dhp_rb_ops test_rb_partial_ops = {
@@ -474,7 +509,8 @@ static void test_rb_own_free(void)
 {
 	WRITE_ONCE(rb_own_armed, false);
 	if (rb_own) {
-		dhp_unregister_rebalance(rb_own);
+		if (!rb_own_leaked)
+			dhp_unregister_rebalance(rb_own);
 		WRITE_ONCE(rb_own, NULL);
 	}
 	if (rb_own_requested) {
@@ -543,6 +579,8 @@ static int test_rb_misuse(void)
 
 	rb_selfunreg = 1;
 	rb_selfreg = 1;
+	WRITE_ONCE(rb_own_stops, 0);
+	WRITE_ONCE(rb_own_starts, 0);
 	WRITE_ONCE(rb_own_armed, true);
 	return 0;
 fail:
@@ -626,6 +664,18 @@ static int test_command(char *cmd)
 		WRITE_ONCE(veto_idx, idx);
 		return 0;
 	}
+	if (ctl_is(argv, argc, "othersfrom", 3)) {
+		if (kstrtoint(argv[1], 10, &idx) || kstrtouint(argv[2], 10, &n) ||
+		    idx < 0 || !n || n > INT_MAX)
+			return -EINVAL;
+		WRITE_ONCE(cb_ev_reg, 1);
+		WRITE_ONCE(cb_ev_unreg, 1);
+		WRITE_ONCE(cb_rb_reg, 1);
+		WRITE_ONCE(cb_rb_unreg, 1);
+		others_skip = n - 1;
+		WRITE_ONCE(others_idx, idx);
+		return 0;
+	}
 	if (ctl_is(argv, argc, "selfunreg", 2)) {
 		if (kstrtoint(argv[1], 10, &idx))
 			return -EINVAL;
@@ -660,6 +710,18 @@ static int test_command(char *cmd)
 		return test_rb_misuse();
 	if (ctl_is(argv, argc, "rbdone", 1))
 		return test_rb_done();
+	if (ctl_is(argv, argc, "rbleak", 1)) {
+		err = test_rb_misuse();
+		if (!err) {
+			WRITE_ONCE(rb_own_armed, false);
+			rb_own_leaked = true;
+			WRITE_ONCE(rb_own_requested, false);
+			free_irq(rb_own_irq, &rb_own_irq);
+			irq_free_descs(rb_own_irq, 1);
+			WRITE_ONCE(rb_own_irq, -1);
+		}
+		return err;
+	}
 	return -EINVAL;
 }
 
@@ -729,6 +791,8 @@ static int test_stats_show(struct seq_file *m, void *v)
 		   rb_bad_class, rb_bad_policy, rb_double);
 	seq_printf(m, "rb_selfunreg %d\nrb_selfreg %d\n",
 		   READ_ONCE(rb_selfunreg), READ_ONCE(rb_selfreg));
+	seq_printf(m, "rb_own_stops %lu\nrb_own_starts %lu\n",
+		   READ_ONCE(rb_own_stops), READ_ONCE(rb_own_starts));
 	mutex_unlock(&test_lock);
 	return 0;
 }
