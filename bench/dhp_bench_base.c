@@ -500,18 +500,57 @@ static int bench_command(const char *cmd, const unsigned int *a,
 	return -EINVAL;
 }
 
+/*
+ * The states, set up in this order and removed in reverse; the startup and
+ * teardown of a multi-instance state take an instance too, cast as
+ * <linux/cpuhotplug.h>'s own wrappers cast them.
+ */
+static const struct {
+	enum cpuhp_state range;
+	const char *name;
+	void *cb;
+	bool multi;
+	int *nr;
+} bench_states[] = {
+	{ CPUHP_BP_PREPARE_DYN, "bench:noop-bp", bench_noop, false,
+	  &bench_noop_bp },
+	{ CPUHP_AP_ONLINE_DYN, "bench:noop-ap", bench_noop, false,
+	  &bench_noop_ap },
+	{ CPUHP_BP_PREPARE_DYN, "bench:multi-bp", bench_noop_multi, true,
+	  &bench_multi_bp },
+	{ CPUHP_AP_ONLINE_DYN, "bench:multi-ap", bench_noop_multi, true,
+	  &bench_multi_ap },
+	{ CPUHP_AP_ONLINE_DYN, "bench:async-ap", bench_anative_cb, true,
+	  &bench_async_ap },
+};
+
 static void bench_states_remove(void)
 {
-	if (bench_async_ap >= 0)
-		cpuhp_remove_multi_state(bench_async_ap);
-	if (bench_multi_ap >= 0)
-		cpuhp_remove_multi_state(bench_multi_ap);
-	if (bench_multi_bp >= 0)
-		cpuhp_remove_multi_state(bench_multi_bp);
-	if (bench_noop_ap >= 0)
-		cpuhp_remove_state_nocalls(bench_noop_ap);
-	if (bench_noop_bp >= 0)
-		cpuhp_remove_state_nocalls(bench_noop_bp);
+	unsigned int i = ARRAY_SIZE(bench_states);
+
+	while (i--) {
+		if (*bench_states[i].nr >= 0)
+			__cpuhp_remove_state(*bench_states[i].nr, false);
+		*bench_states[i].nr = -1;
+	}
+}
+
+static int bench_states_add(void)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(bench_states); i++) {
+		ret = __cpuhp_setup_state(bench_states[i].range,
+					  bench_states[i].name, false,
+					  bench_states[i].cb,
+					  bench_states[i].cb,
+					  bench_states[i].multi);
+		if (ret < 0)
+			return ret;
+		*bench_states[i].nr = ret;
+	}
+	return 0;
 }
 
 static int __init bench_init(void)
@@ -529,31 +568,9 @@ static int __init bench_init(void)
 	}
 	for_each_kernel_tracepoint(bench_find_tp, NULL);
 
-	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "bench:noop-bp",
-					bench_noop, bench_noop);
-	if (ret < 0)
+	ret = bench_states_add();
+	if (ret)
 		goto fail;
-	bench_noop_bp = ret;
-	ret = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "bench:noop-ap",
-					bench_noop, bench_noop);
-	if (ret < 0)
-		goto fail;
-	bench_noop_ap = ret;
-	ret = cpuhp_setup_state_multi(CPUHP_BP_PREPARE_DYN, "bench:multi-bp",
-				      bench_noop_multi, bench_noop_multi);
-	if (ret < 0)
-		goto fail;
-	bench_multi_bp = ret;
-	ret = cpuhp_setup_state_multi(CPUHP_AP_ONLINE_DYN, "bench:multi-ap",
-				      bench_noop_multi, bench_noop_multi);
-	if (ret < 0)
-		goto fail;
-	bench_multi_ap = ret;
-	ret = cpuhp_setup_state_multi(CPUHP_AP_ONLINE_DYN, "bench:async-ap",
-				      bench_anative_cb, bench_anative_cb);
-	if (ret < 0)
-		goto fail;
-	bench_async_ap = ret;
 
 	bench_dir = debugfs_create_dir("dhp_bench_base", NULL);
 	debugfs_create_file("run", 0600, bench_dir, NULL, &bench_run_fops);
