@@ -232,8 +232,8 @@ static void test_cb(void *context, const struct dhp_cpu_change *change,
 		test_cb_other_apis();
 	}
 	if (READ_ONCE(others_idx) == tc->idx) {
-		if (others_skip) {
-			others_skip--;
+		if (READ_ONCE(others_skip)) {
+			WRITE_ONCE(others_skip, others_skip - 1);
 		} else {
 			WRITE_ONCE(others_idx, -1);
 			test_cb_other_apis();
@@ -672,7 +672,7 @@ static int test_command(char *cmd)
 		WRITE_ONCE(cb_ev_unreg, 1);
 		WRITE_ONCE(cb_rb_reg, 1);
 		WRITE_ONCE(cb_rb_unreg, 1);
-		others_skip = n - 1;
+		WRITE_ONCE(others_skip, n - 1);
 		WRITE_ONCE(others_idx, idx);
 		return 0;
 	}
