@@ -118,9 +118,18 @@ static DEFINE_MUTEX(dhp_async_mutex);
 DHP_DEFINE_CLIENT_SET(dhp_async_set, "asynchronous", &dhp_async_mutex,
 		      struct dhp_event_client, dhp_unregister_event_callback, 1);
 
-/* The producers, in lock order; written only at init. */
+/*
+ * The producers, in lock order; written only at init, where the dispatcher
+ * may already run for a producer added before: an entry is published by
+ * the release of the count, read with an acquire (dhp_ev_nr()).
+ */
 static const struct dhp_ev_source *dhp_ev_sources[2];
 static unsigned int dhp_ev_nr_sources;
+
+static unsigned int dhp_ev_nr(void)
+{
+	return smp_load_acquire(&dhp_ev_nr_sources);	/* pairs with add */
+}
 
 #define DHP_EV_BACKLOG_MIN	16
 #define DHP_EV_BACKLOG_MAX	BIT(20)
@@ -299,17 +308,22 @@ static struct dhp_qevent *dhp_ev_first_unpublished(void)
 	return first;
 }
 
+/* Before the producer goes live: dhp.ko's init, one part at a time. */
 void dhp_ev_add_source(const struct dhp_ev_source *src)
 {
-	if (!WARN_ON_ONCE(dhp_ev_nr_sources >= ARRAY_SIZE(dhp_ev_sources)))
-		dhp_ev_sources[dhp_ev_nr_sources++] = src;
+	unsigned int n = dhp_ev_nr_sources;
+
+	if (WARN_ON_ONCE(n >= ARRAY_SIZE(dhp_ev_sources)))
+		return;
+	dhp_ev_sources[n] = src;
+	smp_store_release(&dhp_ev_nr_sources, n + 1);	/* the entry first */
 }
 
 static void dhp_ev_settle(struct dhp_event *ev)
 {
-	unsigned int i;
+	unsigned int i, n = dhp_ev_nr();
 
-	for (i = 0; i < dhp_ev_nr_sources; i++)
+	for (i = 0; i < n; i++)
 		if (dhp_ev_sources[i]->category == dhp_ev_category(ev->kind) &&
 		    dhp_ev_sources[i]->settle)
 			dhp_ev_sources[i]->settle(ev);
@@ -320,10 +334,10 @@ static void dhp_dispatch(struct work_struct *work)
 {
 	struct dhp_event_client *c;
 	struct dhp_event ev;
-	unsigned int refs, i;
+	unsigned int refs, i, n = dhp_ev_nr();
 	struct dhp_qevent *e;
 
-	for (i = 0; i < dhp_ev_nr_sources; i++)
+	for (i = 0; i < n; i++)
 		if (dhp_ev_sources[i]->quiesce)
 			dhp_ev_sources[i]->quiesce();
 	for (;;) {
@@ -584,7 +598,7 @@ struct dhp_event_client *__dhp_register_event_callback(dhp_event_callback_t call
 	c->context = context;
 	c->flags = flags;
 
-	err = dhp_ev_snapshot(dhp_ev_sources, dhp_ev_nr_sources,
+	err = dhp_ev_snapshot(dhp_ev_sources, dhp_ev_nr(),
 			      (flags & DHP_EV_INCLUDE_EXISTING) ? flags : 0,
 			      &c->existing, dhp_async_attach, c);
 

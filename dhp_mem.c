@@ -598,6 +598,8 @@ int dhp_mem_init(void)
 {
 	int ret;
 
+	/* Known to the stream before the notifier posts anything. */
+	dhp_ev_add_source(&dhp_mem_source);
 	ret = register_memory_notifier(&dhp_mem_nb);
 	if (ret)
 		return ret;
@@ -612,7 +614,6 @@ int dhp_mem_init(void)
 		xa_destroy(&dhp_mem_blocks);
 		return ret;
 	}
-	dhp_ev_add_source(&dhp_mem_source);
 	debugfs_create_file("memory", 0444, dhp_debugfs, NULL, &dhp_mem_fops);
 	return 0;
 }

@@ -920,20 +920,30 @@ int dhp_rebalance_init(void)
 	    !zalloc_cpumask_var(&dhp_rb_allowed, GFP_KERNEL) ||
 	    !zalloc_cpumask_var(&dhp_rb_default, GFP_KERNEL))
 		goto fail;
-	err = sysfs_create_file(dhp_rb_kobj, &dhp_rb_attr_trigger.attr);
-	if (err)
-		goto fail;
 	dhp_client_set_add(&dhp_rb_set);
 	dhp_rb_dir = debugfs_create_dir("rebalance", dhp_debugfs);
 	debugfs_create_file("stats", 0444, dhp_rb_dir, NULL,
 			    &dhp_rb_stats_fops);
+	/*
+	 * What asks for rounds comes last, each undone before what it needs:
+	 * a round may be queued from the first of them on.
+	 */
 	dhp_rb_events = dhp_register_event_callback(dhp_rb_event, NULL,
 						    DHP_EV_PROCESSOR);
-	if (!IS_ERR(dhp_rb_events)) {
-		register_pm_notifier(&dhp_rb_pm_nb);
-		return 0;
+	if (IS_ERR(dhp_rb_events)) {
+		err = PTR_ERR(dhp_rb_events);
+		goto fail_dir;
 	}
-	err = PTR_ERR(dhp_rb_events);
+	err = sysfs_create_file(dhp_rb_kobj, &dhp_rb_attr_trigger.attr);
+	if (err)
+		goto fail_events;
+	register_pm_notifier(&dhp_rb_pm_nb);
+	return 0;
+
+fail_events:
+	dhp_unregister_event_callback(dhp_rb_events);
+	cancel_work_sync(&dhp_rb_work);
+fail_dir:
 	debugfs_remove_recursive(dhp_rb_dir);
 fail:
 	kobject_put(dhp_rb_kobj);
