@@ -125,6 +125,7 @@ struct kobject *dhp_kobj;
  */
 static LIST_HEAD(dhp_client_sets);
 
+/* Before any path that walks @set can run: each API's init, first. */
 void dhp_client_set_add(struct dhp_client_set *set)
 {
 	INIT_LIST_HEAD(&set->list);
@@ -172,11 +173,17 @@ struct dhp_client *dhp_client_take(struct dhp_client_set *set,
 	return NULL;
 }
 
+/*
+ * Unregisters every client of @mod in @set, one at a time, the lock
+ * dropped in between (unregister takes it). A client that another task
+ * unregisters meanwhile (-ENOENT) is no reason to leave the others.
+ */
 static void dhp_clients_gone(struct dhp_client_set *set, struct module *mod)
 {
 	struct dhp_client *c, *left;
+	int err;
 
-	do {
+	for (;;) {
 		left = NULL;
 		mutex_lock(set->lock);
 		list_for_each_entry(c, &set->list, node) {
@@ -188,7 +195,15 @@ static void dhp_clients_gone(struct dhp_client_set *set, struct module *mod)
 			}
 		}
 		mutex_unlock(set->lock);
-	} while (left && !set->unregister(left));
+		if (!left)
+			return;
+		err = set->unregister(left);
+		if (err && err != -ENOENT) {
+			pr_err("module %s: cannot unregister its %s clients (%d)\n",
+			       mod->name, set->api, err);
+			return;
+		}
+	}
 }
 
 /*
