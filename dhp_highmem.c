@@ -138,14 +138,21 @@ EXPORT_SYMBOL_GPL(dhp_high_memory);
 /**
  * dhp_wait_high_memory() - wait until the condition is @state
  * @state: true to wait for it to be set, false for cleared
- * @timeout: in jiffies; MAX_SCHEDULE_TIMEOUT to wait indefinitely
+ * @timeout: in jiffies, 0 or more; MAX_SCHEDULE_TIMEOUT to wait indefinitely
  *
  * Context: process context, sleeps interruptibly.
  * Return: as wait_event_interruptible_timeout(): 0 on timeout, the jiffies
- * left (at least 1) once the condition is @state, -ERESTARTSYS on a signal.
+ * left (at least 1) once the condition is @state, -ERESTARTSYS on a signal;
+ * -EINVAL for a negative @timeout.
  */
 long dhp_wait_high_memory(bool state, long timeout)
 {
+	if (timeout < 0) {
+		pr_warn_ratelimited("%s: negative timeout %ld from %pS\n",
+				    __func__, timeout,
+				    __builtin_return_address(0));
+		return -EINVAL;
+	}
 	return wait_event_interruptible_timeout(dhp_hm_wq,
 						READ_ONCE(dhp_hm_state) == state,
 						timeout);

@@ -963,6 +963,8 @@ TEST_F_TIMEOUT(ev, bad_input, 300)
 	EXPECT_EQ(-EINVAL, stat_value(EV_RESULTS, "bad_null_handle"));
 	EXPECT_EQ(-ENOENT, stat_value(EV_RESULTS, "bad_double"));
 	EXPECT_EQ(-ENOENT, stat_value(EV_RESULTS, "bad_foreign"));
+	EXPECT_EQ(-EINVAL, stat_value(EV_RESULTS, "bad_wait_met"));
+	EXPECT_EQ(-EINVAL, stat_value(EV_RESULTS, "bad_wait_unmet"));
 	EXPECT_GT(0, ctl("register z 0"));
 	EXPECT_GT(0, ctl("bogus"));
 	EXPECT_NE(0, mod_unload("dhp"));

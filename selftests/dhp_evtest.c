@@ -95,6 +95,8 @@ static struct workqueue_struct *ev_wq;	/* unregister_async */
 static int selfunreg_ret = 1, unreg_async_ret = 1;
 static int bad_null_cb = 1, bad_no_category = 1, bad_flags = 1;
 static int bad_null_handle = 1, bad_double = 1, bad_foreign = 1;
+/* dhp_wait_high_memory() with a negative timeout, the condition met or not */
+static long bad_wait_met = 1, bad_wait_unmet = 1;
 
 static void ev_callback(void *context, const struct dhp_event *ev)
 {
@@ -319,6 +321,8 @@ static void ev_badinput(void)
 		bad_double = dhp_unregister_event_callback(h);
 	}
 	bad_foreign = dhp_unregister_event_callback((void *)&not_a_client);
+	bad_wait_met = dhp_wait_high_memory(dhp_high_memory(), -5);
+	bad_wait_unmet = dhp_wait_high_memory(!dhp_high_memory(), -5);
 }
 
 static int ev_wait_high(int state, unsigned int ms)
@@ -414,6 +418,8 @@ static int ev_results_show(struct seq_file *m, void *v)
 		   READ_ONCE(selfunreg_ret), bad_null_cb, bad_no_category);
 	seq_printf(m, "bad_flags %d\nbad_null_handle %d\nbad_double %d\nbad_foreign %d\n",
 		   bad_flags, bad_null_handle, bad_double, bad_foreign);
+	seq_printf(m, "bad_wait_met %ld\nbad_wait_unmet %ld\n", bad_wait_met,
+		   bad_wait_unmet);
 	seq_printf(m, "unregister_async %d\n", READ_ONCE(unreg_async_ret));
 	mutex_unlock(&ev_lock);
 	return 0;
