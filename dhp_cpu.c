@@ -33,9 +33,16 @@
  * Windows tells drivers nothing of a sleep: their per-CPU data survives
  * it, nothing at resume can veto a CPU back, and no asynchronous event is
  * posted. dhp only marks the CPU SUSPENDED. If a CPU fails to come back,
- * its resume's prepare teardown finds it RESUMING, and then clients get
- * REMOVE_START (on the control CPU: the CPU cannot run it any more) and
- * REMOVE_COMPLETE, and the removal is posted.
+ * clients get REMOVE_START (on the control CPU: the CPU cannot run it any
+ * more) and REMOVE_COMPLETE, and the removal is posted (dhp_cpu_lost()):
+ * from its resume's prepare teardown if the bring-up failed on the control
+ * CPU past dhp:prepare and was rolled back (the CPU is RESUMING), else from
+ * the PM notifier once the system is back: the CPU is still SUSPENDED
+ * (failed before dhp:prepare, or rolled back through dhp:online) or
+ * RESUMING (an AP state failed, and cpuhp left the CPU idle, cpu_online()
+ * but not active, without rolling dhp:prepare back; when it is taken down
+ * later, nobody is told again). If someone brings a SUSPENDED CPU up
+ * before the notifier, its prepare step reports it first.
  *
  * Locking. The client list, each client's protocol state and counters, and
  * the per-CPU phase are written only
@@ -44,7 +51,7 @@
  *     that task, the online ones in the new CPU's cpuhp thread while that task
  *     waits), or
  *   - with cpus_read_lock() and dhp_cpu_mutex held (registration,
- *     unregistration; the mutex orders them among themselves).
+ *     unregistration, the PM notifier; the mutex orders them).
  * The two are mutually exclusive, so the callbacks walk the list without a
  * lock of their own, and a reader holding cpus_read_lock() and the mutex (the
  * debugfs files) sees a stable snapshot. Lock order: cpus_read_lock, then
@@ -74,6 +81,7 @@
 #include <linux/percpu.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/suspend.h>
 #include <linux/workqueue.h>
 
 #include "dhp_internal.h"
@@ -138,6 +146,8 @@ DHP_DEFINE_CLIENT_SET(dhp_cpu_set, "synchronous", &dhp_cpu_mutex,
 
 static int dhp_prepare_state = -1;
 static int dhp_online_state = -1;
+/* Set while dhp_cpu_init() installs dhp:online, under cpus_read_lock(). */
+static bool dhp_cpu_loading;
 
 static bool dhp_cpu_due(const struct dhp_cpu_client *c, unsigned int cpu,
 			enum dhp_cpu_state state)
@@ -232,18 +242,50 @@ static void dhp_cpu_ev_drop(struct dhp_cpu_info *info)
 }
 
 /*
- * The event source of CPUs (dhp_ev_source): locked by the hotplug lock,
- * under which the arrivals and removals are posted. The existing are the
- * CPUs that passed dhp's online step.
+ * The event source of CPUs (dhp_ev_source). Its arrivals and removals are
+ * posted with the hotplug lock held for write (the cpuhp callbacks) or for
+ * read with dhp_cpu_mutex (the PM notifier): its lock is both of the latter.
  */
+static void dhp_cpu_lock(void)
+{
+	cpus_read_lock();
+	mutex_lock(&dhp_cpu_mutex);
+}
+
+static void dhp_cpu_unlock(void)
+{
+	mutex_unlock(&dhp_cpu_mutex);
+	cpus_read_unlock();
+}
+
+/*
+ * Whether clients know @cpu as there: it passed dhp's online step and no
+ * removal has been posted for it. A CPU parked in a removal or down for a
+ * suspend still is: its removal, if it comes, is posted later.
+ */
+static bool dhp_cpu_known(unsigned int cpu)
+{
+	switch (per_cpu(dhp_cpu_info, cpu).phase) {
+	case DHP_PHASE_ONLINE:
+	case DHP_PHASE_GOING_DOWN:
+	case DHP_PHASE_SUSPENDED:
+	case DHP_PHASE_RESUMING:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The existing: the CPUs clients know as there (dhp_cpu_known()). */
 static int dhp_cpu_existing(struct list_head *out)
 {
 	struct dhp_qevent *e;
 	unsigned int cpu;
 
-	/* cpus_read_lock() held: lockdep_assert_cpus_held() is not exported */
-	for_each_online_cpu(cpu) {
-		if (per_cpu(dhp_cpu_info, cpu).phase != DHP_PHASE_ONLINE)
+	/* And cpus_read_lock(): lockdep_assert_cpus_held() is not exported. */
+	lockdep_assert_held(&dhp_cpu_mutex);
+	for_each_possible_cpu(cpu) {
+		if (!dhp_cpu_known(cpu))
 			continue;
 		e = dhp_cpu_ev_alloc(DHP_EV_CPU_ARRIVAL, cpu);
 		if (!e)
@@ -290,12 +332,29 @@ static void dhp_cpu_quiesce(void)
 
 static const struct dhp_ev_source dhp_cpu_source = {
 	.category = DHP_EV_PROCESSOR,
-	.lock = cpus_read_lock,
-	.unlock = cpus_read_unlock,
+	.lock = dhp_cpu_lock,
+	.unlock = dhp_cpu_unlock,
 	.existing = dhp_cpu_existing,
 	.settle = dhp_cpu_settle,
 	.quiesce = dhp_cpu_quiesce,
 };
+
+/*
+ * A CPU that went down for a suspend did not come back: clients hear it is
+ * gone, REMOVE_START on the control CPU (the CPU cannot run it any more),
+ * then REMOVE_COMPLETE, and its removal is posted. Inside a fan-out (see
+ * the locking rules at the top).
+ */
+static void dhp_cpu_lost(unsigned int cpu, struct dhp_cpu_info *info)
+{
+	dhp_cpu_fan_out(cpu, DHP_CPU_REMOVE_START, 0, true);
+	dhp_cpu_fan_out(cpu, DHP_CPU_REMOVE_COMPLETE, 0, true);
+	info->removes++;
+	/* Reserved when the CPU came (or at load): never missing. */
+	dhp_ev_post(info->removal);
+	info->removal = NULL;
+	info->phase = DHP_PHASE_OFFLINE;
+}
 
 /* cpuhp BP prepare startup: control CPU, hotplug lock held for write. */
 static int dhp_cpu_prepare(unsigned int cpu)
@@ -306,9 +365,15 @@ static int dhp_cpu_prepare(unsigned int cpu)
 	unsigned int calls = 0;
 	int err = 0;
 
-	if (cpuhp_tasks_frozen && info->phase == DHP_PHASE_SUSPENDED) {
-		info->phase = DHP_PHASE_RESUMING;
-		return 0;
+	if (info->phase == DHP_PHASE_SUSPENDED) {
+		if (cpuhp_tasks_frozen) {
+			info->phase = DHP_PHASE_RESUMING;
+			return 0;
+		}
+		/* It did not resume, and is brought up before the PM notifier. */
+		prev = dhp_sync_enter();
+		dhp_cpu_lost(cpu, info);
+		dhp_sync_leave(prev);
 	}
 
 	/*
@@ -327,6 +392,9 @@ static int dhp_cpu_prepare(unsigned int cpu)
 
 	prev = dhp_sync_enter();
 	list_for_each_entry(c, &dhp_cpu_set.list, cl.node) {
+		/* Every client is NONE for an offline CPU; the table decides. */
+		if (WARN_ON_ONCE(!dhp_cpu_due(c, cpu, DHP_CPU_ADD_START)))
+			continue;
 		calls++;
 		err = dhp_cpu_call(c, cpu, DHP_CPU_ADD_START, 0);
 		if (err) {
@@ -360,7 +428,16 @@ static int dhp_cpu_online(unsigned int cpu)
 {
 	struct dhp_cpu_info *info = per_cpu_ptr(&dhp_cpu_info, cpu);
 	struct task_struct *prev;
+	bool kicked;
 
+	if (dhp_cpu_loading) {
+		/* dhp_cpu_init(): @cpu is past dhp:online; it will leave. */
+		info->removal = dhp_cpu_ev_alloc(DHP_EV_CPU_REMOVAL, cpu);
+		if (!info->removal)
+			return -ENOMEM;
+		info->phase = DHP_PHASE_ONLINE;
+		return 0;
+	}
 	/*
 	 * Back from suspend, or a suspend's offline of this CPU failed and is
 	 * rolled back: clients never heard it went, nor hear it is back.
@@ -370,6 +447,25 @@ static int dhp_cpu_online(unsigned int cpu)
 		info->phase = DHP_PHASE_ONLINE;
 		return 0;
 	}
+	/*
+	 * OFFLINE: parked past dhp:prepare when dhp loaded (state control), so
+	 * no client heard its ADD_START, but its arrival is news all the same:
+	 * reserved here, and a CPU dhp could not report is not added.
+	 */
+	if (info->phase == DHP_PHASE_OFFLINE) {
+		dhp_cpu_ev_drop(info);
+		info->arrival = dhp_cpu_ev_alloc(DHP_EV_CPU_ARRIVAL, cpu);
+		info->removal = dhp_cpu_ev_alloc(DHP_EV_CPU_REMOVAL, cpu);
+		if (!info->arrival || !info->removal) {
+			dhp_cpu_ev_drop(info);
+			trace_dhp_record(DHP_REC_EV_RESERVE_FAIL, cpu, 0, 0,
+					 -ENOMEM);
+			return -ENOMEM;
+		}
+	}
+	/* Only a prepare step kicks; it may be spent, see dhp_cpu_quiesce(). */
+	kicked = info->phase == DHP_PHASE_PREPARED &&
+		 info->kick == dhp_cpu_quiesces;
 	prev = dhp_sync_enter();
 	if (info->phase == DHP_PHASE_GOING_DOWN) {
 		dhp_cpu_fan_out(cpu, DHP_CPU_REMOVE_FAILURE, 0, false);
@@ -377,8 +473,7 @@ static int dhp_cpu_online(unsigned int cpu)
 		dhp_cpu_fan_out(cpu, DHP_CPU_ADD_COMPLETE, 0, false);
 		info->adds++;
 		/* No wake-up from the online step, see dhp_cpu_quiesce(). */
-		dhp_ev_post_unkicked(info->arrival,
-				     info->kick == dhp_cpu_quiesces);
+		dhp_ev_post_unkicked(info->arrival, kicked);
 		info->arrival = NULL;
 	}
 	info->phase = DHP_PHASE_ONLINE;
@@ -392,6 +487,12 @@ static int dhp_cpu_offline(unsigned int cpu)
 	struct dhp_cpu_info *info = per_cpu_ptr(&dhp_cpu_info, cpu);
 	struct task_struct *prev;
 
+	if (dhp_cpu_loading) {
+		/* dhp_cpu_init() failed on another CPU: undo this one. */
+		dhp_cpu_ev_drop(info);
+		info->phase = DHP_PHASE_OFFLINE;
+		return 0;
+	}
 	if (cpuhp_tasks_frozen) {
 		info->phase = DHP_PHASE_SUSPENDED;
 		return 0;
@@ -405,22 +506,30 @@ static int dhp_cpu_offline(unsigned int cpu)
 
 /*
  * cpuhp BP prepare teardown: the CPU is dead; control CPU, lock held; must
- * not fail. Reached after a normal offline (clients are REMOVING) or when a
- * step after dhp:prepare failed during an add (clients are STARTED).
+ * not fail. Reached after a normal offline (clients are REMOVING), when a
+ * step after dhp:prepare failed during an add (clients are STARTED), when
+ * a resume failed past dhp:prepare (RESUMING), or for a CPU parked past
+ * dhp:prepare when dhp loaded that goes down again (OFFLINE: nobody heard
+ * of it).
  */
 static int dhp_cpu_dead(unsigned int cpu)
 {
 	struct dhp_cpu_info *info = per_cpu_ptr(&dhp_cpu_info, cpu);
 	struct task_struct *prev;
 
-	if (info->phase == DHP_PHASE_SUSPENDED)
+	switch (info->phase) {
+	case DHP_PHASE_SUSPENDED:
 		return 0;
+	case DHP_PHASE_OFFLINE:
+		dhp_cpu_ev_drop(info);
+		return 0;
+	default:
+		break;
+	}
 	prev = dhp_sync_enter();
 	if (info->phase == DHP_PHASE_RESUMING) {
-		/* It did not come back from suspend: it is gone now. */
-		dhp_cpu_fan_out(cpu, DHP_CPU_REMOVE_START, 0, true);
-	}
-	if (info->phase == DHP_PHASE_PREPARED) {
+		dhp_cpu_lost(cpu, info);
+	} else if (info->phase == DHP_PHASE_PREPARED) {
 		dhp_cpu_fan_out(cpu, DHP_CPU_ADD_FAILURE, -ECANCELED, true);
 		info->failures++;
 		info->last_err = -ECANCELED;
@@ -436,6 +545,40 @@ static int dhp_cpu_dead(unsigned int cpu)
 	dhp_sync_leave(prev);
 	return 0;
 }
+
+/*
+ * After a suspend or hibernation, tasks thawed: a CPU still SUSPENDED or
+ * RESUMING did not come back, and is reported lost (see the top).
+ */
+static int dhp_cpu_pm_notify(struct notifier_block *nb, unsigned long action,
+			     void *data)
+{
+	struct task_struct *prev;
+	unsigned int cpu;
+
+	if (action != PM_POST_SUSPEND && action != PM_POST_HIBERNATION &&
+	    action != PM_POST_RESTORE)
+		return NOTIFY_DONE;
+	dhp_cpu_lock();
+	prev = dhp_sync_enter();
+	for_each_possible_cpu(cpu) {
+		struct dhp_cpu_info *info = per_cpu_ptr(&dhp_cpu_info, cpu);
+
+		if (info->phase == DHP_PHASE_SUSPENDED ||
+		    info->phase == DHP_PHASE_RESUMING) {
+			pr_warn("cpu %u did not come back from suspend: reported removed\n",
+				cpu);
+			dhp_cpu_lost(cpu, info);
+		}
+	}
+	dhp_sync_leave(prev);
+	dhp_cpu_unlock();
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block dhp_cpu_pm_nb = {
+	.notifier_call = dhp_cpu_pm_notify,
+};
 
 struct dhp_cpu_on {
 	struct dhp_cpu_client *client;
@@ -732,21 +875,13 @@ static void dhp_cpu_ev_drop_all(void)
 
 int dhp_cpu_init(void)
 {
-	unsigned int cpu;
 	int ret;
 
+	/* Known to the core and the stream before the first callback runs. */
+	dhp_client_set_add(&dhp_cpu_set);
+	dhp_ev_add_source(&dhp_cpu_source);
+
 	cpus_read_lock();
-	for_each_online_cpu(cpu) {
-		struct dhp_cpu_info *info = per_cpu_ptr(&dhp_cpu_info, cpu);
-
-		info->phase = DHP_PHASE_ONLINE;
-		info->removal = dhp_cpu_ev_alloc(DHP_EV_CPU_REMOVAL, cpu);
-		if (!info->removal) {
-			ret = -ENOMEM;
-			goto fail;
-		}
-	}
-
 	ret = cpuhp_setup_state_nocalls_cpuslocked(CPUHP_BP_PREPARE_DYN,
 						   "dhp:prepare",
 						   dhp_cpu_prepare,
@@ -755,19 +890,22 @@ int dhp_cpu_init(void)
 		goto fail;
 	dhp_prepare_state = ret;
 
-	ret = cpuhp_setup_state_nocalls_cpuslocked(CPUHP_AP_ONLINE_DYN,
-						   "dhp:online",
-						   dhp_cpu_online,
-						   dhp_cpu_offline);
+	/*
+	 * With the calls, in loading mode: cpuhp runs the startup on exactly
+	 * the CPUs past dhp:online, which become ONLINE with their removal
+	 * reserved. (cpu_online() would also take a CPU parked below it.)
+	 */
+	dhp_cpu_loading = true;
+	ret = cpuhp_setup_state_cpuslocked(CPUHP_AP_ONLINE_DYN, "dhp:online",
+					   dhp_cpu_online, dhp_cpu_offline);
+	dhp_cpu_loading = false;
 	if (ret < 0) {
 		cpuhp_remove_state_nocalls_cpuslocked(dhp_prepare_state);
 		goto fail;
 	}
 	dhp_online_state = ret;
 	cpus_read_unlock();
-
-	dhp_client_set_add(&dhp_cpu_set);
-	dhp_ev_add_source(&dhp_cpu_source);
+	register_pm_notifier(&dhp_cpu_pm_nb);
 
 	debugfs_create_file("cpu_clients", 0444, dhp_debugfs, NULL,
 			    &dhp_cpu_clients_fops);
@@ -788,6 +926,7 @@ fail:
 void dhp_cpu_exit(void)
 {
 	/* Clients hold references on dhp.ko, so the list is empty here. */
+	unregister_pm_notifier(&dhp_cpu_pm_nb);
 	cpuhp_remove_state_nocalls(dhp_online_state);
 	cpuhp_remove_state_nocalls(dhp_prepare_state);
 	dhp_cpu_ev_drop_all();

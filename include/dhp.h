@@ -54,7 +54,10 @@ struct module;
  * veto can keep a CPU from resuming, no asynchronous event is posted, and
  * the resource rebalance round after resume restores the IRQ spread that
  * the suspend broke. A CPU that fails to come back is reported as removed:
- * REMOVE_START (then on the control CPU) and REMOVE_COMPLETE.
+ * REMOVE_START (then on the control CPU) and REMOVE_COMPLETE, with its
+ * asynchronous removal, at the latest once the system is back (dhp's PM
+ * notifier, at PM_POST_SUSPEND, PM_POST_HIBERNATION or PM_POST_RESTORE)
+ * and in any case before the ADD_START of the CPU's next add.
  */
 enum dhp_cpu_state {
 	DHP_CPU_ADD_START,
@@ -102,7 +105,11 @@ typedef void (*dhp_cpu_callback_t)(void *context,
  * registration returns. Each replayed step runs where it runs at hotplug:
  * ADD_START (and ADD_FAILURE, REMOVE_COMPLETE of a vetoed replay's
  * rollback) in the registering task, ADD_COMPLETE (and the rollback's
- * REMOVE_START) on the CPU concerned, in a kworker bound to it.
+ * REMOVE_START) on the CPU concerned, in a kworker bound to it. Unlike at
+ * hotplug, the CPU is up and runs tasks meanwhile (see the per-CPU rules
+ * of dhp_register_cpu_callback_percpu()), and the hotplug lock is held by
+ * the registering task for the kworker: lockdep does not see it held
+ * there, so a replayed step must not call *_cpuslocked() functions.
  */
 #define DHP_CPU_ADD_EXISTING	0x1U
 #define DHP_CPU_FLAGS_ALL	(DHP_CPU_ADD_EXISTING)
@@ -150,6 +157,12 @@ __dhp_register_cpu_callback_percpu(dhp_cpu_callback_t callback, void *context,
  *   the slot into a total at REMOVE_COMPLETE and zero it. At ADD_COMPLETE,
  *   REMOVE_START and REMOVE_FAILURE, which run on CPU n, an interrupt there
  *   may run the hot path: use this_cpu operations or interrupts off.
+ *   Two exceptions, where a step is not where the CPU is in its hotplug:
+ *   a replay (%DHP_CPU_ADD_EXISTING) runs for CPUs that are up, so CPU n
+ *   may run the hot path at every step, and a vetoed replay's ADD_FAILURE
+ *   and REMOVE_COMPLETE must use per_cpu_ptr() atomics or leave the slot
+ *   alone; and the REMOVE_START of a CPU that failed to resume runs on
+ *   the control CPU, so it must use per_cpu_ptr(), not this_cpu_*().
  * - The hot path touches its own CPU's slot only, through this_cpu_*()
  *   (this_cpu_inc(pcpu->requests)). One such operation is safe in any
  *   context, process context included: it cannot be split by preemption,
@@ -195,7 +208,8 @@ enum dhp_event_kind {
 /**
  * enum dhp_mem_source - where a memory range came from, when dhp can tell
  * @DHP_MEM_SRC_OTHER: unknown, or another driver's memory.
- * @DHP_MEM_SRC_BOOT: present at boot (only in %DHP_EV_INCLUDE_EXISTING).
+ * @DHP_MEM_SRC_BOOT: present at boot (in %DHP_EV_INCLUDE_EXISTING arrivals,
+ *	and in the removal of such memory).
  * @DHP_MEM_SRC_ACPI_DIMM: an ACPI memory device (PNP0C80), e.g. a DIMM.
  * @DHP_MEM_SRC_VIRTIO_MEM: a virtio-mem device.
  */

@@ -267,18 +267,6 @@ TEST_F_TIMEOUT(ev, cpu_arrival_removal, 600)
 	EXPECT_CONTIGUOUS("c", before, after);
 }
 
-/* The number of the cpuhp state named @name, or -1. */
-static int cpuhp_number(const char *name)
-{
-	static struct cpuhp_state_name st[512];
-	int i, n = cpuhp_states(st, 512);
-
-	for (i = 0; i < n; i++)
-		if (!strcmp(st[i].name, name))
-			return st[i].num;
-	return -1;
-}
-
 /* An online CPU with a hotplug/ directory (a hot-added one has none). */
 static int cpu_parkable(char *target, size_t len)
 {
@@ -374,6 +362,79 @@ TEST_F_TIMEOUT(ev, unregister_while_cpu_parked, 600)
 	EXPECT_EQ(0, stat_value(TEST_STATS, "seq_errors"));
 	ASSERT_EQ(0, write_filef(target, "%d", online));
 	EXPECT_EQ(0, stat_value(TEST_STATS, "add_complete"));
+	EXPECT_EQ(0, mod_unload("dhp_test"));
+}
+
+/*
+ * dhp loaded while a CPU is parked below where dhp:online will be, in the
+ * AP range (cpu_online() already true, the CPU not active): dhp must not
+ * take it for one that passed its online step. An INCLUDE_EXISTING client
+ * registered then is not told of it; when the CPU comes up, its arrival
+ * is delivered, once, and when it goes, its removal. Synchronous clients
+ * heard no ADD_START of it and hear nothing, every START answered.
+ */
+TEST_F_TIMEOUT(ev, dhp_loaded_while_cpu_parked, 600)
+{
+	int cpu, park = -1, online, dhp_online, i;
+	static struct cpuhp_state_name st[512];
+	char target[128], state[128];
+	long before, after, starts, rstarts;
+	struct rec *r;
+
+	cpu = cpu_parkable(target, sizeof(target));
+	ASSERT_LT(0, cpu);
+	online = cpuhp_number("online");
+	dhp_online = dhp_state_number("online");
+	ASSERT_LT(0, dhp_online);
+	snprintf(state, sizeof(state), CPU_SYSFS "/cpu%d/hotplug/state", cpu);
+	/* the nearest state below dhp:online, above ap:, that cpuhp stops at */
+	for (i = cpuhp_states(st, 512) - 1; i >= 0 && park < 0; i--) {
+		if (st[i].num >= dhp_online)
+			continue;
+		if (!strncmp(st[i].name, "ap:", 3))
+			break;
+		if (!write_filef(target, "%d", st[i].num) &&
+		    sysfs_long(state) == st[i].num)
+			park = st[i].num;
+	}
+	if (park < 0) {
+		write_filef(target, "%d", online);
+		SKIP(return, "no CPU_HOTPLUG_STATE_CONTROL, or no state to park at");
+	}
+	TH_LOG("cpu %d parked at state %d (dhp:online is %d)", cpu, park,
+	       dhp_online);
+	EXPECT_EQ(1, cpu_state(cpu));
+
+	ASSERT_EQ(0, mod_unload("dhp_evtest"));
+	ASSERT_EQ(0, mod_unload("dhp"));
+	ASSERT_EQ(0, mod_load("dhp", NULL));
+	ASSERT_EQ(0, mod_load("dhp_evtest", NULL));
+	ASSERT_EQ(0, mod_load("dhp_test", NULL));
+	ASSERT_EQ(0, write_file(TEST_CTL, "register 2 1"));
+	starts = stat_value(TEST_STATS, "add_start");
+	rstarts = stat_value(TEST_STATS, "remove_start");
+	before = events_stat("posted");
+	ASSERT_EQ(0, ctl("register x %d", F_PROC | F_MEM | F_EXISTING));
+	after = events_stat("posted");
+	ASSERT_TRUE(client_read("x"));
+	for (i = 0; i < cl.nr; i++)
+		EXPECT_FALSE(cl.r[i].kind == CPU_ARRIVAL && cl.r[i].cpu == cpu)
+			TH_LOG("told of the parked cpu as existing");
+
+	ASSERT_EQ(0, write_filef(target, "%d", online));
+	EXPECT_EQ(online, sysfs_long(state));
+	r = wait_cpu_rec("x", CPU_ARRIVAL, cpu);
+	ASSERT_TRUE(!!r);
+	EXPECT_EQ(1, r->active);
+	ASSERT_EQ(0, cpu_set_online(cpu, false));
+	ASSERT_TRUE(!!wait_cpu_rec("x", CPU_REMOVAL, cpu));
+	ASSERT_TRUE(wait_caught_up("x", 60));
+	EXPECT_EQ(after + 2, events_stat("posted"));
+	EXPECT_CONTIGUOUS("x", before, after);
+	EXPECT_EQ(starts, stat_value(TEST_STATS, "add_start"));
+	EXPECT_EQ(rstarts, stat_value(TEST_STATS, "remove_start"));
+	EXPECT_EQ(0, stat_value(TEST_STATS, "seq_errors"));
+	EXPECT_LT(0, dhp_clients_balanced());
 	EXPECT_EQ(0, mod_unload("dhp_test"));
 }
 

@@ -8,7 +8,8 @@
  * The contract (include/dhp.h): a suspend is not a processor change. The
  * synchronous clients get no step, a veto cannot keep a CPU from resuming,
  * no asynchronous event is posted, and a rebalance round after resume puts
- * back the IRQ spread that taking the CPUs down broke.
+ * back the IRQ spread that taking the CPUs down broke. A CPU that does not
+ * come back is a removal.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -253,6 +254,70 @@ TEST_F_TIMEOUT(pm, failed_suspend_is_not_a_processor_change, 300)
 		changed += d[i] != 0;
 	EXPECT_EQ(0, changed);
 	EXPECT_EQ(posted, stat_value(DHP_DEBUGFS "/events", "posted"));
+	EXPECT_EQ(0, stat_value(TEST_STATS, "seq_errors"));
+	EXPECT_LT(0, dhp_clients_balanced());
+}
+
+/*
+ * A CPU that fails to come back from a suspend is removed, as dhp.h says.
+ * Its bring-up at resume fails at dhp_test's "late" state, above
+ * dhp:online and without a teardown (so the suspend's offline passes it):
+ * cpuhp rolls the CPU back through dhp:online with tasks still frozen and
+ * leaves it idle, not active. Once the suspend returns, each client got
+ * REMOVE_START (on the control CPU: the wrong CPU by the usual rule, as
+ * the header says) and REMOVE_COMPLETE, one removal was posted, no phase
+ * is left suspended or resuming; taking the idle CPU down tells nobody
+ * again, and bringing it up is an ordinary add.
+ */
+TEST_F_TIMEOUT(pm, cpu_lost_at_resume_is_removed, 300)
+{
+	int cpu = cpu_last_online(), late, online = self->online;
+	long d[NR_STEPS], posted, wrong;
+	struct counts before;
+
+	ASSERT_LT(0, cpu);
+	ASSERT_EQ(0, mod_load("dhp_test", NULL));
+	ASSERT_EQ(0, write_file(TEST_CTL, "register 2 1"));
+	ASSERT_EQ(0, write_file(TEST_CTL, "latestate"));
+	late = cpuhp_number("dhp_test:late");
+	ASSERT_LT(dhp_state_number("online"), late);
+	ASSERT_EQ(0, cpuhp_inject(cpu, late));
+	counts_read(&before);
+	posted = stat_value(DHP_DEBUGFS "/events", "posted");
+	wrong = stat_value(TEST_STATS, "wrong_cpu_remove_start");
+
+	EXPECT_EQ(0, suspend_cycle());
+	cpuhp_inject(cpu, -1);
+
+	EXPECT_EQ(online - 1, cpus_in_phase("online"));
+	EXPECT_EQ(0, cpus_in_phase("suspended"));
+	EXPECT_EQ(0, cpus_in_phase("resuming"));
+	counts_delta(&before, d);
+	EXPECT_EQ(0, d[S_START]);
+	EXPECT_EQ(0, d[S_COMPLETE]);
+	EXPECT_EQ(0, d[S_FAILURE]);
+	EXPECT_EQ(2, d[S_RSTART]);
+	EXPECT_EQ(2, d[S_RCOMPLETE]);
+	EXPECT_EQ(0, d[S_RFAILURE]);
+	EXPECT_EQ(2, stat_value(TEST_STATS, "wrong_cpu_remove_start") - wrong);
+	EXPECT_EQ(posted + 1, stat_value(DHP_DEBUGFS "/events", "posted"));
+	EXPECT_EQ(0, stat_value(TEST_STATS, "seq_errors"));
+	EXPECT_LT(0, dhp_clients_balanced());
+
+	/* sysfs still says online: down (nobody told), then up (an add) */
+	ASSERT_EQ(0, cpu_set_online(cpu, false));
+	counts_delta(&before, d);
+	EXPECT_EQ(2, d[S_RSTART]);
+	EXPECT_EQ(2, d[S_RCOMPLETE]);
+	EXPECT_EQ(posted + 1, stat_value(DHP_DEBUGFS "/events", "posted"));
+	ASSERT_EQ(0, cpu_set_online(cpu, true));
+	EXPECT_EQ(online, cpu_count_online());
+	EXPECT_EQ(online, cpus_in_phase("online"));
+	counts_delta(&before, d);
+	EXPECT_EQ(2, d[S_START]);
+	EXPECT_EQ(2, d[S_COMPLETE]);
+	EXPECT_EQ(0, d[S_FAILURE]);
+	EXPECT_EQ(posted + 2, stat_value(DHP_DEBUGFS "/events", "posted"));
 	EXPECT_EQ(0, stat_value(TEST_STATS, "seq_errors"));
 	EXPECT_LT(0, dhp_clients_balanced());
 }

@@ -47,6 +47,11 @@
  *                                 stop() and start() calls are counted
  *                                 (rb_own_stops, rb_own_starts)
  *            rbdone               unregister it, twice, and free its IRQ
+ *            latestate            install "dhp_test:late", a dynamic AP
+ *                                 online state with a startup and no
+ *                                 teardown (removed at rmmod): cpuhp's
+ *                                 hotplug/fail there passes an offline and
+ *                                 fails the next bring-up, e.g. a resume
  *            rbleak               rbmisuse, disarmed, its IRQ freed at
  *                                 once (a requested IRQ pins the module;
  *                                 no round ran, so no hint is set) and the
@@ -59,6 +64,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cpuhotplug.h>
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/device.h>
@@ -629,6 +635,28 @@ static int test_churn(unsigned int ms)
 	return err;
 }
 
+/* The "latestate" state, or 0; test_lock. */
+static int late_state;
+
+static int test_late_up(unsigned int cpu)
+{
+	return 0;
+}
+
+static int test_late_state(void)
+{
+	int ret;
+
+	if (late_state)
+		return -EBUSY;
+	ret = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "dhp_test:late",
+					test_late_up, NULL);
+	if (ret < 0)
+		return ret;
+	late_state = ret;
+	return 0;
+}
+
 /* Numbers are decimal, whole words: kstrto*(), which fail on overflow. */
 static int test_command(char *cmd)
 {
@@ -710,6 +738,8 @@ static int test_command(char *cmd)
 		return test_rb_misuse();
 	if (ctl_is(argv, argc, "rbdone", 1))
 		return test_rb_done();
+	if (ctl_is(argv, argc, "latestate", 1))
+		return test_late_state();
 	if (ctl_is(argv, argc, "rbleak", 1)) {
 		err = test_rb_misuse();
 		if (!err) {
@@ -845,6 +875,8 @@ static void __exit test_exit(void)
 	mutex_lock(&test_lock);
 	test_unregister_all();
 	test_rb_own_free();
+	if (late_state)
+		cpuhp_remove_state_nocalls(late_state);
 	mutex_unlock(&test_lock);
 	test_rb_devs_free();
 	kfree(clients);

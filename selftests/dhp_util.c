@@ -348,6 +348,18 @@ int cpuhp_states(struct cpuhp_state_name *states, int max)
 	return n;
 }
 
+/* The number of the cpuhp state named @name, or -1. */
+int cpuhp_number(const char *name)
+{
+	static struct cpuhp_state_name st[512];
+	int i, n = cpuhp_states(st, 512);
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(st[i].name, name))
+			return st[i].num;
+	return -1;
+}
+
 /*
  * Every client in dhp's cpu_clients must be idle and balanced: each
  * add-start answered by one complete or failure, each remove-start by one

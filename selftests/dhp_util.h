@@ -84,6 +84,7 @@ int dhp_unloads_balanced(const char *log);
 long objects_live(const char *type);
 
 int cpuhp_states(struct cpuhp_state_name *states, int max);
+int cpuhp_number(const char *name);
 
 /* What the dhp_test clients and the sample counted (TEST_STATS, ...). */
 void counts_read(struct counts *c);
