@@ -343,10 +343,11 @@ async_memory_callback(IN PVOID notification_structure, IN PVOID context)
 			/* memory there at registration: sized at load */
 			wdm_count(&wdm_mem_existing);
 		} else {
+			wdm_grow_buffer(notification->NumberOfBytes.QuadPart);
+			/* counted once handled: the tests wait for the count */
 			wdm_count(&wdm_mem_arrivals);
 			WRITE_ONCE(wdm_mem_arrived, wdm_mem_arrived +
 				   notification->NumberOfBytes.QuadPart);
-			wdm_grow_buffer(notification->NumberOfBytes.QuadPart);
 		}
 	} else if (IsEqualGUID(&notification->Event,
 			       &GUID_DEVICE_INTERFACE_REMOVAL)) {
