@@ -40,8 +40,8 @@ static inline bool dhp_spread_before(const struct dhp_spread_cpu *a,
  * @nr_irqs: IRQs to place
  * @cpus: the CPUs that may take them, ascending by number
  * @nr_cpus: entries in @cpus (at least 1)
- * @offset: where in the window to start, so that devices with few IRQs do
- *	not all pile onto the first CPU (e.g. the device's index)
+ * @offset: how far to turn each group of the order, so that devices with
+ *	few IRQs do not all pile onto the first CPU (e.g. the device's index)
  * @order: scratch of @nr_cpus entries: gets the indexes of @cpus in spread
  *	order
  * @out: gets the CPU of each IRQ
@@ -49,13 +49,16 @@ static inline bool dhp_spread_before(const struct dhp_spread_cpu *a,
  * The spread order is by distance, then by SMT rank, then by number: the
  * nearest CPUs first (the device's node, or the nearest node that has a
  * CPU here), within them one thread of each core before any second thread
- * (cores before SMT siblings), then the next nearest, and so on. The
- * window is the nearest CPUs when there are no more IRQs than those, else
- * the first @nr_irqs CPUs of the order (all of them if fewer): IRQs spill
- * to the next nearest CPUs rather than two sharing a CPU while another has
- * none. IRQ i goes to window entry (i + @offset) mod the window's size:
- * consecutive IRQs on distinct CPUs, and distinct cores while the window
- * has unused cores, wrapping only when every CPU has one.
+ * (cores before SMT siblings), then the next nearest, and so on; each
+ * group of CPUs with one distance and one SMT rank is then turned left by
+ * @offset (mod its size). The window is the nearest CPUs when there are
+ * no more IRQs than those, else the first @nr_irqs CPUs of the order (all
+ * of them if fewer): IRQs spill to the next nearest CPUs rather than two
+ * sharing a CPU while another has none. IRQ i goes to window entry i mod
+ * the window's size: consecutive IRQs on distinct CPUs, distinct cores
+ * while the window has unused cores (also when cores have unequal numbers
+ * of threads allowed, as after a sibling went offline), wrapping only when
+ * every CPU has one.
  *
  * Cost: O(@nr_cpus) per distinct (distance, SMT rank) pair, plus O(1) per
  * IRQ.
@@ -68,21 +71,29 @@ static inline unsigned int dhp_spread(unsigned int nr_irqs,
 				      unsigned int *order, unsigned int *out)
 {
 	const struct dhp_spread_cpu *key = NULL, *next;
-	unsigned int i, j, n = 0, near = 0;
+	unsigned int i, j, n = 0, near = 0, size, k;
 
 	/* one pass per key, lowest first: few distances, few SMT ranks */
 	while (n < nr_cpus) {
 		next = NULL;
+		size = 0;
 		for (j = 0; j < nr_cpus; j++)
 			if ((!key || dhp_spread_before(key, &cpus[j])) &&
 			    (!next || dhp_spread_before(&cpus[j], next)))
 				next = &cpus[j];
 		for (j = 0; j < nr_cpus; j++)
+			size += cpus[j].distance == next->distance &&
+				cpus[j].thread == next->thread;
+		/* the k-th CPU by number goes to place k - @offset, mod size */
+		k = size - offset % size;
+		for (j = 0; j < nr_cpus; j++) {
 			if (cpus[j].distance == next->distance &&
-			    cpus[j].thread == next->thread)
-				order[n++] = j;
-		/* the last of this key: the next key is above it */
-		key = &cpus[order[n - 1]];
+			    cpus[j].thread == next->thread) {
+				order[n + k++ % size] = j;
+				key = &cpus[j];	/* the highest: the next is above */
+			}
+		}
+		n += size;
 	}
 	while (near < nr_cpus &&
 	       cpus[order[near]].distance == cpus[order[0]].distance)
@@ -90,7 +101,7 @@ static inline unsigned int dhp_spread(unsigned int nr_irqs,
 	if (nr_irqs > near)
 		near = nr_irqs < nr_cpus ? nr_irqs : nr_cpus;
 	for (i = 0; i < nr_irqs; i++)
-		out[i] = cpus[order[(i + offset) % near]].cpu;
+		out[i] = cpus[order[i % near]].cpu;
 	return near;
 }
 

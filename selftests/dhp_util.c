@@ -696,16 +696,18 @@ void spread_allowed(bool *allowed)
  * none) with @nr_irqs IRQs and offset @offset (its id times its IRQ
  * count), worked out from sysfs and procfs alone, into @out: the allowed
  * CPUs (spread_allowed()) ordered by distance from the node, then by rank
- * among their allowed SMT siblings, then by number; the window is the
- * nearest of them, or the first @nr_irqs when there are more IRQs (all
- * when more than CPUs); IRQ i goes to window entry (i + @offset) mod its
- * size. Returns the window's size.
+ * among their allowed SMT siblings, then by number, each run of one
+ * distance and rank turned left by @offset; the window is the nearest of
+ * them, or the first @nr_irqs when there are more IRQs (all when more
+ * than CPUs); IRQ i goes to window entry i mod its size. Returns the
+ * window's size.
  */
 int spread_expected(int node, unsigned int offset, int nr_irqs, int *out)
 {
 	int dist[SPREAD_CPUS], rank[SPREAD_CPUS], order[SPREAD_CPUS];
+	int turned[SPREAD_CPUS];
 	bool allowed[SPREAD_CPUS], sib[SPREAD_CPUS], used[SPREAD_CPUS] = { 0 };
-	int cpu, s, n = 0, i, best, near = 0;
+	int cpu, s, e, n = 0, i, best, near = 0;
 	char path[128];
 
 	spread_allowed(allowed);
@@ -732,9 +734,17 @@ int spread_expected(int node, unsigned int offset, int nr_irqs, int *out)
 		order[i] = best;
 		near += dist[best] == dist[order[0]];
 	}
+	/* each run of one (distance, rank) turned left by offset */
+	for (s = 0; s < n; s = e) {
+		for (e = s + 1; e < n && dist[order[e]] == dist[order[s]] &&
+		     rank[order[e]] == rank[order[s]]; e++)
+			;
+		for (i = 0; i < e - s; i++)
+			turned[s + i] = order[s + (i + offset) % (e - s)];
+	}
 	if (nr_irqs > near)
 		near = nr_irqs < n ? nr_irqs : n;
 	for (i = 0; i < nr_irqs; i++)
-		out[i] = order[(i + offset) % near];
+		out[i] = turned[i % near];
 	return near;
 }

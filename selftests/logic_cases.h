@@ -196,6 +196,31 @@ LC_CASE(spread_cores_before_siblings)
 	}
 }
 
+/*
+ * Cores with unequal numbers of threads allowed: cores {0,3}, {1,4}, {2,5}
+ * (the core is CPU mod 3) with CPU 4 offline. For any offset, up to three
+ * IRQs go to three distinct cores.
+ */
+LC_CASE(spread_unequal_cores_still_cores_first)
+{
+	unsigned int cpus[] = { 0, 1, 2, 3, 5 }, thread[] = { 0, 0, 0, 1, 1 };
+	unsigned int order[5], out[3], offset, n;
+	struct dhp_spread_cpu c[5];
+
+	lc_cpus(c, cpus, NULL, thread, 5);
+	for (n = 2; n <= 3; n++) {
+		for (offset = 0; offset < 10; offset++) {
+			LC_ASSERT_EQ(5, dhp_spread(n, c, 5, offset, order, out));
+			LC_ASSERT_MSG(out[0] % 3 != out[1] % 3 &&
+				      (n < 3 || (out[0] % 3 != out[2] % 3 &&
+						 out[1] % 3 != out[2] % 3)),
+				      "%u IRQs, offset %u: CPUs %u %u %u share a core",
+				      n, offset, out[0], out[1],
+				      n < 3 ? out[1] : out[2]);
+		}
+	}
+}
+
 /* The same on two nodes. */
 LC_CASE(spread_cores_first_within_the_node)
 {
@@ -308,7 +333,9 @@ static unsigned int lc_spread_cpus(u32 *rng, struct dhp_spread_cpu *c)
  * What is wrong with @out, dhp_spread()'s placement of @nr_irqs IRQs that
  * returned @ret, or NULL: checked against the specification in
  * dhp_spread.h, worked out here on its own: the order by selection sort,
- * the window from its definition, and the properties it promises.
+ * each group of one (distance, SMT rank) turned by @offset through index
+ * arithmetic, the window from its definition, and the properties it
+ * promises.
  */
 static const char *lc_spread_check(unsigned int nr_irqs,
 				   const struct dhp_spread_cpu *c,
@@ -316,7 +343,8 @@ static const char *lc_spread_check(unsigned int nr_irqs,
 				   const unsigned int *out, unsigned int ret)
 {
 	unsigned int sorted[LC_SPREAD_CPUS], count[LC_SPREAD_CPUS];
-	unsigned int i, j, k, w = 0, lo = ~0U, hi = 0, best;
+	unsigned int idx[LC_SPREAD_CPUS], turned[LC_SPREAD_CPUS];
+	unsigned int i, j, k, w = 0, lo = ~0U, hi = 0, best, s, e;
 	bool used[LC_SPREAD_CPUS] = { false };
 
 	for (i = 0; i < n; i++) {
@@ -333,6 +361,14 @@ static const char *lc_spread_check(unsigned int nr_irqs,
 		}
 		used[best] = true;
 		sorted[i] = c[best].cpu;
+		idx[i] = best;
+	}
+	for (s = 0; s < n; s = e) {
+		for (e = s + 1; e < n && c[idx[e]].distance == c[idx[s]].distance &&
+		     c[idx[e]].thread == c[idx[s]].thread; e++)
+			;
+		for (k = 0; k < e - s; k++)
+			turned[s + k] = sorted[s + (k + offset) % (e - s)];
 	}
 	/* w: the CPUs at the least distance, or more to hold the IRQs */
 	for (j = 0; j < n; j++) {
@@ -349,12 +385,12 @@ static const char *lc_spread_check(unsigned int nr_irqs,
 		count[j] = 0;
 	for (i = 0; i < nr_irqs; i++) {
 		j = 0;
-		while (j < w && sorted[j] != out[i])
+		while (j < w && turned[j] != out[i])
 			j++;
 		if (j == w)
 			return "an IRQ outside the window";
-		if (j != (i + offset) % w)
-			return "IRQ i not on window entry (i + offset) mod w";
+		if (j != i % w)
+			return "IRQ i not on entry i mod w of the turned order";
 		if (i && w > 1 && out[i] == out[i - 1])
 			return "two consecutive IRQs on one CPU";
 		count[j]++;
@@ -1444,6 +1480,7 @@ LC_CASE(snapshot_failure_attaches_nothing_and_unlocks)
 	LC_ENTRY(spread_cores_before_siblings),			\
 	LC_ENTRY(spread_cores_first_within_the_node),		\
 	LC_ENTRY(spread_offset_staggers_devices),		\
+	LC_ENTRY(spread_unequal_cores_still_cores_first),	\
 	LC_ENTRY(spread_sparse_cpu_numbers),			\
 	LC_ENTRY(spread_no_irqs_writes_nothing),		\
 	LC_ENTRY(spread_one_irq_per_candidate),			\
