@@ -44,8 +44,9 @@
  *    while it adds or removes a client, so a client never gets work for an
  *    event it holds no reference on.
  *  - The producers are event sources (struct dhp_ev_source): dhp_cpu.c's,
- *    locked by cpus_read_lock(), and dhp_mem.c's, by its mutex; each posts
- *    only with its lock held. Registration holds every source's lock while
+ *    locked by cpus_read_lock() and dhp_cpu_mutex (its posts hold the
+ *    hotplug lock for write, or both), and dhp_mem.c's, by its mutex; each
+ *    posts only with its lock held. Registration holds every source's lock while
  *    it snapshots what exists (INCLUDE_EXISTING) and picks its first
  *    sequence number, so the snapshot and the events after it neither
  *    overlap nor leave a gap (dhp_ev_snapshot(), dhp_logic.h). Order: the

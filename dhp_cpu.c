@@ -34,15 +34,12 @@
  * it, nothing at resume can veto a CPU back, and no asynchronous event is
  * posted. dhp only marks the CPU SUSPENDED. If a CPU fails to come back,
  * clients get REMOVE_START (on the control CPU: the CPU cannot run it any
- * more) and REMOVE_COMPLETE, and the removal is posted (dhp_cpu_lost()):
- * from its resume's prepare teardown if the bring-up failed on the control
- * CPU past dhp:prepare and was rolled back (the CPU is RESUMING), else from
- * the PM notifier once the system is back: the CPU is still SUSPENDED
- * (failed before dhp:prepare, or rolled back through dhp:online) or
- * RESUMING (an AP state failed, and cpuhp left the CPU idle, cpu_online()
- * but not active, without rolling dhp:prepare back; when it is taken down
- * later, nobody is told again). If someone brings a SUSPENDED CPU up
- * before the notifier, its prepare step reports it first.
+ * more) and REMOVE_COMPLETE, and the removal is posted (dhp_cpu_lost()),
+ * never with tasks frozen (a client may wait for freezable work): a
+ * failed bring-up rolled back through dhp's states leaves the CPU
+ * SUSPENDED, as does one that failed before dhp:prepare, and the PM
+ * notifier reports every such CPU once the system is back. If someone
+ * brings one up before that, its prepare step reports it first.
  *
  * Locking. The client list, each client's protocol state and counters, and
  * the per-CPU phase are written only
@@ -261,7 +258,8 @@ static void dhp_cpu_unlock(void)
 /*
  * Whether clients know @cpu as there: it passed dhp's online step and no
  * removal has been posted for it. A CPU parked in a removal or down for a
- * suspend still is: its removal, if it comes, is posted later.
+ * suspend still is (not running, maybe): its removal, if it comes, is
+ * posted later.
  */
 static bool dhp_cpu_known(unsigned int cpu)
 {
@@ -508,9 +506,9 @@ static int dhp_cpu_offline(unsigned int cpu)
  * cpuhp BP prepare teardown: the CPU is dead; control CPU, lock held; must
  * not fail. Reached after a normal offline (clients are REMOVING), when a
  * step after dhp:prepare failed during an add (clients are STARTED), when
- * a resume failed past dhp:prepare (RESUMING), or for a CPU parked past
- * dhp:prepare when dhp loaded that goes down again (OFFLINE: nobody heard
- * of it).
+ * a resume failed past dhp:prepare (RESUMING: left for the PM notifier),
+ * or for a CPU parked past dhp:prepare when dhp loaded that goes down
+ * again (OFFLINE: nobody heard of it).
  */
 static int dhp_cpu_dead(unsigned int cpu)
 {
@@ -520,6 +518,13 @@ static int dhp_cpu_dead(unsigned int cpu)
 	switch (info->phase) {
 	case DHP_PHASE_SUSPENDED:
 		return 0;
+	case DHP_PHASE_RESUMING:
+		if (cpuhp_tasks_frozen) {
+			/* told once tasks run again: the PM notifier */
+			info->phase = DHP_PHASE_SUSPENDED;
+			return 0;
+		}
+		break;
 	case DHP_PHASE_OFFLINE:
 		dhp_cpu_ev_drop(info);
 		return 0;
@@ -547,8 +552,9 @@ static int dhp_cpu_dead(unsigned int cpu)
 }
 
 /*
- * After a suspend or hibernation, tasks thawed: a CPU still SUSPENDED or
- * RESUMING did not come back, and is reported lost (see the top).
+ * After a suspend or hibernation, tasks thawed: a CPU still SUSPENDED did
+ * not come back, and is reported lost (see the top). RESUMING cannot last
+ * past the resume; it is taken as SUSPENDED all the same.
  */
 static int dhp_cpu_pm_notify(struct notifier_block *nb, unsigned long action,
 			     void *data)

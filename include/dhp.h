@@ -55,9 +55,13 @@ struct module;
  * the resource rebalance round after resume restores the IRQ spread that
  * the suspend broke. A CPU that fails to come back is reported as removed:
  * REMOVE_START (then on the control CPU) and REMOVE_COMPLETE, with its
- * asynchronous removal, at the latest once the system is back (dhp's PM
- * notifier, at PM_POST_SUSPEND, PM_POST_HIBERNATION or PM_POST_RESTORE)
- * and in any case before the ADD_START of the CPU's next add.
+ * asynchronous removal, once tasks run again: from dhp's PM notifier at
+ * PM_POST_SUSPEND, PM_POST_HIBERNATION or PM_POST_RESTORE (the system
+ * sleep lock and the PM notifier chain held: such a callback must not
+ * register or unregister a PM notifier, nor call lock_system_sleep()), or
+ * from the ADD_START of the CPU's next add if that comes first. (A kexec
+ * jump that preserves context sends no PM notification: a CPU lost there
+ * is reported at its next add.)
  */
 enum dhp_cpu_state {
 	DHP_CPU_ADD_START,
@@ -306,7 +310,12 @@ typedef void (*dhp_event_callback_t)(void *context,
 /* Categories (the GUID_DEVICE_PROCESSOR / GUID_DEVICE_MEMORY analogues). */
 #define DHP_EV_PROCESSOR	0x1U
 #define DHP_EV_MEMORY		0x2U
-/* Also deliver arrivals for what is online at registration, first. */
+/*
+ * Also deliver arrivals for what is online at registration, first: the
+ * memory online and the CPUs clients know as there, which include a CPU
+ * taken down for a suspend in progress or stopped in an offline (a CPU
+ * whose removal is still to be posted).
+ */
 #define DHP_EV_INCLUDE_EXISTING	0x4U
 #define DHP_EV_FLAGS_ALL	(DHP_EV_PROCESSOR | DHP_EV_MEMORY | \
 				 DHP_EV_INCLUDE_EXISTING)

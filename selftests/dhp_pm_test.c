@@ -158,15 +158,28 @@ FIXTURE_SETUP(pm)
 	ASSERT_EQ(0, mod_load("dhp", NULL));
 }
 
+/* cpuhp's state of @cpu (0: offline), or -1. */
+static long hotplug_state(int cpu)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), CPU_SYSFS "/cpu%d/hotplug/state", cpu);
+	return access(path, R_OK) ? -1 : sysfs_long(path);
+}
+
 FIXTURE_TEARDOWN(pm)
 {
 	int cpu;
 
 	write_file(PM_TEST, "none");
 	unload_all();
-	for (cpu = 1; cpu < 64; cpu++)
+	for (cpu = 1; cpu < 64; cpu++) {
+		/* a failed resume leaves sysfs "online" at 1 */
+		if (cpu_state(cpu) == 1 && hotplug_state(cpu) == 0)
+			cpu_set_online(cpu, false);
 		if (cpu_state(cpu) == 0)
 			cpu_set_online(cpu, true);
+	}
 }
 
 /*
@@ -262,11 +275,12 @@ TEST_F_TIMEOUT(pm, failed_suspend_is_not_a_processor_change, 300)
  * A CPU that fails to come back from a suspend is removed, as dhp.h says.
  * Its bring-up at resume fails at dhp_test's "late" state, above
  * dhp:online and without a teardown (so the suspend's offline passes it):
- * cpuhp rolls the CPU back through dhp:online with tasks still frozen and
- * leaves it idle, not active. Once the suspend returns, each client got
- * REMOVE_START (on the control CPU: the wrong CPU by the usual rule, as
- * the header says) and REMOVE_COMPLETE, one removal was posted, no phase
- * is left suspended or resuming; taking the idle CPU down tells nobody
+ * cpuhp rolls the CPU all the way back down, through dhp's two states,
+ * with tasks still frozen; nobody is told then. Once the suspend returns,
+ * each client got REMOVE_START (on the control CPU: the wrong CPU by the
+ * usual rule, as the header says) and REMOVE_COMPLETE, one removal was
+ * posted, no phase is left suspended or resuming. sysfs still says the
+ * CPU is online (the kernel's device state); writing 0 tells nobody
  * again, and bringing it up is an ordinary add.
  */
 TEST_F_TIMEOUT(pm, cpu_lost_at_resume_is_removed, 300)
@@ -289,6 +303,7 @@ TEST_F_TIMEOUT(pm, cpu_lost_at_resume_is_removed, 300)
 	EXPECT_EQ(0, suspend_cycle());
 	cpuhp_inject(cpu, -1);
 
+	EXPECT_EQ(0, hotplug_state(cpu));
 	EXPECT_EQ(online - 1, cpus_in_phase("online"));
 	EXPECT_EQ(0, cpus_in_phase("suspended"));
 	EXPECT_EQ(0, cpus_in_phase("resuming"));
