@@ -57,7 +57,8 @@
  *                separated), submitted, completed, failed, queued_total,
  *                order_errors, stopped, stops, starts, refusing, attached,
  *                blkmq, teardown_waits (teardowns that found queued I/O),
- *                teardown_timeouts (those that gave up); then
+ *                teardown_timeouts (those that gave up), last_stop_us
+ *                (how long the last stop() took, by ktime_get_ns()); then
  *                inflight, pending (queued while stopped, now), pool_free,
  *                pool_waits (times a load waited for free requests),
  *                retargets (raises whose target CPU was offline), moves (IRQ
@@ -221,6 +222,7 @@ struct rbdev {
 	u64 stops, starts, pool_waits;
 	u64 max_raise_ns;		/* longest raise-to-handler time */
 	u64 teardown_waits, teardown_timeouts;
+	u64 last_stop_ns;		/* how long the last stop() took */
 
 	wait_queue_head_t wq;		/* inflight, pool, IPIs, users */
 	atomic_t raises_out;		/* csds and irq_works not yet run */
@@ -540,6 +542,7 @@ static u32 rbdev_inflight(struct rbdev *dev)
 static void rbdev_stop(void *context)
 {
 	struct rbdev *dev = context;
+	u64 t0 = ktime_get_ns();
 	unsigned long flags;
 
 	spin_lock_irqsave(&dev->lock, flags);
@@ -552,6 +555,9 @@ static void rbdev_stop(void *context)
 	if (!wait_event_timeout(dev->wq, !rbdev_inflight(dev), RBDEV_STOP_WAIT))
 		pr_warn("%s: stop: %u requests still in flight after %d s; they will complete after start\n",
 			dev->name, rbdev_inflight(dev), RBDEV_STOP_WAIT / HZ);
+	spin_lock_irqsave(&dev->lock, flags);
+	dev->last_stop_ns = ktime_get_ns() - t0;
+	spin_unlock_irqrestore(&dev->lock, flags);
 }
 
 /* The single CPU of @mask, or -1 for none or more than one. */
@@ -630,7 +636,7 @@ static int rbdev_stats_show(struct seq_file *m, void *v)
 {
 	struct rbdev *dev = m->private;
 	u64 submitted, completed, failed, queued, order, stops, starts, waits;
-	u64 max_raise, tdwaits, tdtimeouts;
+	u64 max_raise, tdwaits, tdtimeouts, last_stop;
 	u32 inflight, pending, pool_free;
 	unsigned long flags, moves = 0;
 	bool stopped;
@@ -649,6 +655,7 @@ static int rbdev_stats_show(struct seq_file *m, void *v)
 	max_raise = dev->max_raise_ns;
 	tdwaits = dev->teardown_waits;
 	tdtimeouts = dev->teardown_timeouts;
+	last_stop = dev->last_stop_ns;
 	inflight = dev->inflight;
 	pending = dev->pending.len;
 	pool_free = dev->free.len;
@@ -661,9 +668,9 @@ static int rbdev_stats_show(struct seq_file *m, void *v)
 		   submitted, completed, failed, queued, order);
 	seq_printf(m, "stopped %d\nstops %llu\nstarts %llu\nrefusing %d\n",
 		   stopped, stops, starts, READ_ONCE(dev->refusing));
-	seq_printf(m, "attached %d\nblkmq %d\nteardown_waits %llu\nteardown_timeouts %llu\n",
+	seq_printf(m, "attached %d\nblkmq %d\nteardown_waits %llu\nteardown_timeouts %llu\nlast_stop_us %llu\n",
 		   !!READ_ONCE(dev->rb), READ_ONCE(dev->blkmq),
-		   tdwaits, tdtimeouts);
+		   tdwaits, tdtimeouts, div_u64(last_stop, NSEC_PER_USEC));
 	for (i = 0; i < dev->nr_irqs; i++)
 		moves += READ_ONCE(dev->irqs[i].moves);
 	seq_printf(m, "inflight %u\npending %u\npool_free %u\npool_waits %llu\nretargets %lu\nmoves %lu\nmax_raise_us %llu\nirq_cpus",
