@@ -16,7 +16,8 @@
  * Rounds run in process context from dhp_rb_work, queued by dhp's own
  * asynchronous client for CPU arrivals and removals: never in a hotplug
  * callback. Events that come while a round runs re-queue the work once, so
- * they coalesce into one next round. Managed IRQs are left to the kernel.
+ * they coalesce into one next round. IRQs whose affinity is not dhp's to
+ * set are left alone (dhp_rb_irq_kept()).
  *
  * Locking: dhp_rb_lock (mutex) protects the device list, each device's
  * targets and counters, and is held for the whole round, so driver
@@ -147,8 +148,7 @@ struct dhp_rb_device {
 	unsigned int nr_irqs;
 	unsigned int *irqs;
 	unsigned int *targets;		/* the last spread, one CPU per IRQ */
-	cpumask_var_t *hints;		/* the hints set: must outlive them */
-	bool *managed;
+	bool *hinted;			/* dhp set that IRQ's hint */
 	unsigned long rounds, skipped, refusals, queued_total;
 	unsigned int last_queued;
 	u64 last_stall_ns, max_stall_ns;
@@ -236,6 +236,21 @@ static void dhp_rb_allowed_now(void)
 }
 
 /*
+ * Whether IRQ @irq is not dhp's to move: managed (the kernel keeps its
+ * affinity across hotplug), per-CPU, or requested with IRQF_NOBALANCING
+ * (its driver places it; /proc/irq and irqbalance leave it alone too,
+ * though irq_set_affinity() would not refuse). Asked at every round, as
+ * the IRQ may be requested after dhp_register_rebalance().
+ */
+static bool dhp_rb_irq_kept(unsigned int irq)
+{
+	struct irq_data *data = irq_get_irq_data(irq);
+
+	return !data || irqd_affinity_is_managed(data) ||
+	       !irqd_can_balance(data);
+}
+
+/*
  * Spreads @d's IRQs over dhp_rb_allowed: each CPU with its distance from
  * the device's node and its rank among its allowed SMT siblings
  * (topology_sibling_cpumask()). dhp_rb_lock held.
@@ -262,13 +277,18 @@ static void dhp_rb_apply(struct dhp_rb_device *d, struct dhp_spread_cpu *cpus)
 	dhp_spread(d->nr_irqs, cpus, n, (unsigned int)d->cl.id * d->nr_irqs, dhp_rb_order,
 		   d->targets);
 
+	/*
+	 * The hint is cpumask_of(): the IRQ core keeps the pointer, and
+	 * /proc/irq/N/affinity_hint reads it without dhp's lock, so the
+	 * mask must never change under it nor go away.
+	 */
 	d->last_err = 0;
 	for (i = 0; i < d->nr_irqs; i++) {
-		if (d->managed[i])
+		if (dhp_rb_irq_kept(d->irqs[i]))
 			continue;
-		cpumask_copy(d->hints[i], cpumask_of(d->targets[i]));
 		if (!READ_ONCE(rebalance_hint_only)) {
-			err = irq_set_affinity(d->irqs[i], d->hints[i]);
+			err = irq_set_affinity(d->irqs[i],
+					       cpumask_of(d->targets[i]));
 			if (err) {
 				d->last_err = err;
 				pr_warn_ratelimited("%s: IRQ %u to CPU %u: %d\n",
@@ -276,7 +296,8 @@ static void dhp_rb_apply(struct dhp_rb_device *d, struct dhp_spread_cpu *cpus)
 						    d->targets[i], err);
 			}
 		}
-		irq_update_affinity_hint(d->irqs[i], d->hints[i]);
+		irq_update_affinity_hint(d->irqs[i], cpumask_of(d->targets[i]));
+		d->hinted[i] = true;
 	}
 }
 
@@ -480,14 +501,10 @@ static struct dhp_rb_device *to_dhp_rb(struct kobject *kobj)
 static void dhp_rb_release(struct kobject *kobj)
 {
 	struct dhp_rb_device *d = to_dhp_rb(kobj);
-	unsigned int i;
 
-	for (i = 0; d->hints && i < d->nr_irqs; i++)
-		free_cpumask_var(d->hints[i]);
-	kfree(d->hints);
+	kfree(d->hinted);
 	kfree(d->irqs);
 	kfree(d->targets);
-	kfree(d->managed);
 	kfree(d->name);
 	put_device(d->dev);
 	dhp_obj_count(DHP_OBJ_RB_DEVICE, false);
@@ -609,7 +626,7 @@ static struct dhp_rb_device *dhp_rb_alloc(struct device *dev,
 					  const struct dhp_rb_device_info *info)
 {
 	const char *subsys = dev_bus_name(dev);
-	unsigned int i, n = info->nr_irqs;
+	unsigned int n = info->nr_irqs;
 	struct dhp_rb_device *d;
 
 	d = kzalloc(sizeof(*d), GFP_KERNEL);
@@ -624,16 +641,9 @@ static struct dhp_rb_device *dhp_rb_alloc(struct device *dev,
 			    kstrdup(dev_name(dev), GFP_KERNEL);
 	d->irqs = kmemdup(info->irqs, n * sizeof(*d->irqs), GFP_KERNEL);
 	d->targets = kcalloc(n, sizeof(*d->targets), GFP_KERNEL);
-	d->managed = kcalloc(n, sizeof(*d->managed), GFP_KERNEL);
-	d->hints = kcalloc(n, sizeof(*d->hints), GFP_KERNEL);
-	if (!d->name || !d->irqs || !d->targets || !d->managed || !d->hints)
+	d->hinted = kcalloc(n, sizeof(*d->hinted), GFP_KERNEL);
+	if (!d->name || !d->irqs || !d->targets || !d->hinted)
 		goto fail;
-	for (i = 0; i < n; i++)
-		if (!zalloc_cpumask_var(&d->hints[i], GFP_KERNEL))
-			goto fail;
-	for (i = 0; i < n; i++)
-		d->managed[i] =
-			irqd_affinity_is_managed(irq_get_irq_data(d->irqs[i]));
 	d->class = info->class;
 	d->policy = info->policy;
 	d->numa_node = dev_to_node(dev);
@@ -661,13 +671,15 @@ static int dhp_rb_info_show(struct seq_file *m, void *v)
 		   d->rounds, d->skipped, d->refusals,
 		   d->last_stall_ns / 1000, d->max_stall_ns / 1000,
 		   d->last_queued, d->queued_total, d->last_err);
-	seq_puts(m, "# irq hint effective managed\n");
+	seq_puts(m, "# irq hint effective kept\n");
 	for (i = 0; i < d->nr_irqs; i++) {
 		data = irq_get_irq_data(d->irqs[i]);
 		seq_printf(m, "irq %u %*pbl %*pbl %d\n", d->irqs[i],
-			   cpumask_pr_args(d->hints[i]),
+			   cpumask_pr_args(d->hinted[i] ?
+					   cpumask_of(d->targets[i]) :
+					   cpu_none_mask),
 			   cpumask_pr_args(irq_data_get_effective_affinity_mask(data)),
-			   d->managed[i]);
+			   dhp_rb_irq_kept(d->irqs[i]));
 	}
 	mutex_unlock(&dhp_rb_lock);
 	return 0;
@@ -862,7 +874,7 @@ int dhp_unregister_rebalance(struct dhp_rb_device *rb)
 	/* Waits for readers of the files, which take dhp_rb_lock. */
 	debugfs_remove_recursive(rb->dir);
 	for (i = 0; i < rb->nr_irqs; i++)
-		if (!rb->managed[i])
+		if (rb->hinted[i])
 			irq_update_affinity_hint(rb->irqs[i], NULL);
 	kobject_put(&rb->kobj);		/* the last reference: frees it */
 	return 0;

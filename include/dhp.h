@@ -396,7 +396,8 @@ struct dhp_rb_ops {
  * @class: see &enum dhp_rb_class.
  * @policy: see &enum dhp_rb_policy.
  * @irqs: the IRQs the device has requested (at least one, at most 256).
- *	Managed IRQs are left to the kernel. dhp copies the array.
+ *	Managed, per-CPU and IRQF_NOBALANCING IRQs are left alone (asked
+ *	at each round). dhp copies the array.
  * @nr_irqs: how many.
  * @ops: the round's operations, all three required.
  * @context: passed to @ops.

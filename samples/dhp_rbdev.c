@@ -19,15 +19,17 @@
  *
  * debugfs, /sys/kernel/debug/dhp_rbdev/:
  *   ctl          write one command per write(2):
- *                  add NAME CLASS NIRQS [POLICY [NODE [managed]]]
+ *                  add NAME CLASS NIRQS [POLICY [NODE [KIND]]]
  *                      NAME 1 to 31 of [A-Za-z0-9_.:-], not ., .. nor
  *                      ctl: the device's name on the dhp_rbdev bus,
  *                      CLASS other|net, NIRQS 1..64,
  *                      POLICY default|participate|opt-out (default: default),
  *                      NODE the device's NUMA node (what dhp is told), -1
- *                      for none (default), managed: the IRQs are managed
- *                      (their affinity, every possible CPU, is the
- *                      kernel's to keep, as for a blk-mq queue's)
+ *                      for none (default), KIND managed: the IRQs are
+ *                      managed (their affinity, every possible CPU, is
+ *                      the kernel's to keep, as for a blk-mq queue's), or
+ *                      nobalancing: requested with IRQF_NOBALANCING (the
+ *                      driver places them, as some NICs' do)
  *                  remove NAME
  *                  refuse NAME 0|1    while 1, query_stop returns -EBUSY
  *                  slowstop NAME MS   MS 0..10000: stop takes that long, as
@@ -206,6 +208,7 @@ struct rbdev {
 	enum dhp_rb_policy policy;
 	struct hlist_node cpuhp_node;	/* in rbdev_cpuhp's instances */
 	bool blkmq;			/* cpuhp_node added; rbdev_mutex */
+	unsigned long irqflags;		/* for request_irq() */
 	struct dentry *dir;
 	struct rbdev_load_cpu __percpu *load_cpu;
 	struct mutex load_mutex;	/* one load at a time per device */
@@ -867,7 +870,7 @@ static int rbdev_setup_irq(struct rbdev *dev, unsigned int i)
 	/* requestable; affinity applied at once, not at the next interrupt */
 	irq_modify_status(irq, IRQ_NOREQUEST | IRQ_NOPROBE, IRQ_MOVE_PCNTXT);
 	/* starting it sets the default affinity, hence a valid effective CPU */
-	ret = request_irq(irq, rbdev_irq_handler, 0, ri->name, ri);
+	ret = request_irq(irq, rbdev_irq_handler, dev->irqflags, ri->name, ri);
 	if (ret)
 		return ret;
 	dev->nr_requested++;
@@ -951,8 +954,9 @@ static int rbdev_device_add(struct rbdev *dev, const char *name,
 /* rbdev_mutex held. */
 static int rbdev_create(const char *name, enum dhp_rb_class class,
 			unsigned int nr_irqs, enum dhp_rb_policy policy,
-			int numa_node, bool managed)
+			int numa_node, const char *kind)
 {
+	bool managed = kind && !strcmp(kind, "managed");
 	struct irq_affinity_desc *aff = NULL;
 	struct rbdev *dev;
 	unsigned int i;
@@ -963,6 +967,8 @@ static int rbdev_create(const char *name, enum dhp_rb_class class,
 		return -ENOMEM;
 	dev->class = class;
 	dev->policy = policy;
+	if (kind && !strcmp(kind, "nobalancing"))
+		dev->irqflags = IRQF_NOBALANCING;
 	ret = rbdev_device_add(dev, name, numa_node);
 	if (ret)
 		goto fail;
@@ -1225,8 +1231,9 @@ static int rbdev_cmd_add(int argc, char **argv)
 		ctlerr("add: NODE must be a number\n");
 		return -EINVAL;
 	}
-	if (argc == 7 && strcmp(argv[6], "managed")) {
-		ctlerr("add: the word after NODE can only be managed\n");
+	if (argc == 7 && strcmp(argv[6], "managed") &&
+	    strcmp(argv[6], "nobalancing")) {
+		ctlerr("add: the word after NODE can only be managed or nobalancing\n");
 		return -EINVAL;
 	}
 
@@ -1236,7 +1243,7 @@ static int rbdev_cmd_add(int argc, char **argv)
 		ret = -EEXIST;
 	} else {
 		ret = rbdev_create(argv[1], class, nr_irqs, policy, node,
-				   argc == 7);
+				   argc == 7 ? argv[6] : NULL);
 	}
 	mutex_unlock(&rbdev_mutex);
 	return ret;
@@ -1375,7 +1382,7 @@ struct rbdev_cmd {
 };
 
 static const struct rbdev_cmd rbdev_cmds[] = {
-	{ "add", 4, 7, "add NAME other|net NIRQS [default|participate|opt-out [NODE [managed]]]",
+	{ "add", 4, 7, "add NAME other|net NIRQS [POLICY [NODE [managed|nobalancing]]]",
 	  rbdev_cmd_add },
 	{ "remove", 2, 2, "remove NAME", rbdev_cmd_remove },
 	{ "refuse", 3, 3, "refuse NAME 0|1", rbdev_cmd_knob },

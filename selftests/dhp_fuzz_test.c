@@ -984,7 +984,8 @@ static enum verdict rbdev_check(struct fuzz_file *f, const char *in,
 		/* NODE: any int; dhp refuses one that is not possible */
 		if (ws->n >= 6 && k_strtoint(ws->w[5], 10, &node))
 			return V_BAD;
-		if (ws->n == 7 && strcmp(ws->w[6], "managed"))
+		if (ws->n == 7 && !word_in(STRS("managed", "nobalancing"),
+					   ws->w[6]))
 			return V_BAD;
 		if (rbdev_exists(ws->w[1]))
 			return V_MAYBE;		/* -EEXIST */

@@ -1061,19 +1061,24 @@ static bool irq_no_hint(unsigned int irq)
 }
 
 /*
- * README: managed IRQs are left to the kernel. A device whose two IRQs
- * are managed (rbdev's "managed", the mask every possible CPU, as blk-mq
- * gets) takes part in a round, stop() and start(), but dhp sets neither
- * hint nor affinity on them: both are what they were before the round.
+ * README: dhp leaves alone the IRQs whose placement is not its to choose.
+ * A device whose two IRQs are of @kind, rbdev's "managed" (the mask every
+ * possible CPU, as blk-mq gets) or "nobalancing" (IRQF_NOBALANCING, which
+ * irq_set_affinity() does not refuse), takes part in a round, stop() and
+ * start(), but dhp sets neither hint nor affinity on them, and no move
+ * failed: both are what they were before the round, and dhp's info says
+ * it kept them.
  */
-TEST_F(rb, managed_irqs_are_left_alone)
+static void irqs_left_alone(struct __test_metadata *_metadata,
+			    const char *kind)
 {
-	char path[128], before[MAX_IRQS][256], now[256];
+	char cmd[320], path[128], before[MAX_IRQS][256], now[256];
 	struct dev d;
 	int i;
 
-	ASSERT_EQ(0, rbdev("add m0 other 2 participate -1 managed"));
-	ASSERT_EQ(2, dev_read(&d, "m0"));
+	snprintf(cmd, sizeof(cmd), "add k0 other 2 participate -1 %s", kind);
+	ASSERT_EQ(0, rbdev(cmd));
+	ASSERT_EQ(2, dev_read(&d, "k0"));
 	for (i = 0; i < d.nr_irqs; i++) {
 		snprintf(path, sizeof(path), "/proc/irq/%u/smp_affinity_list",
 			 d.irqs[i]);
@@ -1081,16 +1086,34 @@ TEST_F(rb, managed_irqs_are_left_alone)
 		EXPECT_TRUE(irq_no_hint(d.irqs[i]));
 	}
 	ASSERT_EQ(0, write_file(RB_SYSFS "/trigger", "1"));
-	ASSERT_TRUE(wait_rounds(RBN("m0"), 1));
-	EXPECT_EQ(1, dev_stat("m0", "starts"));
+	ASSERT_TRUE(wait_rounds(RBN("k0"), 1));
+	EXPECT_EQ(1, dev_stat("k0", "starts"));
+	EXPECT_EQ(0, rb_info(RBN("k0"), "last_err"));
 	for (i = 0; i < d.nr_irqs; i++) {
 		EXPECT_TRUE(irq_no_hint(d.irqs[i])) TH_LOG("irq %u", d.irqs[i]);
 		snprintf(path, sizeof(path), "/proc/irq/%u/smp_affinity_list",
 			 d.irqs[i]);
 		ASSERT_LT(0, read_file(path, now, sizeof(now)));
 		EXPECT_STREQ(before[i], now) TH_LOG("irq %u", d.irqs[i]);
+		/* "irq N HINT EFFECTIVE KEPT": no hint, kept */
+		snprintf(path, sizeof(path),
+			 "/proc/irq/%u/effective_affinity_list", d.irqs[i]);
+		ASSERT_LT(0, read_file(path, now, sizeof(now)));
+		now[strcspn(now, "\n")] = 0;
+		snprintf(cmd, sizeof(cmd), "\nirq %u  %s 1\n", d.irqs[i], now);
+		EXPECT_TRUE(rb_info_has(RBN("k0"), cmd)) TH_LOG("%s", cmd + 1);
 	}
-	ASSERT_EQ(0, rbdev("remove m0"));
+	ASSERT_EQ(0, rbdev("remove k0"));
+}
+
+TEST_F(rb, managed_irqs_are_left_alone)
+{
+	irqs_left_alone(_metadata, "managed");
+}
+
+TEST_F(rb, nobalancing_irqs_are_left_alone)
+{
+	irqs_left_alone(_metadata, "nobalancing");
 }
 
 /*
