@@ -374,15 +374,24 @@ enum dhp_rb_policy {
  *	bug and the device sits this round out.
  * @stop: stop the device. From now until @start, new I/O must be queued by
  *	the driver, neither failed nor lost; I/O in flight may complete.
- * @start: the device's IRQs have moved; start again and replay the queued
- *	I/O in order. Returns how many requests were queued meanwhile.
+ * @start: the device's IRQs have moved: when it is called, each IRQ dhp
+ *	does not leave alone already has its new affinity (unless the kernel
+ *	refused the move: debugfs info's last_err) and hint. Start again and
+ *	replay the queued I/O in order. Returns how many requests were queued
+ *	meanwhile.
  *
  * All three run in process context on dhp's workqueue and may sleep; dhp
  * calls them for one device at a time, never concurrently, and never with
  * the CPU hotplug lock held: a device held between @stop and @start cannot
- * block a CPU hotplug operation, whose callbacks may wait for its I/O. An
- * operation that has not returned after 5 s is reported in the kernel log
- * with the device's name; the round waits for it.
+ * block a CPU hotplug operation, whose callbacks may wait for its I/O. The
+ * same rule binds the driver: no operation may take cpus_read_lock(), or
+ * wait for work or a lock that does, since a CPU offline may hold the
+ * hotplug lock while it waits for the stopped device's I/O. An operation
+ * that has not returned after 5 s is reported in the kernel log with the
+ * device's name; the round waits for it. A round reads each device's
+ * policy once, when it reaches the device: a policy written during a round
+ * applies to it if the round has not reached the device yet, else from the
+ * next round; never to half a device's round.
  */
 struct dhp_rb_ops {
 	int (*query_stop)(void *context);
