@@ -238,6 +238,19 @@ void dhp_ev_kick(void)
 }
 
 /**
+ * dhp_ev_flush() - wait until every event posted so far is published
+ *
+ * For a source's exit, after it can post no more: its settle() is not
+ * called again for those events.
+ *
+ * Context: process context, no hotplug lock nor dhp lock held.
+ */
+void dhp_ev_flush(void)
+{
+	flush_delayed_work(&dhp_dispatch_work);
+}
+
+/**
  * dhp_ev_post_unkicked() - dhp_ev_post() that wakes and arms nothing
  * @e: from dhp_ev_alloc(), filled in.
  * @kicked: whether a dispatcher run kicked earlier in this operation

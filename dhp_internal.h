@@ -138,6 +138,7 @@ void dhp_ev_post(struct dhp_qevent *e);
 void dhp_ev_kick(void);
 void dhp_ev_post_unkicked(struct dhp_qevent *e, bool kicked);
 void dhp_ev_free(struct dhp_qevent *e);
+void dhp_ev_flush(void);
 /* A producer, added at its init before it posts (at most two). */
 void dhp_ev_add_source(const struct dhp_ev_source *src);
 int dhp_async_init(void);

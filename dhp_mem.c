@@ -48,11 +48,17 @@
  * it may evaluate ACPI _CRS), which writes it back. A removal reports the
  * source recorded for its block, never asks again while a DIMM is being
  * ejected, and INCLUDE_EXISTING merges only blocks of the same source (a
- * DIMM next to boot memory stays a DIMM). Each ACPI memory device's _CRS
- * is evaluated once and its range cached (dhp_mem_acpi_mutex) until its
- * memory goes offline: no AML runs per event of a known DIMM. An empty
- * slot has no range to cache: it is asked again when memory of no known
- * DIMM comes online.
+ * DIMM next to boot memory stays a DIMM). A block can go offline before
+ * the dispatcher has settled its arrival, so the notifier reads OTHER for
+ * its removal; the dispatcher, which settles both in stream order,
+ * remembers which arrivals it settled as DIMMs (dhp_mem_settled, its own)
+ * and gives their removals the same source: a removal always reports what
+ * its arrival did. The range of each ACPI memory device that holds online
+ * memory is cached (dhp_mem_acpi_mutex) from the settle of its first
+ * arrival until the settle of its first removal: no AML runs per event of
+ * a known DIMM, and nothing is cached of a device whose memory is not
+ * online (an empty slot, a DIMM not onlined), which could be ejected and
+ * its acpi_device freed with no event to forget it by.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -83,6 +89,12 @@ static DEFINE_MUTEX(dhp_mem_acpi_mutex);
  * the pages at the block's start that hold its memmap).
  */
 static DEFINE_XARRAY(dhp_mem_blocks);
+/*
+ * The blocks whose last arrival the dispatcher settled as an ACPI DIMM
+ * while the notifier had said OTHER; the dispatcher's alone (no lock: it
+ * runs one at a time), emptied by dhp_mem_exit() once it is flushed.
+ */
+static DEFINE_XARRAY(dhp_mem_settled);
 static struct dhp_qevent *dhp_mem_pending;	/* reserved at GOING_*, or NULL */
 static unsigned long dhp_mem_vetoes, dhp_mem_posted;
 
@@ -421,32 +433,37 @@ static acpi_status dhp_acpi_res(struct acpi_resource *res, void *arg)
 	return AE_OK;
 }
 
-/* The cached range of @adev, evaluating its _CRS the first time. */
-static const struct dhp_mem_dimm *dhp_mem_dimm_of(struct acpi_device *adev)
+static bool dhp_mem_dimm_has(const struct dhp_mem_dimm *d, u64 start,
+			     u64 size)
 {
-	struct dhp_mem_dimm *d, *free = NULL;
+	return d->start <= start && start + size - 1 <= d->end;
+}
+
+/*
+ * Whether @adev describes [@start, @start + @size): from the cache, else
+ * by its _CRS, caching the range only if it holds the online range asked
+ * about (see the top; without a free entry, it is asked again next time).
+ */
+static bool dhp_mem_dimm_covers(struct acpi_device *adev, u64 start,
+				u64 size)
+{
+	struct dhp_mem_dimm *d, *free = NULL, now = { .adev = adev };
 
 	lockdep_assert_held(&dhp_mem_acpi_mutex);
 	for (d = dhp_mem_dimms; d < dhp_mem_dimms + DHP_MEM_DIMMS; d++) {
 		if (d->adev == adev)
-			return d;
+			return dhp_mem_dimm_has(d, start, size);
 		if (!d->adev && !free)
 			free = d;
 	}
-	if (!free)
-		return NULL;
-	free->start = 1;
-	free->end = 0;
-	acpi_walk_resources(adev->handle, METHOD_NAME__CRS, dhp_acpi_res, free);
-	/*
-	 * An empty slot (QEMU's memory devices stay enumerated after an
-	 * eject) describes no range: not cached, or the DIMM plugged into it
-	 * later would be taken for another driver's memory.
-	 */
-	if (free->start > free->end)
-		return NULL;
-	free->adev = adev;
-	return free;
+	/* an empty slot describes no range: start > end, never covers */
+	now.start = 1;
+	acpi_walk_resources(adev->handle, METHOD_NAME__CRS, dhp_acpi_res, &now);
+	if (!dhp_mem_dimm_has(&now, start, size))
+		return false;
+	if (free)
+		*free = now;
+	return true;
 }
 
 /*
@@ -456,14 +473,12 @@ static const struct dhp_mem_dimm *dhp_mem_dimm_of(struct acpi_device *adev)
  */
 static bool dhp_mem_is_acpi_dimm(u64 start, u64 size)
 {
-	const struct dhp_mem_dimm *d;
 	struct acpi_device *adev;
 	bool found = false;
 
 	mutex_lock(&dhp_mem_acpi_mutex);
 	for_each_acpi_dev_match(adev, "PNP0C80", NULL, -1) {
-		d = dhp_mem_dimm_of(adev);
-		if (d && d->start <= start && start + size - 1 <= d->end) {
+		if (dhp_mem_dimm_covers(adev, start, size)) {
 			acpi_dev_put(adev);	/* the loop holds a reference */
 			found = true;
 			break;
@@ -484,14 +499,31 @@ static void dhp_mem_dimm_forget(u64 start, u64 size)
 
 	mutex_lock(&dhp_mem_acpi_mutex);
 	for (d = dhp_mem_dimms; d < dhp_mem_dimms + DHP_MEM_DIMMS; d++)
-		if (d->adev && d->start <= start && start + size - 1 <= d->end)
+		if (d->adev && dhp_mem_dimm_has(d, start, size))
 			d->adev = NULL;
 	mutex_unlock(&dhp_mem_acpi_mutex);
+}
+
+/* How many ACPI memory devices' ranges are cached, for debugfs. */
+static unsigned int dhp_mem_dimms_cached(void)
+{
+	unsigned int i, n = 0;
+
+	mutex_lock(&dhp_mem_acpi_mutex);
+	for (i = 0; i < DHP_MEM_DIMMS; i++)
+		n += !!dhp_mem_dimms[i].adev;
+	mutex_unlock(&dhp_mem_acpi_mutex);
+	return n;
 }
 #else
 static bool dhp_mem_is_acpi_dimm(u64 start, u64 size)
 {
 	return false;
+}
+
+static unsigned int dhp_mem_dimms_cached(void)
+{
+	return 0;
 }
 
 static void dhp_mem_dimm_forget(u64 start, u64 size)
@@ -524,11 +556,13 @@ static enum dhp_mem_source dhp_mem_classify(u64 start, u64 size)
  *
  * An arrival whose source the notifier could not tell is looked up among
  * the ACPI memory devices, and the answer recorded for its block, so that
- * its removal reports the same. A removal forgets the cached range of the
- * DIMM it belonged to.
+ * its removal reports the same: in the block map, for a removal still to
+ * come, and in dhp_mem_settled, for one the notifier may have posted
+ * already (see the top). A removal forgets the cached range of the DIMM
+ * it belonged to.
  *
- * Context: process context without hotplug locks (the dispatcher): it may
- * evaluate ACPI _CRS.
+ * Context: process context without hotplug locks (the dispatcher, one
+ * event at a time and in order): it may evaluate ACPI _CRS.
  */
 static void dhp_mem_settle(struct dhp_event *ev)
 {
@@ -537,14 +571,22 @@ static void dhp_mem_settle(struct dhp_event *ev)
 	void *entry;
 
 	if (ev->kind == DHP_EV_MEM_REMOVAL) {
+		if (xa_erase(&dhp_mem_settled, idx) &&
+		    ev->mem.source == DHP_MEM_SRC_OTHER)
+			ev->mem.source = DHP_MEM_SRC_ACPI_DIMM;
 		if (ev->mem.source == DHP_MEM_SRC_ACPI_DIMM)
 			dhp_mem_dimm_forget(start, size);
 		return;
 	}
+	xa_erase(&dhp_mem_settled, idx);	/* none: arrivals alternate */
 	if (ev->mem.source != DHP_MEM_SRC_OTHER ||
 	    !dhp_mem_is_acpi_dimm(start, size))
 		return;
 	ev->mem.source = DHP_MEM_SRC_ACPI_DIMM;
+	if (xa_err(xa_store(&dhp_mem_settled, idx, xa_mk_value(1),
+			    GFP_KERNEL)))
+		pr_warn_ratelimited("no memory to remember the DIMM at %#llx: its removal may say other\n",
+				    start);
 	mutex_lock(&dhp_mem_mutex);
 	entry = xa_load(&dhp_mem_blocks, idx);
 	if (xa_is_value(entry) &&
@@ -590,6 +632,7 @@ static int dhp_mem_show(struct seq_file *m, void *v)
 		   dhp_mem_posted, dhp_mem_vetoes, !!dhp_mem_pending,
 		   vmem_size, vmem_usable);
 	mutex_unlock(&dhp_mem_mutex);
+	seq_printf(m, "acpi_dimms_cached %u\n", dhp_mem_dimms_cached());
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(dhp_mem);
@@ -610,8 +653,7 @@ int dhp_mem_init(void)
 				  U64_MAX, NULL, dhp_mem_scan_range);
 	mutex_unlock(&dhp_mem_mutex);
 	if (ret < 0) {
-		unregister_memory_notifier(&dhp_mem_nb);
-		xa_destroy(&dhp_mem_blocks);
+		dhp_mem_exit();
 		return ret;
 	}
 	debugfs_create_file("memory", 0444, dhp_debugfs, NULL, &dhp_mem_fops);
@@ -621,6 +663,8 @@ int dhp_mem_init(void)
 void dhp_mem_exit(void)
 {
 	unregister_memory_notifier(&dhp_mem_nb);
+	dhp_ev_flush();		/* no dhp_mem_settle() from here on */
+	xa_destroy(&dhp_mem_settled);
 	dhp_ev_free(dhp_mem_pending);
 	dhp_mem_pending = NULL;
 	xa_destroy(&dhp_mem_blocks);

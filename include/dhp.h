@@ -216,6 +216,9 @@ enum dhp_event_kind {
  *	and in the removal of such memory).
  * @DHP_MEM_SRC_ACPI_DIMM: an ACPI memory device (PNP0C80), e.g. a DIMM.
  * @DHP_MEM_SRC_VIRTIO_MEM: a virtio-mem device.
+ *
+ * A removal always gives the source its arrival gave, even when the block
+ * went offline before dhp had finished telling what its arrival was.
  */
 enum dhp_mem_source {
 	DHP_MEM_SRC_OTHER,

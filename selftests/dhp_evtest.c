@@ -28,6 +28,17 @@
  *                 selfunreg NAME                   unregister from inside
  *                 badinput                         the API misuse cases
  *                 wait_high 0|1 MS                 dhp_wait_high_memory()
+ *                 amlhold PATH                     hold the AML mutex
+ *                                                  PATH (absolute) in a
+ *                                                  thread of its own, so
+ *                                                  that ACPI methods that
+ *                                                  acquire it wait: e.g.
+ *                                                  QEMU's memory slot lock,
+ *                                                  which each slot's _CRS
+ *                                                  takes; -ENOENT if there
+ *                                                  is none, -EBUSY if one
+ *                                                  is held
+ *                 amlhold 0                        release it (rmmod too)
  *               NAME: 1 to 15 of [A-Za-z0-9_-]; words are separated by
  *               blanks; numbers are decimal
  *   results     the misuse and self-unregister results, "name value"
@@ -42,12 +53,14 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/acpi.h>
 #include <linux/cpumask.h>
 #include <linux/ctype.h>
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/err.h>
 #include <linux/jiffies.h>
+#include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -348,6 +361,77 @@ static bool ev_name_ok(const char *name)
 	return true;
 }
 
+#ifdef CONFIG_ACPI
+/*
+ * "amlhold": an AML mutex belongs to the thread that acquired it, and AML
+ * run by that same thread would acquire it again at once, so a kthread of
+ * its own takes it and gives it back. ev_lock.
+ */
+static struct task_struct *aml_holder;
+static char aml_path[64];
+static int aml_result;
+static DECLARE_COMPLETION(aml_taken);
+
+static int aml_hold_fn(void *arg)
+{
+	aml_result = ACPI_SUCCESS(acpi_acquire_mutex(NULL, aml_path,
+						     ACPI_WAIT_FOREVER)) ?
+		     0 : -ENOENT;
+	complete(&aml_taken);
+	for (;;) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (kthread_should_stop())
+			break;
+		schedule();
+	}
+	__set_current_state(TASK_RUNNING);
+	if (!aml_result)
+		acpi_release_mutex(NULL, aml_path);
+	return 0;
+}
+
+static void aml_release(void)
+{
+	if (aml_holder)
+		kthread_stop(aml_holder);
+	aml_holder = NULL;
+}
+
+static int aml_hold(const char *path)
+{
+	struct task_struct *t;
+
+	if (!strcmp(path, "0")) {
+		aml_release();
+		return 0;
+	}
+	if (aml_holder)
+		return -EBUSY;
+	if (path[0] != '\\' || strscpy(aml_path, path, sizeof(aml_path)) < 0)
+		return -EINVAL;
+	reinit_completion(&aml_taken);
+	t = kthread_run(aml_hold_fn, NULL, "dhp_evtest_aml");
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	aml_holder = t;
+	wait_for_completion(&aml_taken);
+	if (aml_result) {
+		pr_warn("amlhold: no AML mutex %s\n", aml_path);
+		aml_release();
+	}
+	return aml_result;
+}
+#else
+static int aml_hold(const char *path)
+{
+	return -ENOENT;
+}
+
+static void aml_release(void)
+{
+}
+#endif
+
 /* The unlocked part of a command: it may block a long time. */
 static int ev_command(char *cmd)
 {
@@ -370,6 +454,12 @@ static int ev_command(char *cmd)
 		ev_badinput();
 		mutex_unlock(&ev_lock);
 		return 0;
+	}
+	if (ctl_is(argv, argc, "amlhold", 2)) {
+		mutex_lock(&ev_lock);
+		ret = aml_hold(argv[1]);
+		mutex_unlock(&ev_lock);
+		return ret;
 	}
 	/* the other commands name a client */
 	if (argc < 2 || !ev_name_ok(argv[1]))
@@ -448,6 +538,7 @@ static void __exit ev_exit(void)
 		if (ev_clients[i])
 			WRITE_ONCE(ev_clients[i]->hold, false);
 	wake_up_all(&ev_hold_wq);
+	aml_release();
 	mutex_unlock(&ev_lock);
 	flush_workqueue(ev_wq);
 

@@ -405,6 +405,89 @@ TEST_F_TIMEOUT(slot, reused_by_a_bigger_dimm, 900)
 			     SRC_ACPI_DIMM).wrong_source);
 }
 
+/*
+ * A block that goes offline before dhp's dispatcher has settled its
+ * arrival: the notifier, which may not evaluate ACPI, has only OTHER to
+ * give its removal, yet the arrival turns out a DIMM. README: a removal
+ * reports the source its arrival did. The DIMM is added with its blocks
+ * offline; dhp_evtest then holds QEMU's memory slot lock, the AML mutex
+ * every slot's _CRS acquires, so the dispatcher waits inside the arrival's
+ * settle, while the test onlines and offlines one block through sysfs
+ * (which runs no AML). Released, both events must say DIMM, and dhp must
+ * hold no slot's range any more (debugfs memory, acpi_dimms_cached).
+ */
+FIXTURE(settle) {
+	char id[32];
+	char auto_online[32];
+};
+
+FIXTURE_SETUP(settle)
+{
+	self->id[0] = 0;
+	ASSERT_LT(0, read_file(MEM_SYSFS "/auto_online_blocks",
+			       self->auto_online, sizeof(self->auto_online)));
+	self->auto_online[strcspn(self->auto_online, "\n")] = 0;
+	ASSERT_EQ(0, evtest_fresh());
+}
+
+FIXTURE_TEARDOWN(settle)
+{
+	ctl("amlhold 0");
+	if (self->id[0])
+		dimm_del(self->id);
+	write_file(MEM_SYSFS "/auto_online_blocks", self->auto_online);
+	evtest_gone();
+}
+
+static const char *const slot_locks[] = {
+	"\\_SB.PCI0.MHPD.MLCK",		/* QEMU's pc and q35 */
+	"\\_SB.MHPC.MLCK",
+};
+
+TEST_F_TIMEOUT(settle, removal_before_its_arrival_is_settled, 600)
+{
+	unsigned long long bs = block_bytes(), addr;
+	char path[128], state[32];
+	struct seen s;
+	size_t i;
+	long blk;
+
+	ASSERT_LT(0, bs);
+	ASSERT_EQ(0, write_file(MEM_SYSFS "/auto_online_blocks", "offline"));
+	ASSERT_EQ(0, ctl("register all %d", F_MEM));
+	addr = dimm_add("128M", self->id);
+	ASSERT_NE(0, addr) TH_LOG("dimm-add failed");
+	blk = addr / bs;
+	snprintf(path, sizeof(path), MEM_SYSFS "/memory%ld/state", blk);
+	ASSERT_TRUE(WAIT_UNTIL(read_file(path, state, sizeof(state)) > 0 &&
+			       !strncmp(state, "offline", 7), 120))
+		TH_LOG("memory%ld did not appear offline", blk);
+
+	for (i = 0; i < ARRAY_SIZE(slot_locks); i++)
+		if (!ctl("amlhold %s", slot_locks[i]))
+			break;
+	ASSERT_GT(ARRAY_SIZE(slot_locks), i) TH_LOG("no memory slot lock");
+	ASSERT_EQ(0, block_set(blk, "online_movable"));
+	ASSERT_EQ(0, block_set(blk, "offline"));
+	/* the dispatcher is still inside the arrival: nothing delivered */
+	usleep(500000);
+	EXPECT_EQ(0, seen_in("all", MEM_ARRIVAL, false, addr, bs,
+			     SRC_ACPI_DIMM).recs);
+	ASSERT_EQ(0, ctl("amlhold 0"));
+
+	ASSERT_TRUE(wait_seen("all", MEM_REMOVAL, false, addr, bs,
+			      SRC_ACPI_DIMM, 0, 60));
+	s = seen_in("all", MEM_ARRIVAL, false, addr, bs, SRC_ACPI_DIMM);
+	EXPECT_EQ(bs, s.bytes);
+	EXPECT_EQ(0, s.wrong_source);
+	s = seen_in("all", MEM_REMOVAL, false, addr, bs, SRC_ACPI_DIMM);
+	EXPECT_EQ(bs, s.bytes);
+	EXPECT_EQ(0, s.wrong_source);
+	EXPECT_EQ(0, stat_value(DHP_MEMORY, "acpi_dimms_cached"));
+	ASSERT_EQ(0, dimm_del(self->id));
+	self->id[0] = 0;
+}
+
 FIXTURE(vmem) {
 	int unused;
 };
