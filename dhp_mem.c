@@ -364,13 +364,34 @@ static int dhp_mem_scan_range(struct resource *res, void *arg)
 }
 
 /*
+ * The usable bytes of online block @idx (block map value @val) for a
+ * snapshot. A block going offline has its sections marked offline some
+ * time before MEM_OFFLINE (offline_pages() stops kswapd, rebuilds the
+ * zonelists in between), where counting would find nothing: its removal,
+ * which follows the snapshot, gives what it counted at MEM_GOING_OFFLINE,
+ * and so does its arrival here. dhp_mem_mutex held.
+ */
+static u64 dhp_mem_existing_usable(unsigned long idx, unsigned long val)
+{
+	unsigned long bp = dhp_block_pages();
+	const struct dhp_qevent *e = dhp_mem_pending;
+
+	lockdep_assert_held(&dhp_mem_mutex);
+	if (e && e->ev.kind == DHP_EV_MEM_REMOVAL &&
+	    e->ev.mem.start == PFN_PHYS(idx * bp))
+		return e->ev.mem.usable;
+	return dhp_mem_usable(idx * bp + DHP_MEM_MEMMAP(val),
+			      bp - DHP_MEM_MEMMAP(val));
+}
+
+/*
  * Arrivals for the online memory, adjacent blocks of a node merged, for an
  * INCLUDE_EXISTING registration, appended to @out; the first range of each
  * node is DHP_MEM_NODE_FIRST. dhp_mem_lock() held.
  */
 static int dhp_mem_existing(struct list_head *out)
 {
-	unsigned long bp = dhp_block_pages(), idx, val;
+	unsigned long idx, val;
 	u64 bs = memory_block_size_bytes(), usable;
 	enum dhp_mem_source source;
 	nodemask_t seen = NODE_MASK_NONE;
@@ -385,8 +406,7 @@ static int dhp_mem_existing(struct list_head *out)
 		val = xa_to_value(entry);
 		node = DHP_MEM_NODE(val);
 		source = DHP_MEM_SRC(val);
-		usable = dhp_mem_usable(idx * bp + DHP_MEM_MEMMAP(val),
-					bp - DHP_MEM_MEMMAP(val));
+		usable = dhp_mem_existing_usable(idx, val);
 		if (e && e->ev.mem.node == node && e->ev.mem.source == source &&
 		    e->ev.mem.start + e->ev.mem.size == idx * bs) {
 			e->ev.mem.size += bs;
