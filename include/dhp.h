@@ -93,7 +93,9 @@ struct dhp_cpu_change {
  * @context: the pointer given at registration.
  * @change: the CPU and the step.
  * @op_status: starts at 0; for %DHP_CPU_ADD_START a negative errno stored
- *	here vetoes the add. Ignored (with a warning) in the other steps.
+ *	here vetoes the add. Any other non-zero value (positive, or below
+ *	-MAX_ERRNO) is a driver bug: warned about, and a veto with -EIO.
+ *	Ignored (with a warning) in the other steps.
  *
  * Callbacks of all clients are serialized with each other and with CPU
  * hotplug: the CPU hotplug lock is held. A callback must not register or

@@ -295,6 +295,31 @@ TEST_F_TIMEOUT(sync, veto_by_last_client, 600)
 	ASSERT_INVARIANTS();
 }
 
+/*
+ * 3c. dhp.h: a veto status that is no negative errno (a driver bug) is
+ * taken as -EIO: the online request fails with it and all three clients
+ * get it in ADD_FAILURE. Positive, and below -MAX_ERRNO.
+ */
+TEST_F_TIMEOUT(sync, veto_that_is_no_errno_is_eio, 600)
+{
+	static const int bad[] = { 5, -5000 };
+	struct counts before;
+	long d[NR_STEPS];
+	size_t i;
+	int cpu;
+
+	cpu = cpu_new();
+	ASSERT_LE(0, cpu);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		ASSERT_EQ(0, write_filef(TEST_CTL, "vetoraw 2 %d %d", cpu,
+					 bad[i]));
+		online_fails(_metadata, cpu, -EIO, -EIO, 3, &before, d);
+	}
+	ASSERT_EQ(0, write_file(TEST_CTL, "veto off"));
+	ASSERT_EQ(0, cpu_set_online(cpu, true));
+	ASSERT_INVARIANTS();
+}
+
 /* 4. Failures injected by cpuhp at and around dhp's states. */
 TEST_F_TIMEOUT(sync, cpuhp_fail_injection, 900)
 {
@@ -545,7 +570,8 @@ TEST_F(sync, bad_input)
 	};
 	static const char *const io_bad[] = { "0", "abc", "2000000", "-1", "" };
 	static const char *const ctl_bad[] = {
-		"nonsense", "veto 0 0 5", "veto -1 0 -12", "register",
+		"nonsense", "veto 0 0 5", "veto -1 0 -12", "vetoraw 0 0 0",
+		"register",
 		"churn 9999999", "",
 	};
 	/* what dhp_test's badinput got back, case by case (TEST_STATS) */

@@ -25,6 +25,9 @@
  *                                 with the errno of the first refusal
  *            unregister           all clients, newest first
  *            veto IDX CPU ERRNO   client IDX vetoes ADD_START of CPU (-1 any)
+ *            vetoraw IDX CPU VAL  the same with any VAL but 0, e.g. one
+ *                                 that is no errno (a driver bug dhp
+ *                                 must turn into -EIO)
  *            veto off
  *            othersfrom IDX N     client IDX calls the other APIs (event,
  *                                 rebalance) from its N-th callback from
@@ -681,11 +684,12 @@ static int test_command(char *cmd)
 		WRITE_ONCE(veto_idx, -1);
 		return 0;
 	}
-	if (ctl_is(argv, argc, "veto", 4)) {
+	if (ctl_is(argv, argc, "veto", 4) || ctl_is(argv, argc, "vetoraw", 4)) {
 		if (kstrtoint(argv[1], 10, &idx) ||
 		    kstrtoint(argv[2], 10, &cpu) ||
 		    kstrtoint(argv[3], 10, &err) || idx < 0 || cpu < -1 ||
-		    cpu >= (int)nr_cpu_ids || err >= 0 || err < -MAX_ERRNO)
+		    cpu >= (int)nr_cpu_ids || !err ||
+		    (!strcmp(argv[0], "veto") && (err > 0 || err < -MAX_ERRNO)))
 			return -EINVAL;
 		WRITE_ONCE(veto_cpu, cpu);
 		WRITE_ONCE(veto_errno, err);
