@@ -488,8 +488,10 @@ static bool dhp_mem_dimm_covers(struct acpi_device *adev, u64 start,
 
 /*
  * Whether an ACPI memory device (a DIMM) describes the range. Only the
- * devices ACPI already enumerated are looked at, by their stored IDs, and
- * each one's _CRS only once it has described a range.
+ * devices ACPI already enumerated are looked at, by their stored IDs; the
+ * _CRS of each that is not cached (see dhp_mem_dimm_covers()) is
+ * evaluated at every call. Called for memory of unknown source only: at
+ * load, and by the dispatcher for an arrival.
  */
 static bool dhp_mem_is_acpi_dimm(u64 start, u64 size)
 {
@@ -509,9 +511,10 @@ static bool dhp_mem_is_acpi_dimm(u64 start, u64 size)
 }
 
 /*
- * Memory of a DIMM went offline: the DIMM may be ejected and its ACPI
+ * Memory went offline: if a DIMM's, the DIMM may be ejected and its ACPI
  * device freed, so forget the range (a new device at the same address
- * must be asked again).
+ * must be asked again). Whatever the removal says: a range cached after it
+ * took its source (an allocation failure, the scan at load) goes too.
  */
 static void dhp_mem_dimm_forget(u64 start, u64 size)
 {
@@ -594,8 +597,8 @@ static void dhp_mem_settle(struct dhp_event *ev)
 		if (xa_erase(&dhp_mem_settled, idx) &&
 		    ev->mem.source == DHP_MEM_SRC_OTHER)
 			ev->mem.source = DHP_MEM_SRC_ACPI_DIMM;
-		if (ev->mem.source == DHP_MEM_SRC_ACPI_DIMM)
-			dhp_mem_dimm_forget(start, size);
+		/* whatever it says: a range cached meanwhile goes too */
+		dhp_mem_dimm_forget(start, size);
 		return;
 	}
 	xa_erase(&dhp_mem_settled, idx);	/* none: arrivals alternate */

@@ -148,7 +148,7 @@ struct dhp_rb_device {
 	unsigned int nr_irqs;
 	unsigned int *irqs;
 	unsigned int *targets;		/* the last spread, one CPU per IRQ */
-	bool *hinted;			/* dhp set that IRQ's hint */
+	int *hint_cpu;			/* the hint dhp set, or -1 for none */
 	unsigned long rounds, skipped, refusals, queued_total;
 	unsigned int last_queued;
 	u64 last_stall_ns, max_stall_ns;
@@ -297,7 +297,7 @@ static void dhp_rb_apply(struct dhp_rb_device *d, struct dhp_spread_cpu *cpus)
 			}
 		}
 		irq_update_affinity_hint(d->irqs[i], cpumask_of(d->targets[i]));
-		d->hinted[i] = true;
+		d->hint_cpu[i] = d->targets[i];
 	}
 }
 
@@ -502,7 +502,7 @@ static void dhp_rb_release(struct kobject *kobj)
 {
 	struct dhp_rb_device *d = to_dhp_rb(kobj);
 
-	kfree(d->hinted);
+	kfree(d->hint_cpu);
 	kfree(d->irqs);
 	kfree(d->targets);
 	kfree(d->name);
@@ -626,7 +626,7 @@ static struct dhp_rb_device *dhp_rb_alloc(struct device *dev,
 					  const struct dhp_rb_device_info *info)
 {
 	const char *subsys = dev_bus_name(dev);
-	unsigned int n = info->nr_irqs;
+	unsigned int i, n = info->nr_irqs;
 	struct dhp_rb_device *d;
 
 	d = kzalloc(sizeof(*d), GFP_KERNEL);
@@ -641,9 +641,11 @@ static struct dhp_rb_device *dhp_rb_alloc(struct device *dev,
 			    kstrdup(dev_name(dev), GFP_KERNEL);
 	d->irqs = kmemdup(info->irqs, n * sizeof(*d->irqs), GFP_KERNEL);
 	d->targets = kcalloc(n, sizeof(*d->targets), GFP_KERNEL);
-	d->hinted = kcalloc(n, sizeof(*d->hinted), GFP_KERNEL);
-	if (!d->name || !d->irqs || !d->targets || !d->hinted)
+	d->hint_cpu = kmalloc_array(n, sizeof(*d->hint_cpu), GFP_KERNEL);
+	if (!d->name || !d->irqs || !d->targets || !d->hint_cpu)
 		goto fail;
+	for (i = 0; i < n; i++)
+		d->hint_cpu[i] = -1;
 	d->class = info->class;
 	d->policy = info->policy;
 	d->numa_node = dev_to_node(dev);
@@ -675,9 +677,8 @@ static int dhp_rb_info_show(struct seq_file *m, void *v)
 	for (i = 0; i < d->nr_irqs; i++) {
 		data = irq_get_irq_data(d->irqs[i]);
 		seq_printf(m, "irq %u %*pbl %*pbl %d\n", d->irqs[i],
-			   cpumask_pr_args(d->hinted[i] ?
-					   cpumask_of(d->targets[i]) :
-					   cpu_none_mask),
+			   cpumask_pr_args(d->hint_cpu[i] < 0 ? cpu_none_mask :
+					   cpumask_of(d->hint_cpu[i])),
 			   cpumask_pr_args(irq_data_get_effective_affinity_mask(data)),
 			   dhp_rb_irq_kept(d->irqs[i]));
 	}
@@ -874,7 +875,7 @@ int dhp_unregister_rebalance(struct dhp_rb_device *rb)
 	/* Waits for readers of the files, which take dhp_rb_lock. */
 	debugfs_remove_recursive(rb->dir);
 	for (i = 0; i < rb->nr_irqs; i++)
-		if (rb->hinted[i])
+		if (rb->hint_cpu[i] >= 0)
 			irq_update_affinity_hint(rb->irqs[i], NULL);
 	kobject_put(&rb->kobj);		/* the last reference: frees it */
 	return 0;

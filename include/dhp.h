@@ -219,8 +219,11 @@ enum dhp_event_kind {
  * @DHP_MEM_SRC_ACPI_DIMM: an ACPI memory device (PNP0C80), e.g. a DIMM.
  * @DHP_MEM_SRC_VIRTIO_MEM: a virtio-mem device.
  *
- * A removal always gives the source its arrival gave, even when the block
- * went offline before dhp had finished telling what its arrival was.
+ * A removal gives the source its arrival event gave, even when the block
+ * went offline before dhp had finished telling what that arrival was. (An
+ * INCLUDE_EXISTING snapshot taken in that moment, while a new block's
+ * arrival is still being told, may give %DHP_MEM_SRC_OTHER for a block
+ * whose removal then says %DHP_MEM_SRC_ACPI_DIMM.)
  */
 enum dhp_mem_source {
 	DHP_MEM_SRC_OTHER,
