@@ -53,8 +53,12 @@
  * its removal; the dispatcher, which settles both in stream order,
  * remembers which arrivals it settled as DIMMs (dhp_mem_settled, its own)
  * and gives their removals the same source: a removal always reports what
- * its arrival did. The range of each ACPI memory device that holds online
- * memory is cached (dhp_mem_acpi_mutex) from the settle of its first
+ * its arrival did. Such a block is marked unsettled in the map until the
+ * dispatcher writes its source back, and an INCLUDE_EXISTING snapshot asks
+ * ACPI for it as the dispatcher will, so that the snapshot too says what
+ * the removal will (the only AML a registration may run). The range of
+ * each ACPI memory device that holds online memory is cached
+ * (dhp_mem_acpi_mutex) from the settle of its first
  * arrival until the settle of its first removal: no AML runs per event of
  * a known DIMM, and nothing is cached of a device whose memory is not
  * online (an empty slot, a DIMM not onlined), which could be ejected and
@@ -103,12 +107,25 @@ static unsigned long dhp_block_pages(void)
 	return memory_block_size_bytes() >> PAGE_SHIFT;
 }
 
-#define DHP_MEM_SRC(v)		((enum dhp_mem_source)((v) & 15))
+/*
+ * A block map value's source bits: an enum dhp_mem_source, or
+ * DHP_MEM_UNSETTLED for a block whose arrival said OTHER and that the
+ * dispatcher has not settled yet (it may turn out a DIMM). DHP_MEM_SRC()
+ * is what the stream has said so far: OTHER for an unsettled block.
+ */
+#define DHP_MEM_UNSETTLED	15U
+#define DHP_MEM_IS_UNSETTLED(v)	(((v) & 15) == DHP_MEM_UNSETTLED)
+#define DHP_MEM_SRC(v)		dhp_mem_src(v)
 #define DHP_MEM_MEMMAP(v)	(((v) >> 4) & 0xffff)
 #define DHP_MEM_NODE(v)		((int)((v) >> 20))
 
-static void *dhp_mem_val(int node, enum dhp_mem_source source,
-			 unsigned long memmap)
+static enum dhp_mem_source dhp_mem_src(unsigned long v)
+{
+	return DHP_MEM_IS_UNSETTLED(v) ? DHP_MEM_SRC_OTHER :
+					 (enum dhp_mem_source)(v & 15);
+}
+
+static void *dhp_mem_val(int node, unsigned int source, unsigned long memmap)
 {
 	return xa_mk_value((unsigned long)node << 20 | memmap << 4 | source);
 }
@@ -254,7 +271,9 @@ static void dhp_mem_commit(const struct memory_notify *mn, bool online)
 	/* the slot was reserved with the event: no allocation */
 	if (online)
 		xa_store(&dhp_mem_blocks, idx,
-			 e ? dhp_mem_val(e->ev.mem.node, e->ev.mem.source,
+			 e ? dhp_mem_val(e->ev.mem.node,
+					 e->ev.mem.source == DHP_MEM_SRC_OTHER ?
+					 DHP_MEM_UNSETTLED : e->ev.mem.source,
 					 mn->start_pfn - idx * bp) :
 			     dhp_mem_val(pfn_to_nid(mn->start_pfn),
 					 DHP_MEM_SRC_OTHER,
@@ -363,6 +382,8 @@ static int dhp_mem_scan_range(struct resource *res, void *arg)
 	return 0;
 }
 
+static bool dhp_mem_is_acpi_dimm(u64 start, u64 size);
+
 /*
  * The usable bytes of online block @idx (block map value @val) for a
  * snapshot. A block going offline has its sections marked offline some
@@ -387,7 +408,11 @@ static u64 dhp_mem_existing_usable(unsigned long idx, unsigned long val)
 /*
  * Arrivals for the online memory, adjacent blocks of a node merged, for an
  * INCLUDE_EXISTING registration, appended to @out; the first range of each
- * node is DHP_MEM_NODE_FIRST. dhp_mem_lock() held.
+ * node is DHP_MEM_NODE_FIRST. dhp_mem_lock() held, and every other
+ * source's lock (cpus_read_lock() among them): a block whose arrival is not
+ * settled yet is asked of ACPI here, which evaluates _CRS under those
+ * locks, as the scan at load does under dhp_mem_mutex. _CRS of a memory
+ * device waits for nothing a hotplug holds.
  */
 static int dhp_mem_existing(struct list_head *out)
 {
@@ -406,6 +431,10 @@ static int dhp_mem_existing(struct list_head *out)
 		val = xa_to_value(entry);
 		node = DHP_MEM_NODE(val);
 		source = DHP_MEM_SRC(val);
+		/* as the dispatcher will settle its arrival (see the top) */
+		if (DHP_MEM_IS_UNSETTLED(val) &&
+		    dhp_mem_is_acpi_dimm(idx * bs, bs))
+			source = DHP_MEM_SRC_ACPI_DIMM;
 		usable = dhp_mem_existing_usable(idx, val);
 		if (e && e->ev.mem.node == node && e->ev.mem.source == source &&
 		    e->ev.mem.start + e->ev.mem.size == idx * bs) {
@@ -602,21 +631,22 @@ static void dhp_mem_settle(struct dhp_event *ev)
 		return;
 	}
 	xa_erase(&dhp_mem_settled, idx);	/* none: arrivals alternate */
-	if (ev->mem.source != DHP_MEM_SRC_OTHER ||
-	    !dhp_mem_is_acpi_dimm(start, size))
+	if (ev->mem.source != DHP_MEM_SRC_OTHER)
 		return;
-	ev->mem.source = DHP_MEM_SRC_ACPI_DIMM;
-	if (xa_err(xa_store(&dhp_mem_settled, idx, xa_mk_value(1),
-			    GFP_KERNEL)))
-		pr_warn_ratelimited("no memory to remember the DIMM at %#llx: its removal may say other\n",
-				    start);
+	if (dhp_mem_is_acpi_dimm(start, size)) {
+		ev->mem.source = DHP_MEM_SRC_ACPI_DIMM;
+		if (xa_err(xa_store(&dhp_mem_settled, idx, xa_mk_value(1),
+				    GFP_KERNEL)))
+			pr_warn_ratelimited("no memory to remember the DIMM at %#llx: its removal may say other\n",
+					    start);
+	}
+	/* settled: replacing a value entry allocates nothing */
 	mutex_lock(&dhp_mem_mutex);
 	entry = xa_load(&dhp_mem_blocks, idx);
-	if (xa_is_value(entry) &&
-	    DHP_MEM_SRC(xa_to_value(entry)) == DHP_MEM_SRC_OTHER)
+	if (xa_is_value(entry) && DHP_MEM_IS_UNSETTLED(xa_to_value(entry)))
 		xa_store(&dhp_mem_blocks, idx,
 			 dhp_mem_val(DHP_MEM_NODE(xa_to_value(entry)),
-				     DHP_MEM_SRC_ACPI_DIMM,
+				     ev->mem.source,
 				     DHP_MEM_MEMMAP(xa_to_value(entry))),
 			 GFP_KERNEL);
 	mutex_unlock(&dhp_mem_mutex);

@@ -219,11 +219,10 @@ enum dhp_event_kind {
  * @DHP_MEM_SRC_ACPI_DIMM: an ACPI memory device (PNP0C80), e.g. a DIMM.
  * @DHP_MEM_SRC_VIRTIO_MEM: a virtio-mem device.
  *
- * A removal gives the source its arrival event gave, even when the block
- * went offline before dhp had finished telling what that arrival was. (An
- * INCLUDE_EXISTING snapshot taken in that moment, while a new block's
- * arrival is still being told, may give %DHP_MEM_SRC_OTHER for a block
- * whose removal then says %DHP_MEM_SRC_ACPI_DIMM.)
+ * A removal gives the source its arrival gave (the event, or the
+ * %DHP_EV_INCLUDE_EXISTING one), even when the block went offline, or the
+ * client registered, before dhp had finished telling what that arrival
+ * was.
  */
 enum dhp_mem_source {
 	DHP_MEM_SRC_OTHER,

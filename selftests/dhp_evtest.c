@@ -361,11 +361,14 @@ static bool ev_name_ok(const char *name)
 	return true;
 }
 
+static DEFINE_MUTEX(aml_lock);		/* "amlhold" */
+
 #ifdef CONFIG_ACPI
 /*
  * "amlhold": an AML mutex belongs to the thread that acquired it, and AML
  * run by that same thread would acquire it again at once, so a kthread of
- * its own takes it and gives it back. ev_lock.
+ * its own takes it and gives it back. aml_lock, not ev_lock: a
+ * registration holding ev_lock may be waiting for the AML mutex.
  */
 static struct task_struct *aml_holder;
 static char aml_path[64];
@@ -456,9 +459,9 @@ static int ev_command(char *cmd)
 		return 0;
 	}
 	if (ctl_is(argv, argc, "amlhold", 2)) {
-		mutex_lock(&ev_lock);
+		mutex_lock(&aml_lock);
 		ret = aml_hold(argv[1]);
-		mutex_unlock(&ev_lock);
+		mutex_unlock(&aml_lock);
 		return ret;
 	}
 	/* the other commands name a client */
@@ -538,8 +541,10 @@ static void __exit ev_exit(void)
 		if (ev_clients[i])
 			WRITE_ONCE(ev_clients[i]->hold, false);
 	wake_up_all(&ev_hold_wq);
-	aml_release();
 	mutex_unlock(&ev_lock);
+	mutex_lock(&aml_lock);
+	aml_release();
+	mutex_unlock(&aml_lock);
 	flush_workqueue(ev_wq);
 
 	mutex_lock(&ev_lock);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -444,29 +445,42 @@ static const char *const slot_locks[] = {
 	"\\_SB.MHPC.MLCK",
 };
 
-TEST_F_TIMEOUT(settle, removal_before_its_arrival_is_settled, 600)
+/*
+ * For the settle tests: a 128 MiB DIMM added with its block offline
+ * (@id its QEMU id, *@addr its start), then QEMU's memory slot lock held by
+ * dhp_evtest. Returns the block's index.
+ */
+static long dimm_offline_slot_held(struct __test_metadata *_metadata,
+				   char *id, unsigned long long *addr)
 {
-	unsigned long long bs = block_bytes(), addr;
+	long bs = block_bytes(), blk;
 	char path[128], state[32];
-	struct seen s;
 	size_t i;
-	long blk;
 
 	ASSERT_LT(0, bs);
 	ASSERT_EQ(0, write_file(MEM_SYSFS "/auto_online_blocks", "offline"));
-	ASSERT_EQ(0, ctl("register all %d", F_MEM));
-	addr = dimm_add("128M", self->id);
-	ASSERT_NE(0, addr) TH_LOG("dimm-add failed");
-	blk = addr / bs;
+	*addr = dimm_add("128M", id);
+	ASSERT_NE(0, *addr) TH_LOG("dimm-add failed");
+	blk = *addr / bs;
 	snprintf(path, sizeof(path), MEM_SYSFS "/memory%ld/state", blk);
 	ASSERT_TRUE(WAIT_UNTIL(read_file(path, state, sizeof(state)) > 0 &&
 			       !strncmp(state, "offline", 7), 120))
 		TH_LOG("memory%ld did not appear offline", blk);
-
 	for (i = 0; i < ARRAY_SIZE(slot_locks); i++)
 		if (!ctl("amlhold %s", slot_locks[i]))
 			break;
 	ASSERT_GT(ARRAY_SIZE(slot_locks), i) TH_LOG("no memory slot lock");
+	return blk;
+}
+
+TEST_F_TIMEOUT(settle, removal_before_its_arrival_is_settled, 600)
+{
+	unsigned long long bs = block_bytes(), addr;
+	struct seen s;
+	long blk;
+
+	ASSERT_EQ(0, ctl("register all %d", F_MEM));
+	blk = dimm_offline_slot_held(_metadata, self->id, &addr);
 	ASSERT_EQ(0, block_set(blk, "online_movable"));
 	ASSERT_EQ(0, block_set(blk, "offline"));
 	/* the dispatcher is still inside the arrival: nothing delivered */
@@ -483,6 +497,44 @@ TEST_F_TIMEOUT(settle, removal_before_its_arrival_is_settled, 600)
 	s = seen_in("all", MEM_REMOVAL, false, addr, bs, SRC_ACPI_DIMM);
 	EXPECT_EQ(bs, s.bytes);
 	EXPECT_EQ(0, s.wrong_source);
+	EXPECT_EQ(0, stat_value(DHP_MEMORY, "acpi_dimms_cached"));
+	ASSERT_EQ(0, dimm_del(self->id));
+	self->id[0] = 0;
+}
+
+/*
+ * The same moment seen by a client that registers with INCLUDE_EXISTING
+ * while the arrival is being settled: its snapshot must say DIMM for the
+ * block, as its removal will. The registration runs in a child, since with
+ * the slot lock held it may wait for ACPI itself.
+ */
+TEST_F_TIMEOUT(settle, snapshot_before_its_arrival_is_settled, 600)
+{
+	unsigned long long bs = block_bytes(), addr;
+	int status;
+	struct seen s;
+	pid_t child;
+	long blk;
+
+	blk = dimm_offline_slot_held(_metadata, self->id, &addr);
+	ASSERT_EQ(0, block_set(blk, "online_movable"));
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child)
+		_exit(ctl("register snap %d", F_MEM | F_EXISTING) ? 1 : 0);
+	usleep(500000);
+	ASSERT_EQ(0, ctl("amlhold 0"));
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+
+	s = seen_in("snap", MEM_ARRIVAL, true, addr, bs, SRC_ACPI_DIMM);
+	EXPECT_EQ(bs, s.bytes);
+	EXPECT_EQ(0, s.wrong_source);
+	ASSERT_EQ(0, block_set(blk, "offline"));
+	ASSERT_TRUE(wait_seen("snap", MEM_REMOVAL, false, addr, bs,
+			      SRC_ACPI_DIMM, 0, 60));
+	EXPECT_EQ(0, seen_in("snap", MEM_REMOVAL, false, addr, bs,
+			     SRC_ACPI_DIMM).wrong_source);
 	EXPECT_EQ(0, stat_value(DHP_MEMORY, "acpi_dimms_cached"));
 	ASSERT_EQ(0, dimm_del(self->id));
 	self->id[0] = 0;
