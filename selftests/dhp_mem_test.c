@@ -445,6 +445,18 @@ static const char *const slot_locks[] = {
 	"\\_SB.MHPC.MLCK",
 };
 
+/* The state letter of task @pid (/proc/PID/stat), or -1 if it is gone. */
+static int task_state(pid_t pid)
+{
+	char path[64], buf[512], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (read_file(path, buf, sizeof(buf)) <= 0)
+		return -1;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : -1;
+}
+
 /*
  * For the settle tests: a 128 MiB DIMM added with its block offline
  * (@id its QEMU id, *@addr its start), then QEMU's memory slot lock held by
@@ -511,9 +523,10 @@ TEST_F_TIMEOUT(settle, removal_before_its_arrival_is_settled, 600)
 TEST_F_TIMEOUT(settle, snapshot_before_its_arrival_is_settled, 600)
 {
 	unsigned long long bs = block_bytes(), addr;
-	int status;
+	int status = -1;
 	struct seen s;
 	pid_t child;
+	bool done;
 	long blk;
 
 	blk = dimm_offline_slot_held(_metadata, self->id, &addr);
@@ -522,11 +535,23 @@ TEST_F_TIMEOUT(settle, snapshot_before_its_arrival_is_settled, 600)
 	ASSERT_LE(0, child);
 	if (!child)
 		_exit(ctl("register snap %d", F_MEM | F_EXISTING) ? 1 : 0);
-	usleep(500000);
+	/*
+	 * Released once the registration waits (for ACPI, behind the
+	 * dispatcher) or is done: a loaded host may take long to get the
+	 * child there, and released earlier it would not meet the moment.
+	 */
+	done = WAIT_UNTIL(task_state(child) == 'D' ||
+			  waitpid(child, &status, WNOHANG) == child, 30);
+	TH_LOG("registration %s when released", done ?
+	       (task_state(child) == 'D' ? "waiting" : "done") : "running");
 	ASSERT_EQ(0, ctl("amlhold 0"));
-	ASSERT_EQ(child, waitpid(child, &status, 0));
+	ASSERT_TRUE(task_state(child) < 0 ||
+		    waitpid(child, &status, 0) == child);
 	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
 
+	/* the snapshot is delivered after the registration returns */
+	ASSERT_TRUE(wait_seen("snap", MEM_ARRIVAL, true, addr, bs,
+			      SRC_ACPI_DIMM, 0, 60));
 	s = seen_in("snap", MEM_ARRIVAL, true, addr, bs, SRC_ACPI_DIMM);
 	EXPECT_EQ(bs, s.bytes);
 	EXPECT_EQ(0, s.wrong_source);
