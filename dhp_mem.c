@@ -110,12 +110,11 @@ static unsigned long dhp_block_pages(void)
 /*
  * A block map value's source bits: an enum dhp_mem_source, or
  * DHP_MEM_UNSETTLED for a block whose arrival said OTHER and that the
- * dispatcher has not settled yet (it may turn out a DIMM). DHP_MEM_SRC()
+ * dispatcher has not settled yet (it may turn out a DIMM). dhp_mem_src()
  * is what the stream has said so far: OTHER for an unsettled block.
  */
 #define DHP_MEM_UNSETTLED	15U
 #define DHP_MEM_IS_UNSETTLED(v)	(((v) & 15) == DHP_MEM_UNSETTLED)
-#define DHP_MEM_SRC(v)		dhp_mem_src(v)
 #define DHP_MEM_MEMMAP(v)	(((v) >> 4) & 0xffff)
 #define DHP_MEM_NODE(v)		((int)((v) >> 20))
 
@@ -235,7 +234,7 @@ static int dhp_mem_reserve(const struct memory_notify *mn,
 	mutex_lock(&dhp_mem_mutex);
 	old = xa_load(&dhp_mem_blocks, idx);
 	if (kind == DHP_EV_MEM_REMOVAL && xa_is_value(old))
-		e->ev.mem.source = DHP_MEM_SRC(xa_to_value(old));
+		e->ev.mem.source = dhp_mem_src(xa_to_value(old));
 	else
 		e->ev.mem.source = dhp_mem_source_now(e->ev.mem.start,
 						      e->ev.mem.size);
@@ -430,7 +429,7 @@ static int dhp_mem_existing(struct list_head *out)
 			continue;
 		val = xa_to_value(entry);
 		node = DHP_MEM_NODE(val);
-		source = DHP_MEM_SRC(val);
+		source = dhp_mem_src(val);
 		/* as the dispatcher will settle its arrival (see the top) */
 		if (DHP_MEM_IS_UNSETTLED(val) &&
 		    dhp_mem_is_acpi_dimm(idx * bs, bs))
@@ -673,7 +672,7 @@ static int dhp_mem_show(struct seq_file *m, void *v)
 			continue;
 		online++;
 		val = xa_to_value(entry);
-		if (DHP_MEM_SRC(val) != DHP_MEM_SRC_VIRTIO_MEM)
+		if (dhp_mem_src(val) != DHP_MEM_SRC_VIRTIO_MEM)
 			continue;
 		/* what virtio-mem has plugged now: no event says it */
 		vmem_size += PFN_PHYS(bp);
