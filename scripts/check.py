@@ -329,7 +329,7 @@ def build_guest_progs(res):
 
 
 def unit_tests(res):
-    """The pure logic's unit tests, built and run on the host."""
+    """The pure logic's unit tests and the QMP client's, on the host."""
     ksft = os.path.join(vm.cache_dir(), 'ksft')
     sel = os.path.join(REPO, 'selftests')
     p = subprocess.run(['make', '-C', sel, f'KSFT_DIR={ksft}', 'unit'],
@@ -338,18 +338,23 @@ def unit_tests(res):
         print('# ' + (p.stdout + p.stderr).strip().replace('\n', '\n# '))
         res.add(False, 'unit tests build')
         return
-    p = subprocess.run([os.path.join(sel, 'unit', 'logic_test')],
-                       capture_output=True, text=True, timeout=120)
-    counted = 0
-    for line in p.stdout.splitlines():
-        m = TAP.match(line)
-        if m:
-            counted += 1
-            res.add(m.group(1) == 'ok', f'unit: {m.group(3)}')
-        elif line.startswith('# ') and 'Expected' in line:
-            print(line)
-    if p.returncode or not counted:
-        res.add(False, 'unit tests run', why=f'exit {p.returncode}')
+    for prog in ([os.path.join(sel, 'unit', 'logic_test')],
+                 [sys.executable, os.path.join(REPO, 'scripts',
+                                               'qmp_test.py')]):
+        p = subprocess.run(prog, capture_output=True, text=True,
+                           timeout=120)
+        counted = 0
+        for line in p.stdout.splitlines():
+            m = TAP.match(line)
+            if m:
+                counted += 1
+                res.add(m.group(1) == 'ok', f'unit: {m.group(3)}')
+            elif line.startswith('# ') and 'Expected' in line:
+                print(line)
+        if p.returncode or not counted:
+            print('# ' + p.stderr.strip().replace('\n', '\n# '))
+            res.add(False, f'unit tests run ({os.path.basename(prog[-1])})',
+                    why=f'exit {p.returncode}')
 
 
 TAP = re.compile(r'^(not ok|ok) (\d+) ?([^#]*?) *(#.*)?$')

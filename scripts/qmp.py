@@ -69,9 +69,18 @@ class QMP:
         self._gone = None
         self._sock = connect_unix(path, connect_timeout, alive)
         self._rfile = self._sock.makefile('rb')
-        greeting = self._read_msg(connect_timeout)
-        if 'QMP' not in greeting:
-            raise QMPError('unexpected QMP greeting: %r' % greeting)
+        # QEMU 7.2 can send an event (RESUME, as the guest starts) on a
+        # connection it has accepted but not yet greeted: keep such events
+        # and read on until the greeting.
+        deadline = time.monotonic() + connect_timeout
+        while True:
+            msg = self._read_msg(max(0.1, deadline - time.monotonic()))
+            if 'QMP' in msg:
+                break
+            if 'event' not in msg or len(self._events) >= 64:
+                raise QMPError('unexpected QMP greeting: %r' % msg)
+            self._events.append(msg)
+            self._log('event %s (before the greeting)' % msg['event'])
         self._reader = threading.Thread(target=self._read_loop,
                                         name='qmp-reader', daemon=True)
         self._reader.start()
