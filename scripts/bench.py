@@ -140,7 +140,8 @@ def figures(d, params):
               t.vals('mem_raw', f'mem_{way}'), t.vals('mem_none', f'mem_{way}'))
     a = params['ASYNC']
     for n in ('1', str(a)):
-        async_rows(t, d, n, n != '1')
+        # the goals are for 1,000 clients (issue 12), not --short's 20
+        async_rows(t, d, n, fanout=n != '1', goals=n == '1000')
     for n, label, goal in (('dhp', 'dhp rebalance (participating)', '<= 10 ms'),
                            ('ib_10', 'irqbalance 1.9.2, default interval '
                             '(10 s), device opted out of dhp', ''),
@@ -206,12 +207,14 @@ def lag_cell(q):
     return f'{q[50] / 1e3:.0f} / {q[99] / 1e3:.0f} / {q[100] / 1e3:.0f}'
 
 
-def async_rows(t, d, n, goals):
+def async_rows(t, d, n, fanout, goals):
     """dhp's asynchronous fan-out to @n clients next to @n native cpuhp
-    instances that each queue a work item, on each workqueue."""
+    instances that each queue a work item, on each workqueue: the lag,
+    with the fan-out rates if @fanout, and the goals in their column if
+    @goals."""
     nat = [(f'anative_{n}_{wq}', name) for wq, name in WQS]
     first = nat[0][0]
-    if goals:
+    if fanout:
         t.rows.append([f'async fan-out, {n} clients: deliveries/s from the '
                        'event\'s post to the last delivery (includes the '
                        'wait for the hotplug operation to end) vs native '
@@ -219,7 +222,7 @@ def async_rows(t, d, n, goals):
                        '(system_wq)',
                        rate_cell(int(n), t.vals(f'async_{n}', 'fanout')),
                        rate_cell(int(n), t.vals(first, 'fanout')), '/s', '',
-                       '>= 100000'])
+                       '>= 100000' if goals else ''])
         t.rows.append([f'async fan-out, {n} clients: deliveries/s of the '
                        'fan-out itself, first delivery to last, vs native '
                        'first work run to last (system_wq)',
