@@ -39,7 +39,10 @@
  * failed bring-up rolled back through dhp's states leaves the CPU
  * SUSPENDED, as does one that failed before dhp:prepare, and the PM
  * notifier reports every such CPU once the system is back. If someone
- * brings one up before that, its prepare step reports it first.
+ * brings one up before that, its prepare step reports it first. A client
+ * registered with ADD_EXISTING meanwhile (by a task that is not frozen)
+ * finds the CPU offline; the PM notifier replays it to that client once
+ * it is back (dhp_cpu_replay_owed()).
  *
  * Locking. The client list, each client's protocol state and counters, and
  * the per-CPU phase are written only
@@ -134,6 +137,11 @@ struct dhp_cpu_info {
 	unsigned long failures;		/* ADD_FAILURE steps */
 	unsigned long removes;		/* REMOVE_COMPLETE steps */
 	int last_err;			/* reason of the last failed add */
+	/*
+	 * Down for a suspend: clients registered from this id on owe it the
+	 * ADD_EXISTING replay (dhp_cpu_replay_owed()); 0 when nobody can.
+	 */
+	u64 owed_from;
 };
 
 static DEFINE_PER_CPU(struct dhp_cpu_info, dhp_cpu_info);
@@ -493,6 +501,8 @@ static int dhp_cpu_offline(unsigned int cpu)
 	}
 	if (cpuhp_tasks_frozen) {
 		info->phase = DHP_PHASE_SUSPENDED;
+		/* the next id: clients registering while it is down */
+		info->owed_from = dhp_cpu_set.next_id;
 		return 0;
 	}
 	prev = dhp_sync_enter();
@@ -550,41 +560,6 @@ static int dhp_cpu_dead(unsigned int cpu)
 	dhp_sync_leave(prev);
 	return 0;
 }
-
-/*
- * After a suspend or hibernation, tasks thawed: a CPU still SUSPENDED did
- * not come back, and is reported lost (see the top). RESUMING cannot last
- * past the resume; it is taken as SUSPENDED all the same.
- */
-static int dhp_cpu_pm_notify(struct notifier_block *nb, unsigned long action,
-			     void *data)
-{
-	struct task_struct *prev;
-	unsigned int cpu;
-
-	if (action != PM_POST_SUSPEND && action != PM_POST_HIBERNATION &&
-	    action != PM_POST_RESTORE)
-		return NOTIFY_DONE;
-	dhp_cpu_lock();
-	prev = dhp_sync_enter();
-	for_each_possible_cpu(cpu) {
-		struct dhp_cpu_info *info = per_cpu_ptr(&dhp_cpu_info, cpu);
-
-		if (info->phase == DHP_PHASE_SUSPENDED ||
-		    info->phase == DHP_PHASE_RESUMING) {
-			pr_warn("cpu %u did not come back from suspend: reported removed\n",
-				cpu);
-			dhp_cpu_lost(cpu, info);
-		}
-	}
-	dhp_sync_leave(prev);
-	dhp_cpu_unlock();
-	return NOTIFY_DONE;
-}
-
-static struct notifier_block dhp_cpu_pm_nb = {
-	.notifier_call = dhp_cpu_pm_notify,
-};
 
 struct dhp_cpu_on {
 	struct dhp_cpu_client *client;
@@ -657,6 +632,80 @@ static int dhp_cpu_replay(struct dhp_cpu_client *c)
 }
 
 /*
+ * The ADD_EXISTING replay of @cpu owed to the clients that registered while
+ * it was down for a suspend (ids from @from on, see dhp_cpu_offline()):
+ * theirs skipped it, as it was not online. Once the system is back, from
+ * the PM notifier, inside a fan-out: ADD_START to each in registration
+ * order, at once ADD_FAILURE to one that vetoes (its registration stands;
+ * it just does not have this CPU), then ADD_COMPLETE on @cpu to the
+ * others, in order. A client that already heard of @cpu (an add since
+ * the resume) is not NONE for it and is skipped.
+ */
+static void dhp_cpu_replay_owed(unsigned int cpu, u64 from)
+{
+	struct dhp_cpu_client *c;
+	unsigned int n = 0;
+	int err;
+
+	lockdep_assert_held(&dhp_cpu_mutex);
+	list_for_each_entry(c, &dhp_cpu_set.list, cl.node) {
+		if (c->cl.id < from || !(c->flags & DHP_CPU_ADD_EXISTING) ||
+		    c->cpu_state[cpu] != DHP_CC_NONE)
+			continue;
+		err = dhp_cpu_call(c, cpu, DHP_CPU_ADD_START, 0);
+		if (err)
+			dhp_cpu_call(c, cpu, DHP_CPU_ADD_FAILURE, err);
+	}
+	list_for_each_entry(c, &dhp_cpu_set.list, cl.node) {
+		/* only these can be STARTED for an online CPU */
+		if (c->cl.id < from || !dhp_cpu_due(c, cpu, DHP_CPU_ADD_COMPLETE))
+			continue;
+		dhp_cpu_call_on(c, cpu, DHP_CPU_ADD_COMPLETE);
+		n++;
+	}
+	trace_dhp_record(DHP_REC_CPU_REPLAY, cpu, 0, n, 0);
+}
+
+/*
+ * After a suspend or hibernation, tasks thawed: a CPU still SUSPENDED did
+ * not come back, and is reported lost (see the top). RESUMING cannot last
+ * past the resume; it is taken as SUSPENDED all the same. A CPU that came
+ * back gets the replays owed to clients registered while it was down.
+ */
+static int dhp_cpu_pm_notify(struct notifier_block *nb, unsigned long action,
+			     void *data)
+{
+	struct task_struct *prev;
+	unsigned int cpu;
+
+	if (action != PM_POST_SUSPEND && action != PM_POST_HIBERNATION &&
+	    action != PM_POST_RESTORE)
+		return NOTIFY_DONE;
+	dhp_cpu_lock();
+	prev = dhp_sync_enter();
+	for_each_possible_cpu(cpu) {
+		struct dhp_cpu_info *info = per_cpu_ptr(&dhp_cpu_info, cpu);
+
+		if (info->phase == DHP_PHASE_SUSPENDED ||
+		    info->phase == DHP_PHASE_RESUMING) {
+			pr_warn("cpu %u did not come back from suspend: reported removed\n",
+				cpu);
+			dhp_cpu_lost(cpu, info);
+		} else if (info->owed_from && info->phase == DHP_PHASE_ONLINE) {
+			dhp_cpu_replay_owed(cpu, info->owed_from);
+		}
+		info->owed_from = 0;
+	}
+	dhp_sync_leave(prev);
+	dhp_cpu_unlock();
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block dhp_cpu_pm_nb = {
+	.notifier_call = dhp_cpu_pm_notify,
+};
+
+/*
  * Both registrations, inlined into each so that __builtin_return_address(0)
  * in its messages names the client's caller.
  */
@@ -724,7 +773,7 @@ dhp_cpu_register(dhp_cpu_callback_t callback, void *context,
  *	dhp_register_cpu_callback_percpu() in dhp.h for the rules.
  * @flags: 0 or %DHP_CPU_ADD_EXISTING to have @callback called with
  *	ADD_START and ADD_COMPLETE for every CPU already online before this
- *	returns.
+ *	returns (and for a CPU down for a system suspend, once it is back).
  * @owner: the calling module; the wrapper macros pass THIS_MODULE.
  *
  * The analogue of KeRegisterProcessorChangeCallback(). Clients are called in

@@ -116,6 +116,16 @@ typedef void (*dhp_cpu_callback_t)(void *context,
  * of dhp_register_cpu_callback_percpu()), and the hotplug lock is held by
  * the registering task for the kworker: lockdep does not see it held
  * there, so a replayed step must not call *_cpuslocked() functions.
+ *
+ * A CPU that is down for a system suspend when the client registers (a
+ * registration from a task that is not frozen, such as a kthread or a
+ * work item on a workqueue that is not freezable) is not online, and is
+ * replayed once the system is back, if it came back: ADD_START in dhp's
+ * PM notifier (the rules of the steps sent from there are above, at
+ * &enum dhp_cpu_state) and ADD_COMPLETE on the CPU. A veto there cannot
+ * undo the registration: the client gets ADD_FAILURE for that CPU and does
+ * not have it, as when it vetoes a hot-add. (A kexec jump sends no PM
+ * notification: such a CPU is not replayed.)
  */
 #define DHP_CPU_ADD_EXISTING	0x1U
 #define DHP_CPU_FLAGS_ALL	(DHP_CPU_ADD_EXISTING)

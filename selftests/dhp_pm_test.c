@@ -337,6 +337,60 @@ TEST_F_TIMEOUT(pm, cpu_lost_at_resume_is_removed, 300)
 	EXPECT_LT(0, dhp_clients_balanced());
 }
 
+/*
+ * A client that registers with ADD_EXISTING while a suspend has CPU 1
+ * down (dhp_test's "whendown": a kthread, which is not frozen, registers
+ * as soon as CPU 1 is offline, while the suspend takes the others down or
+ * waits) gets CPU 1 replayed once the system is back, as dhp.h says: one
+ * ADD_START and one ADD_COMPLETE (on CPU 1) for every CPU online after the
+ * resume, or ADD_FAILURE with its errno where it vetoes CPU 1 there; its
+ * registration stands either way. Two such clients, the second (index 2)
+ * vetoing CPU 1; the client registered before (index 0) hears nothing.
+ */
+TEST_F_TIMEOUT(pm, registered_during_suspend_gets_resumed_cpus, 300)
+{
+	int online = self->online, i;
+	struct counts before;
+	long d[NR_STEPS];
+
+	ASSERT_EQ(0, mod_load("dhp_test", NULL));
+	ASSERT_EQ(0, write_file(TEST_CTL, "register 1 1"));
+	counts_read(&before);
+	ASSERT_EQ(0, write_file(TEST_CTL, "veto 2 1 -105"));
+	ASSERT_EQ(0, write_file(TEST_CTL, "whendown 1 2 1"));
+
+	ASSERT_EQ(0, suspend_cycle());
+	for (i = 0; i < 100 && stat_value(TEST_STATS, "whendown_ret") == 1; i++)
+		usleep(100000);
+	ASSERT_EQ(0, stat_value(TEST_STATS, "whendown_ret"));
+	ASSERT_EQ(1, stat_value(TEST_STATS, "whendown_offline")) {
+		TH_LOG("the kthread registered with CPU 1 online: no window");
+	}
+	ASSERT_EQ(3, stat_value(TEST_STATS, "clients"));
+
+	EXPECT_EQ(online, cpu_count_online());
+	EXPECT_EQ(online, cpus_in_phase("online"));
+	counts_delta(&before, d);
+	EXPECT_EQ(2 * online, d[S_START]);
+	EXPECT_EQ(2 * online - 1, d[S_COMPLETE]);
+	EXPECT_EQ(1, d[S_FAILURE]);
+	EXPECT_EQ(1, stat_value(TEST_STATS, "add_failure_status_105"));
+	EXPECT_EQ(0, d[S_RSTART] + d[S_RCOMPLETE] + d[S_RFAILURE]);
+	EXPECT_EQ(0, stat_value(TEST_STATS, "wrong_cpu"));
+	EXPECT_EQ(0, stat_value(TEST_STATS, "seq_errors"));
+	EXPECT_EQ(0, stat_value(TEST_STATS, "order_errors"));
+	EXPECT_EQ(3, dhp_clients_balanced());
+
+	/* they have CPU 1 now (but the one that vetoed it): it leaves */
+	ASSERT_EQ(0, write_file(TEST_CTL, "veto off"));
+	counts_read(&before);
+	ASSERT_EQ(0, cpu_set_online(1, false));
+	counts_delta(&before, d);
+	EXPECT_EQ(2, d[S_RSTART]);
+	EXPECT_EQ(2, d[S_RCOMPLETE]);
+	EXPECT_EQ(0, stat_value(TEST_STATS, "seq_errors"));
+}
+
 /* Taking the CPUs down broke the IRQ spread; the round after resume mends it. */
 TEST_F_TIMEOUT(pm, resume_restores_irq_spread, 300)
 {

@@ -50,6 +50,14 @@
  *                                 stop() and start() calls are counted
  *                                 (rb_own_stops, rb_own_starts)
  *            rbdone               unregister it, twice, and free its IRQ
+ *            whendown CPU N FLAGS register N clients with FLAGS from a
+ *                                 kthread of its own as soon as CPU is
+ *                                 offline (it polls every millisecond,
+ *                                 up to 120 s): a registration while a
+ *                                 suspend has the CPU down. Results:
+ *                                 whendown_ret (1: not done yet) and
+ *                                 whendown_offline (1: the CPU was offline
+ *                                 before and after the registration)
  *            latestate            install "dhp_test:late", a dynamic AP
  *                                 online state with a startup and no
  *                                 teardown (removed at rmmod): cpuhp's
@@ -75,6 +83,7 @@
 #include <linux/interrupt.h>
 #include <linux/irq.h>
 #include <linux/jiffies.h>
+#include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/seq_file.h>
@@ -638,6 +647,62 @@ static int test_churn(unsigned int ms)
 	return err;
 }
 
+/* whendown: the kthread's task while it runs, under test_lock. */
+static struct task_struct *whendown_task;
+static DECLARE_COMPLETION(whendown_done);
+static bool whendown_stop;
+static int whendown_ret = 1, whendown_offline;
+static unsigned int whendown_cpu, whendown_n, whendown_flags;
+
+static int test_whendown_fn(void *unused)
+{
+	unsigned long deadline = jiffies + 120 * HZ;
+	unsigned int cpu = whendown_cpu;
+	bool before, after;
+	int ret = -ETIMEDOUT;
+
+	while (!READ_ONCE(whendown_stop) && cpu_online(cpu) &&
+	       time_before(jiffies, deadline))
+		usleep_range(1000, 2000);
+	if (!READ_ONCE(whendown_stop) && !cpu_online(cpu)) {
+		mutex_lock(&test_lock);
+		before = !cpu_online(cpu);
+		ret = test_register(whendown_n, whendown_flags);
+		after = !cpu_online(cpu);
+		WRITE_ONCE(whendown_offline, before && after);
+		mutex_unlock(&test_lock);
+	}
+	WRITE_ONCE(whendown_ret, ret);
+	kthread_complete_and_exit(&whendown_done, 0);
+}
+
+/* whendown: test_lock held. */
+static int test_whendown(unsigned int cpu, unsigned int n, unsigned int flags)
+{
+	struct task_struct *t;
+
+	if (cpu >= nr_cpu_ids || !cpu_possible(cpu))
+		return -EINVAL;
+	if (whendown_task) {
+		if (!completion_done(&whendown_done))
+			return -EBUSY;
+		wait_for_completion(&whendown_done);
+	}
+	reinit_completion(&whendown_done);
+	whendown_cpu = cpu;
+	whendown_n = n;
+	whendown_flags = flags;
+	WRITE_ONCE(whendown_ret, 1);
+	WRITE_ONCE(whendown_offline, 0);
+	t = kthread_run(test_whendown_fn, NULL, "dhp_test_whendown");
+	if (IS_ERR(t)) {
+		whendown_task = NULL;
+		return PTR_ERR(t);
+	}
+	whendown_task = t;
+	return 0;
+}
+
 /* The "latestate" state, or 0; test_lock. */
 static int late_state;
 
@@ -663,7 +728,7 @@ static int test_late_state(void)
 /* Numbers are decimal, whole words: kstrto*(), which fail on overflow. */
 static int test_command(char *cmd)
 {
-	unsigned int n, flags;
+	unsigned int n, flags, cpu_u;
 	int argc, idx, cpu, err;
 	char *argv[4];
 
@@ -744,6 +809,12 @@ static int test_command(char *cmd)
 		return test_rb_done();
 	if (ctl_is(argv, argc, "latestate", 1))
 		return test_late_state();
+	if (ctl_is(argv, argc, "whendown", 4)) {
+		if (kstrtouint(argv[1], 10, &cpu_u) ||
+		    kstrtouint(argv[2], 10, &n) || kstrtouint(argv[3], 10, &flags))
+			return -EINVAL;
+		return test_whendown(cpu_u, n, flags);
+	}
 	if (ctl_is(argv, argc, "rbleak", 1)) {
 		err = test_rb_misuse();
 		if (!err) {
@@ -828,6 +899,9 @@ static int test_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "rb_own_stops %lu\nrb_own_starts %lu\n",
 		   READ_ONCE(rb_own_stops), READ_ONCE(rb_own_starts));
 	mutex_unlock(&test_lock);
+	/* outside test_lock, which the whendown kthread holds registering */
+	seq_printf(m, "whendown_ret %d\nwhendown_offline %d\n",
+		   READ_ONCE(whendown_ret), READ_ONCE(whendown_offline));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(test_stats);
@@ -876,6 +950,9 @@ static int __init test_init(void)
 static void __exit test_exit(void)
 {
 	debugfs_remove_recursive(test_dir);
+	WRITE_ONCE(whendown_stop, true);
+	if (whendown_task)
+		wait_for_completion(&whendown_done);
 	mutex_lock(&test_lock);
 	test_unregister_all();
 	test_rb_own_free();
