@@ -258,9 +258,11 @@ void dhp_ev_flush(void)
  *	see @e; if not, a kick is armed, a timer of this CPU one jiffy ahead.
  *
  * For the CPU online step, which thus neither waits for nor wakes any
- * task, as a native no-op state. Every event is still dispatched: the
- * dispatcher runs until the queue has nothing unpublished, and a post
- * while it runs queues it again.
+ * task, as a native no-op state, and for a memory block's online and
+ * offline, whose dispatch then runs after the operation rather than
+ * within it. Every event is still dispatched: the dispatcher runs until
+ * the queue has nothing unpublished, and a post while it runs queues it
+ * again.
  *
  * Context: as dhp_ev_post().
  */

@@ -281,7 +281,13 @@ static void dhp_mem_commit(const struct memory_notify *mn, bool online)
 	else
 		xa_erase(&dhp_mem_blocks, idx);
 	if (e) {
-		dhp_ev_post(e);
+		/*
+		 * Without a wake-up: the dispatcher would run on this CPU
+		 * (per-CPU, see dhp_ev_post()), within the operation, and an
+		 * arrival's settle asks ACPI (an online took 2x as long, 6.12
+		 * under TCG). A timer one jiffy ahead runs it after that.
+		 */
+		dhp_ev_post_unkicked(e, false);
 		dhp_mem_posted++;
 	} else {
 		pr_err("memory block at %#llx changed without a reservation\n",
