@@ -105,6 +105,7 @@ struct dhp_cpu_client {
 	unsigned int flags;
 	unsigned long count[DHP_CPU_NR_STATES];
 	unsigned long vetoes;
+	int owed_veto;		/* dhp_cpu_replay_owed()'s, dhp_cpu_mutex */
 	u8 cpu_state[];		/* enum dhp_proto, nr_cpu_ids entries */
 };
 
@@ -382,6 +383,8 @@ static int dhp_cpu_prepare(unsigned int cpu)
 		dhp_sync_leave(prev);
 	}
 
+	/* An add reaches every client that is NONE: nothing is owed then. */
+	info->owed_from = 0;
 	/*
 	 * Reserve the asynchronous arrival and the removal to come, before any
 	 * client allocates: a CPU dhp could not report is not added.
@@ -501,8 +504,14 @@ static int dhp_cpu_offline(unsigned int cpu)
 	}
 	if (cpuhp_tasks_frozen) {
 		info->phase = DHP_PHASE_SUSPENDED;
-		/* the next id: clients registering while it is down */
-		info->owed_from = dhp_cpu_set.next_id;
+		/*
+		 * The next id: clients registering while it is down. Kept if
+		 * set: down again before the PM notifier (a hibernation's
+		 * image, then its power-off rolled back), the first window's
+		 * clients are still owed.
+		 */
+		if (!info->owed_from)
+			info->owed_from = dhp_cpu_set.next_id;
 		return 0;
 	}
 	prev = dhp_sync_enter();
@@ -635,35 +644,38 @@ static int dhp_cpu_replay(struct dhp_cpu_client *c)
  * The ADD_EXISTING replay of @cpu owed to the clients that registered while
  * it was down for a suspend (ids from @from on, see dhp_cpu_offline()):
  * theirs skipped it, as it was not online. Once the system is back, from
- * the PM notifier, inside a fan-out: ADD_START to each in registration
- * order, at once ADD_FAILURE to one that vetoes (its registration stands;
- * it just does not have this CPU), then ADD_COMPLETE on @cpu to the
- * others, in order. A client that already heard of @cpu (an add since
- * the resume) is not NONE for it and is skipped.
+ * the PM notifier, inside a fan-out, as a hot-add would go but for the
+ * vetoes: ADD_START to each in registration order, ADD_FAILURE to those
+ * that vetoed, in reverse (each registration stands; that client just
+ * does not have this CPU), then ADD_COMPLETE on @cpu to the others, in
+ * order. A client that already heard of @cpu (an add since the resume)
+ * is not NONE for it and is skipped.
  */
 static void dhp_cpu_replay_owed(unsigned int cpu, u64 from)
 {
 	struct dhp_cpu_client *c;
-	unsigned int n = 0;
-	int err;
 
 	lockdep_assert_held(&dhp_cpu_mutex);
 	list_for_each_entry(c, &dhp_cpu_set.list, cl.node) {
+		c->owed_veto = 0;
 		if (c->cl.id < from || !(c->flags & DHP_CPU_ADD_EXISTING) ||
 		    c->cpu_state[cpu] != DHP_CC_NONE)
 			continue;
-		err = dhp_cpu_call(c, cpu, DHP_CPU_ADD_START, 0);
-		if (err)
-			dhp_cpu_call(c, cpu, DHP_CPU_ADD_FAILURE, err);
+		c->owed_veto = dhp_cpu_call(c, cpu, DHP_CPU_ADD_START, 0);
+		trace_dhp_record(DHP_REC_CPU_REPLAY, cpu, c->cl.id, 1,
+				 c->owed_veto);
+		if (c->owed_veto)
+			trace_dhp_record(DHP_REC_CPU_VETO, cpu, c->cl.id, 0,
+					 c->owed_veto);
 	}
-	list_for_each_entry(c, &dhp_cpu_set.list, cl.node) {
+	list_for_each_entry_reverse(c, &dhp_cpu_set.list, cl.node)
+		if (c->owed_veto)
+			dhp_cpu_call(c, cpu, DHP_CPU_ADD_FAILURE, c->owed_veto);
+	list_for_each_entry(c, &dhp_cpu_set.list, cl.node)
 		/* only these can be STARTED for an online CPU */
-		if (c->cl.id < from || !dhp_cpu_due(c, cpu, DHP_CPU_ADD_COMPLETE))
-			continue;
-		dhp_cpu_call_on(c, cpu, DHP_CPU_ADD_COMPLETE);
-		n++;
-	}
-	trace_dhp_record(DHP_REC_CPU_REPLAY, cpu, 0, n, 0);
+		if (c->cl.id >= from &&
+		    dhp_cpu_due(c, cpu, DHP_CPU_ADD_COMPLETE))
+			dhp_cpu_call_on(c, cpu, DHP_CPU_ADD_COMPLETE);
 }
 
 /*

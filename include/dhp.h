@@ -53,8 +53,10 @@ struct module;
  * Windows, a sleep is not a processor change): per-CPU data stays, no
  * veto can keep a CPU from resuming, no asynchronous event is posted, and
  * the resource rebalance round after resume restores the IRQ spread that
- * the suspend broke. A CPU that fails to come back is reported as removed:
- * REMOVE_START (then on the control CPU) and REMOVE_COMPLETE, with its
+ * the suspend broke. (A client that registers while a CPU is down for a
+ * suspend has it replayed after, see %DHP_CPU_ADD_EXISTING.) A CPU that
+ * fails to come back is reported as removed: REMOVE_START (then on the
+ * control CPU) and REMOVE_COMPLETE, with its
  * asynchronous removal, once tasks run again: from dhp's PM notifier at
  * PM_POST_SUSPEND, PM_POST_HIBERNATION or PM_POST_RESTORE (the system
  * sleep lock and the PM notifier chain held: such a callback must not
@@ -121,11 +123,16 @@ typedef void (*dhp_cpu_callback_t)(void *context,
  * registration from a task that is not frozen, such as a kthread or a
  * work item on a workqueue that is not freezable) is not online, and is
  * replayed once the system is back, if it came back: ADD_START in dhp's
- * PM notifier (the rules of the steps sent from there are above, at
- * &enum dhp_cpu_state) and ADD_COMPLETE on the CPU. A veto there cannot
- * undo the registration: the client gets ADD_FAILURE for that CPU and does
- * not have it, as when it vetoes a hot-add. (A kexec jump sends no PM
- * notification: such a CPU is not replayed.)
+ * PM notifier and ADD_COMPLETE on the CPU, in a kworker, while the
+ * notifier waits (the rules of the steps sent from there are above, at
+ * &enum dhp_cpu_state: no lock_system_sleep(), no PM notifier (un)
+ * registration). A veto there cannot undo the registration: the client
+ * gets ADD_FAILURE for that CPU and does not have it, as when it vetoes a
+ * hot-add. The CPU runs from the resume on, the client's hot path
+ * included, before that ADD_START: as on any CPU before its replay, the
+ * hot path must cope with a slot not set up yet. (A kexec jump sends no
+ * PM notification: such a CPU is replayed at the next one, unless an add
+ * of it reached the client first.)
  */
 #define DHP_CPU_ADD_EXISTING	0x1U
 #define DHP_CPU_FLAGS_ALL	(DHP_CPU_ADD_EXISTING)

@@ -50,14 +50,15 @@
  *                                 stop() and start() calls are counted
  *                                 (rb_own_stops, rb_own_starts)
  *            rbdone               unregister it, twice, and free its IRQ
- *            whendown CPU N FLAGS register N clients with FLAGS from a
- *                                 kthread of its own as soon as CPU is
- *                                 offline (it polls every millisecond,
- *                                 up to 120 s): a registration while a
- *                                 suspend has the CPU down. Results:
- *                                 whendown_ret (1: not done yet) and
- *                                 whendown_offline (1: the CPU was offline
- *                                 before and after the registration)
+ *            whendown CPU N FLAGS register N clients with FLAGS, one at
+ *                                 a time, from a kthread of its own that
+ *                                 the next offline of CPU wakes (up to
+ *                                 120 s), from the teardown of the AP
+ *                                 state "dhp_test:whendown": registrations
+ *                                 while a suspend has the CPU down.
+ *                                 Results: whendown_ret (1: not done yet)
+ *                                 and whendown_offline (1: the CPU was
+ *                                 offline after each one)
  *            latestate            install "dhp_test:late", a dynamic AP
  *                                 online state with a startup and no
  *                                 teardown (removed at rmmod): cpuhp's
@@ -647,29 +648,52 @@ static int test_churn(unsigned int ms)
 	return err;
 }
 
-/* whendown: the kthread's task while it runs, under test_lock. */
+/*
+ * whendown: the kthread's task while it runs, and the AP state whose
+ * teardown on whendown_cpu wakes it ("dhp_test:whendown"), under
+ * test_lock.
+ */
 static struct task_struct *whendown_task;
+static int whendown_state;
 static DECLARE_COMPLETION(whendown_done);
+static DECLARE_COMPLETION(whendown_go);
 static bool whendown_stop;
 static int whendown_ret = 1, whendown_offline;
 static unsigned int whendown_cpu, whendown_n, whendown_flags;
 
+/*
+ * On @cpu in its cpuhp thread, the hotplug lock held for write by the
+ * task taking it down: the kthread's cpus_read_lock() queues behind that
+ * writer and is handed the lock when this offline ends, before the next
+ * writer (percpu_rwsem wakes its waiters in order), so it registers
+ * while @cpu is down.
+ */
+static int test_whendown_down(unsigned int cpu)
+{
+	if (cpu == READ_ONCE(whendown_cpu))
+		complete(&whendown_go);
+	return 0;
+}
+
 static int test_whendown_fn(void *unused)
 {
-	unsigned long deadline = jiffies + 120 * HZ;
-	unsigned int cpu = whendown_cpu;
-	bool before, after;
+	unsigned int cpu = whendown_cpu, i;
 	int ret = -ETIMEDOUT;
+	bool offline = true;
 
-	while (!READ_ONCE(whendown_stop) && cpu_online(cpu) &&
-	       time_before(jiffies, deadline))
-		usleep_range(1000, 2000);
-	if (!READ_ONCE(whendown_stop) && !cpu_online(cpu)) {
+	if (wait_for_completion_timeout(&whendown_go, 120 * HZ) &&
+	    !READ_ONCE(whendown_stop)) {
 		mutex_lock(&test_lock);
-		before = !cpu_online(cpu);
-		ret = test_register(whendown_n, whendown_flags);
-		after = !cpu_online(cpu);
-		WRITE_ONCE(whendown_offline, before && after);
+		/*
+		 * Woken while @cpu went down, and it cannot come back while
+		 * a registration holds cpus_read_lock(): still offline after
+		 * one, it was offline during it.
+		 */
+		for (i = 0, ret = 0; i < whendown_n && !ret; i++) {
+			ret = test_register(1, whendown_flags);
+			offline &= !cpu_online(cpu);
+		}
+		WRITE_ONCE(whendown_offline, offline);
 		mutex_unlock(&test_lock);
 	}
 	WRITE_ONCE(whendown_ret, ret);
@@ -680,25 +704,34 @@ static int test_whendown_fn(void *unused)
 static int test_whendown(unsigned int cpu, unsigned int n, unsigned int flags)
 {
 	struct task_struct *t;
+	int ret;
 
-	if (cpu >= nr_cpu_ids || !cpu_possible(cpu))
+	if (cpu >= nr_cpu_ids || !cpu_possible(cpu) || !n)
 		return -EINVAL;
 	if (whendown_task) {
 		if (!completion_done(&whendown_done))
 			return -EBUSY;
 		wait_for_completion(&whendown_done);
+		whendown_task = NULL;
 	}
 	reinit_completion(&whendown_done);
-	whendown_cpu = cpu;
+	reinit_completion(&whendown_go);
+	WRITE_ONCE(whendown_cpu, cpu);
 	whendown_n = n;
 	whendown_flags = flags;
 	WRITE_ONCE(whendown_ret, 1);
 	WRITE_ONCE(whendown_offline, 0);
-	t = kthread_run(test_whendown_fn, NULL, "dhp_test_whendown");
-	if (IS_ERR(t)) {
-		whendown_task = NULL;
-		return PTR_ERR(t);
+	if (!whendown_state) {
+		ret = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN,
+						"dhp_test:whendown", NULL,
+						test_whendown_down);
+		if (ret < 0)
+			return ret;
+		whendown_state = ret;
 	}
+	t = kthread_run(test_whendown_fn, NULL, "dhp_test_whendown");
+	if (IS_ERR(t))
+		return PTR_ERR(t);
 	whendown_task = t;
 	return 0;
 }
@@ -951,8 +984,11 @@ static void __exit test_exit(void)
 {
 	debugfs_remove_recursive(test_dir);
 	WRITE_ONCE(whendown_stop, true);
+	complete(&whendown_go);
 	if (whendown_task)
 		wait_for_completion(&whendown_done);
+	if (whendown_state)
+		cpuhp_remove_state_nocalls(whendown_state);
 	mutex_lock(&test_lock);
 	test_unregister_all();
 	test_rb_own_free();
