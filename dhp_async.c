@@ -12,8 +12,8 @@
  *  2. When the change has happened, dhp_ev_post() numbers it, appends it to
  *     the queue and kicks the dispatcher: O(1) whatever the number of
  *     clients, no sleeping, and nothing that waits for or wakes another
- *     CPU (see dhp_ev_post(); the CPU online step wakes nothing at all,
- *     see dhp_ev_post_unkicked()).
+ *     CPU (see dhp_ev_post(); the CPU online step and a memory block's
+ *     online wake nothing at all, see dhp_ev_post_unkicked()).
  *  3. The dispatcher (one work item, so in order) waits, for a CPU arrival,
  *     until the hotplug operation is over, finds the memory source, counts
  *     the clients that want the event and were registered when it was
@@ -251,18 +251,19 @@ void dhp_ev_flush(void)
 }
 
 /**
- * dhp_ev_post_unkicked() - dhp_ev_post() that wakes and arms nothing
+ * dhp_ev_post_unkicked() - dhp_ev_post() that wakes nothing
  * @e: from dhp_ev_alloc(), filled in.
  * @kicked: whether a dispatcher run kicked earlier in this operation
  *	(dhp_ev_kick()) is still held by the source's quiesce, and so will
- *	see @e; if not, a kick is armed, a timer of this CPU one jiffy ahead.
+ *	see @e; if not, a kick is armed, a timer one jiffy ahead (it fires
+ *	at the next tick).
  *
  * For the CPU online step, which thus neither waits for nor wakes any
- * task, as a native no-op state, and for a memory block's online and
- * offline, whose dispatch then runs after the operation rather than
- * within it. Every event is still dispatched: the dispatcher runs until
- * the queue has nothing unpublished, and a post while it runs queues it
- * again.
+ * task, as a native no-op state (its prepare step's kick is usually still
+ * held: nothing is armed then), and for a memory block's arrival, whose
+ * dispatch then usually runs after the operation rather than within it.
+ * Every event is still dispatched: the dispatcher runs until the queue
+ * has nothing unpublished, and a post while it runs queues it again.
  *
  * Context: as dhp_ev_post().
  */

@@ -282,12 +282,17 @@ static void dhp_mem_commit(const struct memory_notify *mn, bool online)
 		xa_erase(&dhp_mem_blocks, idx);
 	if (e) {
 		/*
-		 * Without a wake-up: the dispatcher would run on this CPU
-		 * (per-CPU, see dhp_ev_post()), within the operation, and an
-		 * arrival's settle asks ACPI (an online took 2x as long, 6.12
-		 * under TCG). A timer one jiffy ahead runs it after that.
+		 * An arrival without a wake-up: the dispatcher would run on
+		 * this CPU (per-CPU, see dhp_ev_post()), within the operation,
+		 * and its settle asks ACPI (an online took 2x as long, 6.12
+		 * under TCG). A kick at the next tick usually runs it after
+		 * the operation; nothing depends on that. A removal's settle
+		 * asks nothing: it is kicked at once.
 		 */
-		dhp_ev_post_unkicked(e, false);
+		if (online)
+			dhp_ev_post_unkicked(e, false);
+		else
+			dhp_ev_post(e);
 		dhp_mem_posted++;
 	} else {
 		pr_err("memory block at %#llx changed without a reservation\n",
