@@ -1389,8 +1389,9 @@ def parse_args(argv):
     p.add_argument('--host-prog', action='append', default=[],
                    metavar='PROG', help='put a host program (with its '
                    'shared libraries) in the guest\'s /bin, e.g. bash')
-    p.add_argument('--append', default='',
-                   help='extra kernel command line arguments')
+    p.add_argument('--append', action='append', default=[],
+                   help='extra kernel command line arguments (may be given '
+                   'more than once)')
     p.add_argument('--log', help='console log file (default $CACHE/runs/)')
     p.add_argument('--quiet', action='store_true',
                    help='echo only TAP/KTAP lines and dhp:/DHP- lines')
@@ -1449,7 +1450,7 @@ def main(argv=None):
                 layout=args.layout, mem=args.mem, slots=args.slots,
                 maxmem=args.maxmem, vmem=args.vmem, edu=args.edu,
                 numa=args.numa, threads=args.threads,
-                files=args.files, kmods=args.kmod, append=args.append,
+                files=args.files, kmods=args.kmod, append=' '.join(args.append),
                 log=args.log, quiet=args.quiet, timeout=args.timeout,
                 boot_timeout=args.boot_timeout, op_timeout=args.op_timeout,
                 kmemleak=args.kmemleak, allow_splat=args.allow_splat,

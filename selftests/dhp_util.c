@@ -186,17 +186,11 @@ int mod_load(const char *name, const char *params)
 	/*
 	 * DHP_TRACE=1 (the runner sets it on the debug kernel): every load of
 	 * dhp enables its tracepoints, so each suite runs them at least once
-	 * under KASAN and lockdep. An unrelated event stays on for the whole
-	 * boot first: while any event is on, tracing keeps its own probes on
-	 * sched_switch and sched_wakeup, so dhp's load and unload no longer
-	 * switch them and patch __schedule()'s text each time. That patching,
-	 * under TCG, left a vCPU in the int3 handler for 26 s (an RCU stall,
-	 * twice on the debug kernel: at dhp's unload in fuzz and in mem).
+	 * under KASAN and lockdep. (The runner boots its guests with
+	 * trace_options=norecord-cmd, see NO_TEXT_POKE in scripts/check.py.)
 	 */
-	if (!ret && !strcmp(name, "dhp") && getenv("DHP_TRACE")) {
-		write_file(TRACING "/events/sched/sched_process_exec/enable", "1");
+	if (!ret && !strcmp(name, "dhp") && getenv("DHP_TRACE"))
 		write_file(TRACING "/events/dhp/enable", "1");
-	}
 	return ret;
 }
 
