@@ -755,8 +755,12 @@ DEFINE_SHOW_ATTRIBUTE(dhp_ev_stats);
 
 int dhp_async_init(void)
 {
-	/* Freezable: no callback runs while devices are suspended. */
-	dhp_async_wq = alloc_workqueue("dhp", WQ_UNBOUND | WQ_FREEZABLE, 0);
+	/*
+	 * Freezable: no callback runs while devices are suspended. As many
+	 * clients may sleep in callbacks at once as a workqueue allows.
+	 */
+	dhp_async_wq = alloc_workqueue("dhp", WQ_UNBOUND | WQ_FREEZABLE,
+				       WQ_MAX_ACTIVE);
 	if (!dhp_async_wq)
 		return -ENOMEM;
 	/* Per-CPU, for dhp_ev_post(); one work item: max_active 1 is enough. */

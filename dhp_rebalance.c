@@ -15,9 +15,11 @@
  *
  * Rounds run in process context from dhp_rb_work, queued by dhp's own
  * asynchronous client for CPU arrivals and removals: never in a hotplug
- * callback. Events that come while a round runs re-queue the work once, so
- * they coalesce into one next round. IRQs whose affinity is not dhp's to
- * set are left alone (dhp_rb_irq_kept()).
+ * callback. Its workqueue, dhp_rb_wq, is dhp's own, ordered and freezable:
+ * a driver operation may block long, or flush a system workqueue, and
+ * holds up no one else's work. Events that come while a round runs
+ * re-queue the work once, so they coalesce into one next round. IRQs whose
+ * affinity is not dhp's to set are left alone (dhp_rb_irq_kept()).
  *
  * Locking: dhp_rb_lock (mutex) protects the device list, each device's
  * targets and counters, and is held for the whole round, so driver
@@ -132,7 +134,7 @@ static const struct kernel_param_ops dhp_rb_hint_only_ops = {
 module_param_cb(rebalance_hint_only, &dhp_rb_hint_only_ops,
 		&rebalance_hint_only, 0644);
 MODULE_PARM_DESC(rebalance_hint_only,
-		 "set IRQ affinity hints only and leave affinity to irqbalance (default: set both); applies from the next round");
+		 "set IRQ affinity hints only and leave affinity to irqbalance (default: set both); applies from the next device a round reaches");
 
 struct dhp_rb_device {
 	struct dhp_client cl;		/* in dhp_rb_set; ids from 0 */
@@ -175,6 +177,7 @@ static struct dhp_event_client *dhp_rb_events;
 
 static void dhp_rb_round(struct work_struct *work);
 static DECLARE_WORK(dhp_rb_work, dhp_rb_round);
+static struct workqueue_struct *dhp_rb_wq;
 
 static const char *const dhp_rb_policies[] = {
 	[DHP_RB_POLICY_DEFAULT]		= "default",
@@ -257,6 +260,8 @@ static bool dhp_rb_irq_kept(unsigned int irq)
  */
 static void dhp_rb_apply(struct dhp_rb_device *d, struct dhp_spread_cpu *cpus)
 {
+	/* Read once: a write during the round never splits a device. */
+	bool hint_only = READ_ONCE(rebalance_hint_only);
 	unsigned int i, n = 0, cpu, sib;
 	int err;
 
@@ -286,7 +291,7 @@ static void dhp_rb_apply(struct dhp_rb_device *d, struct dhp_spread_cpu *cpus)
 	for (i = 0; i < d->nr_irqs; i++) {
 		if (dhp_rb_irq_kept(d->irqs[i]))
 			continue;
-		if (!READ_ONCE(rebalance_hint_only)) {
+		if (!hint_only) {
 			err = irq_set_affinity(d->irqs[i],
 					       cpumask_of(d->targets[i]));
 			if (err) {
@@ -387,7 +392,7 @@ static void dhp_rb_round(struct work_struct *work)
 static void dhp_rb_request(void)
 {
 	/* Pending already: this event joins the next round. */
-	if (!queue_work(system_freezable_wq, &dhp_rb_work))
+	if (!queue_work(dhp_rb_wq, &dhp_rb_work))
 		atomic_long_inc(&dhp_rb_coalesced);
 	atomic_long_inc(&dhp_rb_requests);
 }
@@ -913,8 +918,11 @@ static ssize_t dhp_rb_trigger_store(struct kobject *kobj,
 static struct kobj_attribute dhp_rb_attr_trigger =
 	__ATTR(trigger, 0200, NULL, dhp_rb_trigger_store);
 
-static void dhp_rb_free_scratch(void)
+/* What init allocates; after the last round (cancel_work_sync()). */
+static void dhp_rb_free(void)
 {
+	if (dhp_rb_wq)
+		destroy_workqueue(dhp_rb_wq);
 	kfree(dhp_rb_cpus);
 	kfree(dhp_rb_order);
 	free_cpumask_var(dhp_rb_allowed);
@@ -926,10 +934,11 @@ int dhp_rebalance_init(void)
 	int err = -ENOMEM;
 
 	INIT_DELAYED_WORK(&dhp_rb_watch.work, dhp_rb_stalled);
+	dhp_rb_wq = alloc_ordered_workqueue("dhp_rebalance", WQ_FREEZABLE);
 	dhp_rb_cpus = kcalloc(nr_cpu_ids, sizeof(*dhp_rb_cpus), GFP_KERNEL);
 	dhp_rb_order = kcalloc(nr_cpu_ids, sizeof(*dhp_rb_order), GFP_KERNEL);
 	dhp_rb_kobj = kobject_create_and_add("rebalance", dhp_kobj);
-	if (!dhp_rb_cpus || !dhp_rb_order || !dhp_rb_kobj ||
+	if (!dhp_rb_wq || !dhp_rb_cpus || !dhp_rb_order || !dhp_rb_kobj ||
 	    !zalloc_cpumask_var(&dhp_rb_allowed, GFP_KERNEL) ||
 	    !zalloc_cpumask_var(&dhp_rb_default, GFP_KERNEL))
 		goto fail;
@@ -960,7 +969,7 @@ fail_dir:
 	debugfs_remove_recursive(dhp_rb_dir);
 fail:
 	kobject_put(dhp_rb_kobj);
-	dhp_rb_free_scratch();
+	dhp_rb_free();
 	return err;
 }
 
@@ -976,5 +985,5 @@ void dhp_rebalance_exit(void)
 	if (!IS_ERR_OR_NULL(dhp_rb_events))
 		dhp_unregister_event_callback(dhp_rb_events);
 	cancel_work_sync(&dhp_rb_work);
-	dhp_rb_free_scratch();
+	dhp_rb_free();
 }

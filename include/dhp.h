@@ -28,11 +28,16 @@ struct module;
  * @DHP_CPU_ADD_COMPLETE: the CPU is up (cpu_online() is true) but the
  *	scheduler does not yet run ordinary tasks on it. Called on the new CPU
  *	itself, in its cpuhp thread; may sleep.
- * @DHP_CPU_ADD_FAILURE: the add failed after this client got ADD_START: a
- *	veto (this client's or another's), a later hotplug step failing, or an
- *	injected failure. Called on the control CPU once the new CPU is gone;
- *	free what ADD_START allocated. &dhp_cpu_change.status gives the veto
- *	errno when a dhp client vetoed, else -ECANCELED.
+ * @DHP_CPU_ADD_FAILURE: the add failed after this client got ADD_START and
+ *	before ADD_COMPLETE: a veto (this client's or another's), a hotplug
+ *	step between dhp's two failing, or an injected failure. Called on the
+ *	control CPU once the new CPU is gone; free what ADD_START allocated.
+ *	&dhp_cpu_change.status gives the veto errno when a dhp client vetoed,
+ *	else -ECANCELED. A step after dhp's online step that fails (a state
+ *	registered after dhp's) undoes a CPU that was added: clients got
+ *	ADD_COMPLETE and get REMOVE_START and REMOVE_COMPLETE, as for an
+ *	offline, and the asynchronous arrival is followed by a removal; the
+ *	online request still fails.
  * @DHP_CPU_REMOVE_START: the CPU is about to go offline (beyond the Windows
  *	model). Called on that CPU in its cpuhp thread; it is still online and
  *	may still take interrupts. Stop using the CPU; do not free yet.
@@ -133,6 +138,12 @@ typedef void (*dhp_cpu_callback_t)(void *context,
  * hot path must cope with a slot not set up yet. (A kexec jump sends no
  * PM notification: such a CPU is replayed at the next one, unless an add
  * of it reached the client first.)
+ *
+ * Not replayed, and not told to the client later: a CPU that a debug
+ * kernel parked between dhp's two steps through cpuN/hotplug/target
+ * (CONFIG_CPU_HOTPLUG_STATE_CONTROL) when the client registered. Its
+ * other clients get ADD_COMPLETE when it goes on; this one hears of the
+ * CPU at its next add.
  */
 #define DHP_CPU_ADD_EXISTING	0x1U
 #define DHP_CPU_FLAGS_ALL	(DHP_CPU_ADD_EXISTING)
@@ -280,9 +291,13 @@ enum dhp_mem_source {
  *	%DHP_MEM_NODE_LAST when the range changes whether the node has memory.
  *	The range is whole memory blocks (the
  *	/sys/devices/system/memory/memoryN devices, 128 MiB on x86_64), as
- *	added, onlined and offlined, so that adjacent blocks merge and an
- *	arrival and its removal, or an %DHP_EV_INCLUDE_EXISTING arrival and
- *	its removal, describe the same range. @mem.usable is how many bytes of
+ *	added, onlined and offlined, so that ranges are never cut inside a
+ *	block. Blocks that arrive or leave together merge, so an arrival and
+ *	the removals of its memory need not give the same ranges: one DIMM
+ *	may arrive as one range and leave block by block, and an
+ *	%DHP_EV_INCLUDE_EXISTING arrival covers all adjacent boot memory of a
+ *	node. Track memory as a set of blocks (or of bytes), never by the
+ *	(start, size) of an arrival. @mem.usable is how many bytes of
  *	it the page allocator got (an arrival) or lost (a removal) with this
  *	change; grow and shrink pools by @mem.usable, not @mem.size. It is
  *	less than @mem.size where a block holds its own memmap
@@ -326,7 +341,9 @@ struct dhp_event {
  * Runs in process context on a workqueue, some time after the event: a CPU
  * arrival once the CPU is online and scheduling tasks, a memory arrival once
  * the memory is online. May sleep and allocate. Each client's callback runs
- * one event at a time, in order; a slow client delays only itself.
+ * one event at a time, in order; a slow client delays only itself (up to
+ * 512 clients, WQ_MAX_ACTIVE, may sleep in callbacks at once; more wait
+ * for one of them to return).
  */
 typedef void (*dhp_event_callback_t)(void *context,
 				     const struct dhp_event *event);
@@ -400,11 +417,14 @@ enum dhp_rb_policy {
  *	the driver, neither failed nor lost; I/O in flight may complete.
  * @start: the device's IRQs have moved: when it is called, each IRQ dhp
  *	does not leave alone already has its new affinity (unless the kernel
- *	refused the move: debugfs info's last_err) and hint. Start again and
+ *	refused the move: debugfs info's last_err, or dhp's
+ *	rebalance_hint_only parameter was set when the round reached the
+ *	device) and hint. Start again and
  *	replay the queued I/O in order. Returns how many requests were queued
  *	meanwhile.
  *
- * All three run in process context on dhp's workqueue and may sleep; dhp
+ * All three run in process context on dhp's own workqueue (ordered and
+ * freezable: never while devices are suspended) and may sleep; dhp
  * calls them for one device at a time, never concurrently, and never with
  * the CPU hotplug lock held: a device held between @stop and @start cannot
  * block a CPU hotplug operation, whose callbacks may wait for its I/O. The

@@ -740,6 +740,11 @@ static inline void dhp_wdm_pnp_trampoline(void *context,
 		n.StartAddress.QuadPart = ev->mem.start;
 		n.NumberOfBytes.QuadPart = ev->mem.size;
 		break;
+	case DHP_EV_OVERFLOW:
+		/* Windows has no such event: not lost silently all the same. */
+		pr_warn_ratelimited("PnP notification callback %ps lost %u events from SequenceNumber %llu: too slow for dhp's event_backlog\n",
+				    reg->fn, ev->count, ev->seq);
+		return;
 	default:
 		return;
 	}
@@ -770,10 +775,16 @@ static inline void dhp_wdm_pnp_trampoline(void *context,
  * system worker thread).
  *
  * Context: process context, may sleep; not from a dhp callback.
- * Return: STATUS_SUCCESS, STATUS_INVALID_PARAMETER (NULL @category_data,
- * @callback or @entry, unknown @category or @category_flags),
- * STATUS_NOT_SUPPORTED, STATUS_INSUFFICIENT_RESOURCES, or dhp's refusal
- * as in dhp_wdm_errno_to_ntstatus().
+ * A driver too slow for dhp's event_backlog is not told of the events it
+ * lost (Windows has no such notification): a ratelimited warning in the
+ * kernel log names @callback, how many it lost and the first lost
+ * SequenceNumber; the notifications go on after it.
+ *
+ * Return: STATUS_SUCCESS, STATUS_INVALID_PARAMETER (NULL @callback or
+ * @entry, an unknown @category; for %EventCategoryDeviceInterfaceChange a
+ * NULL @category_data or unknown @category_flags), STATUS_NOT_SUPPORTED
+ * (any other known category, whatever its data), STATUS_INSUFFICIENT_RESOURCES,
+ * or dhp's refusal as in dhp_wdm_errno_to_ntstatus().
  */
 static inline NTSTATUS
 dhp_wdm_io_register_plug_play_notification(enum dhp_wdm_io_notification_event_category category,
@@ -791,11 +802,14 @@ dhp_wdm_io_register_plug_play_notification(enum dhp_wdm_io_notification_event_ca
 	if (!entry)
 		return STATUS_INVALID_PARAMETER;
 	*entry = NULL;
-	if (category > EventCategoryKernelSoftRestart || !guid || !callback ||
-	    category_flags & ~PNPNOTIFY_DEVICE_INTERFACE_INCLUDE_EXISTING_INTERFACES)
+	if (category > EventCategoryKernelSoftRestart || !callback)
 		return STATUS_INVALID_PARAMETER;
+	/* The others' @category_data and flags mean other things. */
 	if (category != EventCategoryDeviceInterfaceChange)
 		return STATUS_NOT_SUPPORTED;
+	if (!guid ||
+	    category_flags & ~PNPNOTIFY_DEVICE_INTERFACE_INCLUDE_EXISTING_INTERFACES)
+		return STATUS_INVALID_PARAMETER;
 	if (IsEqualGUID(guid, &GUID_DEVICE_PROCESSOR))
 		flags = DHP_EV_PROCESSOR;
 	else if (IsEqualGUID(guid, &GUID_DEVICE_MEMORY))
