@@ -211,9 +211,11 @@ struct dhp_wdm_status_map {
  * STATUS_NO_SUCH_DEVICE           -ENODEV
  * STATUS_INVALID_DEVICE_REQUEST   -EOPNOTSUPP
  * STATUS_ACCESS_DENIED            -EACCES
- * STATUS_ALERTED                  -EINTR
  * any other error or warning      -EIO
  * ==============================  =============
+ *
+ * STATUS_ALERTED, a success code, is 0 here; -EINTR and -ERESTARTSYS map
+ * to it the other way (dhp_wdm_errno_to_ntstatus()).
  *
  * Return: 0 or a negative errno.
  */

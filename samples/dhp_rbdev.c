@@ -69,7 +69,8 @@
  *                irq_inflight (each IRQ's FIFO length), start_hints and
  *                start_cpus (each IRQ's affinity hint and effective CPU as
  *                the last start() found them, -1 for none or more than one
- *                CPU), in irqs order.
+ *                CPU), stop_cpus (each IRQ's effective CPU as the last
+ *                stop() found it), in irqs order.
  *
  * The I/O path. A request is (submitting CPU, that CPU's sequence number on
  * the device) and lives in a preallocated pool. A request from CPU c goes to
@@ -185,6 +186,7 @@ struct rbdev_irq {
 	struct irq_work work;		/* the raise to this CPU */
 	char name[64];			/* the action name in /proc/interrupts */
 	int start_hint, start_cpu;	/* seen by the last start(), or -1 */
+	int stop_cpu;			/* seen by the last stop(), or -1 */
 };
 
 /* The load's per-CPU submission IPI. */
@@ -537,6 +539,41 @@ static int rbdev_query_stop(void *context)
 	return READ_ONCE(dev->refusing) ? -EBUSY : 0;
 }
 
+/* The single CPU of @mask, or -1 for none or more than one. */
+static int rbdev_mask_cpu(const struct cpumask *mask)
+{
+	return mask && cpumask_weight(mask) == 1 ? cpumask_first(mask) : -1;
+}
+
+/*
+ * What each IRQ's descriptor says now: the effective CPU our chip chose
+ * and, at @start, the affinity hint dhp set. Under the descriptor lock,
+ * which the IRQ core holds while it changes both.
+ */
+static void rbdev_record_affinity(struct rbdev *dev, bool start)
+{
+	const struct cpumask *eff;
+	struct rbdev_irq *ri;
+	struct irq_desc *desc;
+	unsigned long flags;
+	unsigned int i;
+
+	for (i = 0; i < dev->nr_irqs; i++) {
+		ri = &dev->irqs[i];
+		desc = irq_data_to_desc(irq_get_irq_data(ri->irq));
+		raw_spin_lock_irqsave(&desc->lock, flags);
+		eff = irq_data_get_effective_affinity_mask(&desc->irq_data);
+		if (start) {
+			WRITE_ONCE(ri->start_hint,
+				   rbdev_mask_cpu(desc->affinity_hint));
+			WRITE_ONCE(ri->start_cpu, rbdev_mask_cpu(eff));
+		} else {
+			WRITE_ONCE(ri->stop_cpu, rbdev_mask_cpu(eff));
+		}
+		raw_spin_unlock_irqrestore(&desc->lock, flags);
+	}
+}
+
 static u32 rbdev_inflight(struct rbdev *dev)
 {
 	return READ_ONCE(dev->inflight);
@@ -552,6 +589,8 @@ static void rbdev_stop(void *context)
 	dev->stopped = true;
 	dev->stops++;
 	spin_unlock_irqrestore(&dev->lock, flags);
+	/* dhp moves the IRQs only after this: they must be where they were */
+	rbdev_record_affinity(dev, false);
 
 	if (READ_ONCE(dev->stop_ms))
 		msleep(READ_ONCE(dev->stop_ms));
@@ -561,35 +600,6 @@ static void rbdev_stop(void *context)
 	spin_lock_irqsave(&dev->lock, flags);
 	dev->last_stop_ns = ktime_get_ns() - t0;
 	spin_unlock_irqrestore(&dev->lock, flags);
-}
-
-/* The single CPU of @mask, or -1 for none or more than one. */
-static int rbdev_mask_cpu(const struct cpumask *mask)
-{
-	return mask && cpumask_weight(mask) == 1 ? cpumask_first(mask) : -1;
-}
-
-/*
- * What each IRQ's descriptor says now: the affinity hint dhp set and the
- * effective CPU our chip chose. Under the descriptor lock, which the IRQ
- * core holds while it changes both.
- */
-static void rbdev_record_affinity(struct rbdev *dev)
-{
-	struct rbdev_irq *ri;
-	struct irq_desc *desc;
-	unsigned long flags;
-	unsigned int i;
-
-	for (i = 0; i < dev->nr_irqs; i++) {
-		ri = &dev->irqs[i];
-		desc = irq_data_to_desc(irq_get_irq_data(ri->irq));
-		raw_spin_lock_irqsave(&desc->lock, flags);
-		WRITE_ONCE(ri->start_hint, rbdev_mask_cpu(desc->affinity_hint));
-		WRITE_ONCE(ri->start_cpu,
-			   rbdev_mask_cpu(irq_data_get_effective_affinity_mask(&desc->irq_data)));
-		raw_spin_unlock_irqrestore(&desc->lock, flags);
-	}
 }
 
 /* Also used at removal for a device left stopped. Process context. */
@@ -603,7 +613,7 @@ static unsigned int rbdev_start(void *context)
 	u32 idx;
 
 	/* dhp promises that the IRQs have moved by now: see where they are */
-	rbdev_record_affinity(dev);
+	rbdev_record_affinity(dev, true);
 	bitmap_zero(raise, RBDEV_MAX_IRQS);
 	spin_lock_irqsave(&dev->lock, flags);
 	dev->stopped = false;
@@ -691,6 +701,9 @@ static int rbdev_stats_show(struct seq_file *m, void *v)
 	seq_puts(m, "\nstart_cpus");
 	for (i = 0; i < dev->nr_irqs; i++)
 		seq_printf(m, " %d", READ_ONCE(dev->irqs[i].start_cpu));
+	seq_puts(m, "\nstop_cpus");
+	for (i = 0; i < dev->nr_irqs; i++)
+		seq_printf(m, " %d", READ_ONCE(dev->irqs[i].stop_cpu));
 	seq_putc(m, '\n');
 	return 0;
 }
@@ -855,6 +868,7 @@ static int rbdev_setup_irq(struct rbdev *dev, unsigned int i)
 	ri->irq = irq;
 	ri->cpu = -1;
 	ri->start_hint = -1;
+	ri->stop_cpu = -1;
 	ri->start_cpu = -1;
 	INIT_CSD(&ri->csd, rbdev_csd_fn, ri);
 	ri->work = IRQ_WORK_INIT_HARD(rbdev_work_fn);

@@ -243,11 +243,13 @@ TEST_F_TIMEOUT(ev, cpu_arrival_removal, 600)
 	unsigned long long arrival_seq;
 	long before, after;
 	struct rec *r;
+	double t0;
 	int cpu;
 
 	before = events_stat("posted");
 	ASSERT_EQ(0, ctl("register c %d", F_PROC | F_MEM));
 	after = events_stat("posted");
+	t0 = now_s();
 	cpu = cpu_arrive();
 	ASSERT_LE(0, cpu);
 	r = wait_cpu_rec("c", CPU_ARRIVAL, cpu);
@@ -255,11 +257,18 @@ TEST_F_TIMEOUT(ev, cpu_arrival_removal, 600)
 	/* delivered once the CPU was online and scheduling */
 	EXPECT_EQ(1, r->active);
 	EXPECT_EQ(0, r->node);
+	/*
+	 * timestamp_ns is of the change (the client records the delivery's
+	 * ktime_get_ns() minus it): within the time the test took for it
+	 */
+	EXPECT_GE((now_s() - t0) * 1e6, r->lat_us);
 	arrival_seq = r->seq;
 
+	t0 = now_s();
 	ASSERT_EQ(0, cpu_set_online(cpu, false));
 	r = wait_cpu_rec("c", CPU_REMOVAL, cpu);
 	ASSERT_TRUE(!!r);
+	EXPECT_GE((now_s() - t0) * 1e6, r->lat_us);
 	EXPECT_LT(arrival_seq, r->seq);
 	EXPECT_EQ(0, r->active);
 	ASSERT_TRUE(client_read("c"));
@@ -446,7 +455,7 @@ TEST_F_TIMEOUT(ev, dhp_loaded_while_cpu_parked, 600)
 TEST_F_TIMEOUT(ev, notifier_veto, 900)
 {
 	static const int prio[] = { 30, 10 };	/* dhp's is 20 */
-	long bs = block_bytes(), nr, posted, before, after;
+	long bs = block_bytes(), nr, posted, before, after, mposted;
 	unsigned long long addr;
 	char id[32], cmd[128];
 	int calls, i;
@@ -456,12 +465,17 @@ TEST_F_TIMEOUT(ev, notifier_veto, 900)
 	before = events_stat("posted");
 	ASSERT_EQ(0, ctl("register m %d", F_PROC | F_MEM));
 	after = events_stat("posted");
+	mposted = stat_value(DHP_MEMORY, "posted");
 	addr = dimm_add("1G", id);
 	ASSERT_NE(0, addr);
 	ASSERT_TRUE(wait_bytes("m", MEM_ARRIVAL, addr, GIB, GIB, 120));
+	/* the memory part's own count: one event per block that changed */
+	EXPECT_EQ(mposted + GIB / bs, stat_value(DHP_MEMORY, "posted"));
 	nr = addr / bs;
 	ASSERT_EQ(0, block_set(nr, "offline"));
 	ASSERT_TRUE(wait_bytes("m", MEM_REMOVAL, addr, bs, bs, 60));
+	mposted += GIB / bs + 1;
+	EXPECT_EQ(mposted, stat_value(DHP_MEMORY, "posted"));
 
 	for (i = 0; i < 2; i++) {
 		snprintf(cmd, sizeof(cmd),
@@ -478,6 +492,7 @@ TEST_F_TIMEOUT(ev, notifier_veto, 900)
 			TH_LOG("priority %d", prio[i]);
 		usleep(500000);
 		EXPECT_EQ(posted, events_stat("posted"));
+		EXPECT_EQ(mposted, stat_value(DHP_MEMORY, "posted"));
 		EXPECT_EQ(GIB, mem_covered("m", MEM_ARRIVAL, addr, GIB, &calls));
 		write_file(INJECT, "0");
 		EXPECT_EQ(0, system("rmmod memory_notifier_error_inject"));
@@ -487,6 +502,7 @@ TEST_F_TIMEOUT(ev, notifier_veto, 900)
 	ASSERT_TRUE(wait_bytes("m", MEM_ARRIVAL, addr, GIB, GIB + bs, 60));
 	EXPECT_EQ(GIB + bs, mem_covered("m", MEM_ARRIVAL, addr, GIB, &calls));
 	EXPECT_EQ(0, stat_value(DHP_MEMORY, "pending"));
+	EXPECT_EQ(mposted + 1, stat_value(DHP_MEMORY, "posted"));
 	ASSERT_TRUE(wait_caught_up("m", 120));
 	EXPECT_CONTIGUOUS("m", before, after);
 out:
@@ -676,6 +692,7 @@ TEST_F_TIMEOUT(ev, stuck_client_overflows, 900)
 {
 	int cpu = cpu_last_online(), i;
 	long before, after, base, most = 0, live;
+	struct dhp_ev_row row;
 
 	ASSERT_LT(0, cpu);
 	unload_all();
@@ -700,6 +717,10 @@ TEST_F_TIMEOUT(ev, stuck_client_overflows, 900)
 	EXPECT_GE(BACKLOG + 1, most);
 	EXPECT_CONTIGUOUS("live", before, after);
 	EXPECT_EQ(2 * STUCK_CYCLES - BACKLOG, events_stat("lost"));
+	/* the stuck client's loss, not told yet: no overflow so far */
+	ASSERT_EQ(2, dhp_event_rows("ev_callback", &row));
+	EXPECT_EQ(2 * STUCK_CYCLES - BACKLOG, row.lost);
+	EXPECT_EQ(0, row.overflows);
 
 	/* released: what dhp kept, the overflow, then new events, in order */
 	ASSERT_EQ(0, ctl("hold stuck 0"));
@@ -719,6 +740,16 @@ TEST_F_TIMEOUT(ev, stuck_client_overflows, 900)
 	EXPECT_EQ(BACKLOG + 2, cl.delivered);
 	ASSERT_TRUE(events_drained(60));
 	EXPECT_EQ(base, objects_live("events"));
+	/*
+	 * dhp's books of both: the loss told in one overflow, and a call per
+	 * event delivered (CPU events: nothing to merge).
+	 */
+	ASSERT_EQ(2, dhp_event_rows("ev_callback", &row));
+	EXPECT_EQ(1, row.overflows);
+	EXPECT_EQ(0, row.lost);
+	EXPECT_EQ(row.delivered, row.calls);
+	EXPECT_EQ(2 * (2 * STUCK_CYCLES + 2) - (2 * STUCK_CYCLES - BACKLOG),
+		  row.delivered);
 }
 
 /* Bad threshold values and the low_mb < high_mb rule, through sysfs. */
@@ -746,6 +777,19 @@ static void hm_bad_writes(struct __test_metadata *_metadata)
 	EXPECT_EQ(high, sysfs_long(HM_HIGH));
 	EXPECT_EQ(state, sysfs_long(HM_STATE));
 	EXPECT_EQ(trans, sysfs_long(HM_TRANSITIONS));
+}
+
+/*
+ * Whether child @pid exits within @secs seconds (its wait status in
+ * @status); if not, it is killed and reaped, and @status says so.
+ */
+static bool reaped_within(pid_t pid, int secs, int *status)
+{
+	if (WAIT_UNTIL(waitpid(pid, status, WNOHANG) == pid, secs))
+		return true;
+	kill(pid, SIGKILL);
+	waitpid(pid, status, 0);
+	return false;
 }
 
 /* 9. The high-memory condition follows a DIMM, wakes pollers, waiters. */
@@ -777,9 +821,15 @@ TEST_F_TIMEOUT(ev, high_memory, 900)
 	usleep(500000);
 
 	ASSERT_NE(0, dimm_add("1G", id));
-	ASSERT_EQ(poller, waitpid(poller, &status, 0));
+	/*
+	 * Woken by the transition, not by their timeouts (after which a
+	 * waiter finds the condition met all the same): both are gone soon
+	 * after the state reads 1.
+	 */
+	ASSERT_TRUE(WAIT_UNTIL(sysfs_long(HM_STATE) == 1, 300));
+	EXPECT_TRUE(reaped_within(poller, 30, &status));
 	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
-	ASSERT_EQ(waiter, waitpid(waiter, &status, 0));
+	EXPECT_TRUE(reaped_within(waiter, 30, &status));
 	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
 	EXPECT_EQ(1, sysfs_long(HM_STATE));
 	EXPECT_EQ(trans + 1, sysfs_long(HM_TRANSITIONS));
@@ -961,6 +1011,43 @@ TEST_F_TIMEOUT(ev, high_memory_follows_blocks, 600)
 	EXPECT_EQ(0, dimm_del(id));
 }
 
+/*
+ * 15. Between memory events the condition is re-evaluated every period_ms:
+ * memory a task takes, then gives back, is seen within a few periods. A
+ * new period applies from its write, which re-arms the evaluation: here
+ * the one an hour away that the first write left.
+ */
+TEST_F_TIMEOUT(ev, high_memory_periodic, 300)
+{
+	long bs = block_bytes(), tol, before;
+	pid_t hog;
+
+	ASSERT_LT(0, bs);
+	tol = (bs >> 20) / 4;
+	ASSERT_EQ(0, write_file(HM_PERIOD, "3600000"));
+	sleep(2);	/* an evaluation armed before is spent by now */
+	ASSERT_EQ(0, write_file(HM_PERIOD, "200"));
+	EXPECT_TRUE(WAIT_UNTIL(hm_avail_matches(tol), 5));
+	before = meminfo_avail_mb();
+
+	hog = fork();
+	ASSERT_LE(0, hog);
+	if (!hog)
+		_exit(hog_and_wait(2 * bs));
+	/* taken (the test means something only if MemAvailable fell) */
+	EXPECT_TRUE(WAIT_UNTIL(meminfo_avail_mb() < before - 4 * tol, 30));
+	EXPECT_TRUE(WAIT_UNTIL(hm_avail_matches(tol), 5))
+		TH_LOG("memory taken: available_mb %ld, MemAvailable %ld MiB",
+		       sysfs_long(HM_AVAIL), meminfo_avail_mb());
+	kill(hog, SIGKILL);
+	ASSERT_EQ(hog, waitpid(hog, NULL, 0));
+	/* given back */
+	EXPECT_TRUE(WAIT_UNTIL(meminfo_avail_mb() > before - tol, 30));
+	EXPECT_TRUE(WAIT_UNTIL(hm_avail_matches(tol), 5))
+		TH_LOG("memory back: available_mb %ld, MemAvailable %ld MiB",
+		       sysfs_long(HM_AVAIL), meminfo_avail_mb());
+}
+
 #define RB_STATS	DHP_DEBUGFS "/rebalance/stats"
 
 /*
@@ -1028,6 +1115,9 @@ TEST_F_TIMEOUT(ev, bad_input, 300)
 	EXPECT_EQ(-ENOENT, stat_value(EV_RESULTS, "bad_foreign"));
 	EXPECT_EQ(-EINVAL, stat_value(EV_RESULTS, "bad_wait_met"));
 	EXPECT_EQ(-EINVAL, stat_value(EV_RESULTS, "bad_wait_unmet"));
+	/* a timeout of 0 is valid: 1 if the condition holds, else 0 */
+	EXPECT_EQ(1, stat_value(EV_RESULTS, "zero_wait_met"));
+	EXPECT_EQ(0, stat_value(EV_RESULTS, "zero_wait_unmet"));
 	EXPECT_GT(0, ctl("register z 0"));
 	EXPECT_GT(0, ctl("bogus"));
 	EXPECT_NE(0, mod_unload("dhp"));

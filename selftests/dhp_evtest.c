@@ -108,8 +108,12 @@ static struct workqueue_struct *ev_wq;	/* unregister_async */
 static int selfunreg_ret = 1, unreg_async_ret = 1;
 static int bad_null_cb = 1, bad_no_category = 1, bad_flags = 1;
 static int bad_null_handle = 1, bad_double = 1, bad_foreign = 1;
-/* dhp_wait_high_memory() with a negative timeout, the condition met or not */
+/*
+ * dhp_wait_high_memory() with a negative timeout, then with 0, the
+ * condition met or not.
+ */
 static long bad_wait_met = 1, bad_wait_unmet = 1;
+static long zero_wait_met = -1, zero_wait_unmet = -1;
 
 static void ev_callback(void *context, const struct dhp_event *ev)
 {
@@ -336,6 +340,9 @@ static void ev_badinput(void)
 	bad_foreign = dhp_unregister_event_callback((void *)&not_a_client);
 	bad_wait_met = dhp_wait_high_memory(dhp_high_memory(), -5);
 	bad_wait_unmet = dhp_wait_high_memory(!dhp_high_memory(), -5);
+	/* 0 is a timeout like any other: the condition, without waiting */
+	zero_wait_met = dhp_wait_high_memory(dhp_high_memory(), 0);
+	zero_wait_unmet = dhp_wait_high_memory(!dhp_high_memory(), 0);
 }
 
 static int ev_wait_high(int state, unsigned int ms)
@@ -513,6 +520,8 @@ static int ev_results_show(struct seq_file *m, void *v)
 		   bad_flags, bad_null_handle, bad_double, bad_foreign);
 	seq_printf(m, "bad_wait_met %ld\nbad_wait_unmet %ld\n", bad_wait_met,
 		   bad_wait_unmet);
+	seq_printf(m, "zero_wait_met %ld\nzero_wait_unmet %ld\n",
+		   zero_wait_met, zero_wait_unmet);
 	seq_printf(m, "unregister_async %d\n", READ_ONCE(unreg_async_ret));
 	mutex_unlock(&ev_lock);
 	return 0;

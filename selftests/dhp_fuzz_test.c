@@ -1726,14 +1726,6 @@ static unsigned long long seed_of(const char *rel, unsigned long long seed)
 	return seed ^ h;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void fuzz_fail(struct fuzz_file *f, unsigned long i, const char *why,
 		      const char *in, size_t len, enum verdict v, long ret)
 {

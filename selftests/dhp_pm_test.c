@@ -317,6 +317,7 @@ TEST_F_TIMEOUT(pm, cpu_lost_at_resume_is_removed, 300)
 	EXPECT_EQ(2, stat_value(TEST_STATS, "wrong_cpu_remove_start") - wrong);
 	EXPECT_EQ(posted + 1, stat_value(DHP_DEBUGFS "/events", "posted"));
 	EXPECT_EQ(0, stat_value(TEST_STATS, "seq_errors"));
+	EXPECT_EQ(0, stat_value(TEST_STATS, "order_errors"));
 	EXPECT_LT(0, dhp_clients_balanced());
 
 	/* sysfs still says online: down (nobody told), then up (an add) */

@@ -863,12 +863,14 @@ TEST_F_TIMEOUT(rb, hint_only, 600)
  * start() runs only once the IRQs have their new affinity: rbdev records
  * each IRQ's hint and effective CPU when dhp calls its start(). On a CPU
  * arrival (the device's first hints), on a round where only the affinity
- * is off (moved by hand, hints unchanged) and on a removal.
+ * is off (moved by hand, hints unchanged; stop() must find the IRQs still
+ * where they were put) and on a removal.
  */
 TEST_F_TIMEOUT(rb, start_sees_new_affinity, 600)
 {
 	char path[128];
-	int want[MAX_IRQS], i, cpu, other;
+	int want[MAX_IRQS], by_hand[MAX_IRQS], i, cpu, other;
+	long at_stop[MAX_IRQS];
 	struct dev d;
 
 	/* id 1, offset 4: the spread does not begin at CPU 0 */
@@ -893,9 +895,14 @@ TEST_F_TIMEOUT(rb, start_sees_new_affinity, 600)
 			 d.irqs[i]);
 		ASSERT_EQ(0, write_filef(path, "%d", other));
 		ASSERT_EQ(other, irq_cpu(d.irqs[i], "effective_affinity_list"));
+		by_hand[i] = other;
 	}
 	ASSERT_EQ(0, write_file(RB_SYSFS "/trigger", "1"));
 	ASSERT_TRUE(wait_rounds(RBN("s0"), 2));
+	/* stopped before the move: stop() found each IRQ where it was put */
+	ASSERT_EQ(d.nr_irqs, dev_list("s0", "stop_cpus", at_stop));
+	for (i = 0; i < d.nr_irqs; i++)
+		EXPECT_EQ(by_hand[i], at_stop[i]) TH_LOG("IRQ %d", i);
 	EXPECT_TRUE(start_saw_spread(&d));
 
 	ASSERT_EQ(0, cpu_set_online(cpu, false));
@@ -949,14 +956,6 @@ TEST_F_TIMEOUT(rb, explicit_policy_beats_class, 600)
 		EXPECT_EQ(rounds, dev_stat("p0", "starts"));
 		EXPECT_TRUE(follows_spread(&p, true));
 	}
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /*

@@ -71,14 +71,6 @@ static void stat_out(const char *key, long value)
 	fflush(stdout);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void progress(const char *what, long done, long total, double t0)
 {
 	if (total >= 10 && done % (total / 10))

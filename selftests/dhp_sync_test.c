@@ -44,6 +44,27 @@ static int dhp_cpu_line(int cpu, char *phase, long *adds, long *failures,
 	return -ENOENT;
 }
 
+/*
+ * The vetoes column of the first client in dhp's "cpu_clients" whose
+ * callback's symbol starts with @cb; -1 if none.
+ */
+static long client_vetoes(const char *cb)
+{
+	static char buf[1 << 20];
+	char name[128], *line;
+	long n[8];
+
+	if (read_file(DHP_DEBUGFS "/cpu_clients", buf, sizeof(buf)) < 0)
+		return -1;
+	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+		if (sscanf(line, "%ld %li %ld %ld %ld %ld %ld %ld %ld %127s",
+			   &n[0], &n[1], &n[2], &n[3], &n[4], &n[5], &n[6],
+			   &n[7], &n[7], name) == 10 &&
+		    !strncmp(name, cb, strlen(cb)))
+			return n[7];
+	return -1;
+}
+
 static int sample_requests(int cpu)
 {
 	static char buf[1 << 16];
@@ -70,14 +91,6 @@ static int sample_contexts(void)
 	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
 		n += line[0] != '#';
 	return n;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* What holds after every test: nothing lost, nothing out of order. */
@@ -249,12 +262,15 @@ TEST_F_TIMEOUT(sync, hotadd, 600)
 TEST_F_TIMEOUT(sync, veto_by_sample, 600)
 {
 	struct counts before, after;
-	long d[NR_STEPS], adds, fails, rem, err;
+	long d[NR_STEPS], adds, fails, fails0, rem, err, vetoes;
 	char phase[16];
 	int cpu;
 
 	cpu = cpu_new();
 	ASSERT_LE(0, cpu);
+	ASSERT_EQ(0, dhp_cpu_line(cpu, phase, &adds, &fails0, &rem, &err));
+	vetoes = client_vetoes("sample_cpu_change");
+	ASSERT_LE(0, vetoes);
 	ASSERT_EQ(0, write_filef(SAMPLE_DEBUGFS "/fail", "%d -12", cpu));
 	/*
 	 * test clients 0 and 1 came before the sample, 2 never got START;
@@ -267,6 +283,9 @@ TEST_F_TIMEOUT(sync, veto_by_sample, 600)
 	ASSERT_EQ(0, dhp_cpu_line(cpu, phase, &adds, &fails, &rem, &err));
 	EXPECT_STREQ("offline", phase);
 	EXPECT_EQ(-12, err);
+	/* dhp's own books: one failed add of this CPU, one veto by the sample */
+	EXPECT_EQ(fails0 + 1, fails);
+	EXPECT_EQ(vetoes + 1, client_vetoes("sample_cpu_change"));
 
 	ASSERT_EQ(0, write_file(SAMPLE_DEBUGFS "/fail", "off"));
 	online_ok(_metadata, cpu, true, 3, &before, d);
@@ -302,7 +321,7 @@ TEST_F_TIMEOUT(sync, veto_by_last_client, 600)
  */
 TEST_F_TIMEOUT(sync, veto_that_is_no_errno_is_eio, 600)
 {
-	static const int bad[] = { 5, -5000 };
+	static const int bad[] = { 5, -5000, -4096 };
 	struct counts before;
 	long d[NR_STEPS];
 	size_t i;
@@ -315,6 +334,9 @@ TEST_F_TIMEOUT(sync, veto_that_is_no_errno_is_eio, 600)
 					 bad[i]));
 		online_fails(_metadata, cpu, -EIO, -EIO, 3, &before, d);
 	}
+	/* -MAX_ERRNO is still an errno: it goes through as it is */
+	ASSERT_EQ(0, write_filef(TEST_CTL, "vetoraw 2 %d %d", cpu, -4095));
+	online_fails(_metadata, cpu, -4095, -4095, 3, &before, d);
 	ASSERT_EQ(0, write_file(TEST_CTL, "veto off"));
 	ASSERT_EQ(0, cpu_set_online(cpu, true));
 	ASSERT_INVARIANTS();
@@ -412,8 +434,8 @@ TEST_F_TIMEOUT(sync, cpuhp_fail_injection, 900)
 TEST_F_TIMEOUT(sync, offline_online_remove, 900)
 {
 	struct counts before, after;
-	long d[NR_STEPS];
-	char reply[256];
+	long d[NR_STEPS], adds, fails, rem, err, adds2, fails2, rem2;
+	char reply[256], phase[16];
 	int cpu, i, ret;
 	bool hotadded;
 
@@ -423,13 +445,24 @@ TEST_F_TIMEOUT(sync, offline_online_remove, 900)
 		cpu = cpu_new();
 	ASSERT_LE(0, cpu);
 	ASSERT_EQ(0, cpu_set_online(cpu, true));
+	ASSERT_EQ(0, dhp_cpu_line(cpu, phase, &adds, &fails, &rem, &err));
 
 	online_ok(_metadata, cpu, false, 3, &before, d);
 	counts_read(&after);
 	EXPECT_EQ(before.frees + 1, after.frees);
 	EXPECT_EQ(-1, sample_requests(cpu));
+	/* dhp's books of the CPU: one removal more, nothing else */
+	ASSERT_EQ(0, dhp_cpu_line(cpu, phase, &adds2, &fails2, &rem2, &err));
+	EXPECT_STREQ("offline", phase);
+	EXPECT_EQ(adds, adds2);
+	EXPECT_EQ(fails, fails2);
+	EXPECT_EQ(rem + 1, rem2);
 
 	online_ok(_metadata, cpu, true, 3, &before, d);
+	ASSERT_EQ(0, dhp_cpu_line(cpu, phase, &adds2, &fails2, &rem2, &err));
+	EXPECT_STREQ("online", phase);
+	EXPECT_EQ(adds + 1, adds2);
+	EXPECT_EQ(rem + 1, rem2);
 	ASSERT_INVARIANTS();
 
 	if (!hotadded) {
@@ -533,6 +566,23 @@ TEST_F(sync, replay_on_target_cpu)
 }
 
 /*
+ * The first of the other APIs that did not refuse othersfrom's callback
+ * with -EDEADLK (its dhp_test stat), "" if all did.
+ */
+static const char *others_not_refused(void)
+{
+	static const char *const keys[] = {
+		"cb_ev_reg", "cb_ev_unreg", "cb_rb_unreg",
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(keys); i++)
+		if (stat_value(TEST_STATS, keys[i]) != -EDEADLK)
+			return keys[i];
+	return "";
+}
+
+/*
  * Every step of an ADD_EXISTING replay is inside a dhp callback, also those
  * in the registering task after a replayed ADD_COMPLETE ran in a kworker
  * bound to its CPU: the other APIs refuse with -EDEADLK from each. The
@@ -551,12 +601,35 @@ TEST_F(sync, replay_steps_are_callbacks)
 					 n));
 		ASSERT_EQ(0, write_file(TEST_CTL, "register 1 1"));
 		self->nr_test_clients++;
-		EXPECT_EQ(-EDEADLK, stat_value(TEST_STATS, "cb_ev_reg"))
+		EXPECT_STREQ("", others_not_refused())
 			TH_LOG("callback %d of the replay", n);
-		EXPECT_EQ(-EDEADLK, stat_value(TEST_STATS, "cb_ev_unreg"))
-			TH_LOG("callback %d of the replay", n);
-		EXPECT_EQ(-EDEADLK, stat_value(TEST_STATS, "cb_rb_unreg"))
-			TH_LOG("callback %d of the replay", n);
+	}
+	ASSERT_INVARIANTS();
+}
+
+/*
+ * Every step of a hotplug is inside a dhp callback: the other APIs refuse
+ * with -EDEADLK from each (one that went on would wait for the hotplug
+ * lock its own operation holds). A new client, the n-th of its callbacks
+ * of an offline and an online: REMOVE_START, REMOVE_COMPLETE, ADD_START,
+ * ADD_COMPLETE.
+ */
+TEST_F_TIMEOUT(sync, hotplug_steps_are_callbacks, 300)
+{
+	int cpu = cpu_last_online(), n;
+	long idx;
+
+	ASSERT_LT(0, cpu);
+	idx = stat_value(TEST_STATS, "next_idx");
+	ASSERT_EQ(0, write_file(TEST_CTL, "register 1 0"));
+	self->nr_test_clients++;
+	for (n = 1; n <= 4; n++) {
+		ASSERT_EQ(0, write_filef(TEST_CTL, "othersfrom %ld %d", idx,
+					 n));
+		ASSERT_EQ(0, cpu_set_online(cpu, false));
+		ASSERT_EQ(0, cpu_set_online(cpu, true));
+		EXPECT_STREQ("", others_not_refused())
+			TH_LOG("callback %d of the cycle", n);
 	}
 	ASSERT_INVARIANTS();
 }

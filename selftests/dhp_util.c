@@ -86,6 +86,15 @@ long stat_value(const char *path, const char *key)
 	return STAT_MISSING;
 }
 
+/* CLOCK_MONOTONIC, the kernel's ktime_get_ns(), in seconds. */
+double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 /* A file holding one number (sysfs, a parameter); STAT_MISSING if none. */
 long sysfs_long(const char *path)
 {

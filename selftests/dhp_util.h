@@ -53,6 +53,7 @@ int read_file(const char *path, char *buf, size_t len);
 int write_file(const char *path, const char *s);
 int write_filef(const char *path, const char *fmt, ...);
 long stat_value(const char *path, const char *key);
+double now_s(void);
 long sysfs_long(const char *path);
 int hm_set(long low, long high);
 int poll_highmem(int ms);

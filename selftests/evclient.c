@@ -212,6 +212,37 @@ long dhp_queued_for(const char *callback)
 	return most;
 }
 
+/*
+ * The delivered, calls, lost and overflows columns of dhp's event_clients,
+ * summed over the clients whose callback is @callback (a module's symbol,
+ * "name [module]"); how many clients there are, -1 if unreadable.
+ */
+int dhp_event_rows(const char *callback, struct dhp_ev_row *sum)
+{
+	static char buf[1 << 16];
+	unsigned long long id, last;
+	long delivered, calls, queued, lost, overflows;
+	unsigned int flags;
+	char cb[128], *line;
+	int n = 0;
+
+	memset(sum, 0, sizeof(*sum));
+	if (read_file(DHP_EVENT_CLIENTS, buf, sizeof(buf)) < 0)
+		return -1;
+	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+		if (sscanf(line, "%llu %x %ld %ld %ld %llu %127s [%*[^]]] %ld %ld",
+			   &id, &flags, &delivered, &calls, &queued, &last, cb,
+			   &lost, &overflows) != 9 || strcmp(cb, callback))
+			continue;
+		sum->delivered += delivered;
+		sum->calls += calls;
+		sum->lost += lost;
+		sum->overflows += overflows;
+		n++;
+	}
+	return n;
+}
+
 /* Waits until dhp_queued_for(@callback) is @want; false after @secs. */
 bool wait_queued_for(const char *callback, long want, int secs)
 {

@@ -67,6 +67,12 @@ unsigned long long vmem_bytes(const char *name, int kind);
 bool events_drained(int secs);
 bool wait_waiting(const char *name, int secs);
 bool wait_gone(const char *name, int secs);
+/* Sums over the clients of one callback, from dhp's event_clients. */
+struct dhp_ev_row {
+	long delivered, calls, lost, overflows;
+};
+
+int dhp_event_rows(const char *callback, struct dhp_ev_row *sum);
 long dhp_queued_for(const char *callback);
 bool wait_queued_for(const char *callback, long want, int secs);
 
